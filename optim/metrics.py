@@ -1,0 +1,35 @@
+"""Numbers that summarise a trajectory: distance to a point, steps to a tolerance, path length."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from optim.run import Trajectory
+
+
+def distance_to(traj: Trajectory, point) -> np.ndarray:
+    """‖w_t − point‖ for every step t."""
+    return np.linalg.norm(traj.params - np.asarray(point, dtype=float), axis=-1)
+
+
+def first_below(values, tol: float) -> int | None:
+    """The first index where values ≤ tol, or None."""
+    hits = np.flatnonzero(np.asarray(values) <= tol)
+    return int(hits[0]) if hits.size else None
+
+
+def steps_to_tolerance(traj: Trajectory, tol: float, *, point=None, reference_loss: float = 0.0):
+    """First step t with ‖w_t − point‖ ≤ tol (when `point` is given), else with
+    E(w_t) − reference_loss ≤ tol; None if the run never gets there."""
+    if point is not None:
+        return first_below(distance_to(traj, point), tol)
+    return first_below(traj.loss - reference_loss, tol)
+
+
+def path_length(traj: Trajectory) -> float:
+    """Σ_t ‖w_{t+1} − w_t‖: how far the optimizer walked."""
+    return float(np.sum(np.linalg.norm(np.diff(traj.params, axis=0), axis=-1)))
+
+
+def final_loss(traj: Trajectory) -> float:
+    return float(traj.loss[-1])

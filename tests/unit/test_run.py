@@ -1,0 +1,219 @@
+"""The runner: batching, schedules, clipping, penalties, divergence, compilation, bad input."""
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+import landscapes
+import optim
+from optim.run import bucket
+
+ROSEN = landscapes.get_surface("rosenbrock")
+
+
+class CompileCounter:
+    """Counts XLA backend compilations while active."""
+
+    EVENT = "/jax/core/compile/backend_compile_duration"
+
+    def __init__(self):
+        self.count = 0
+        self.active = False
+        jax.monitoring.register_event_duration_secs_listener(self._listen)
+
+    def _listen(self, event, duration, **kwargs):
+        if self.active and event == self.EVENT:
+            self.count += 1
+
+    def __enter__(self):
+        self.count, self.active = 0, True
+        return self
+
+    def __exit__(self, *exc):
+        self.active = False
+
+
+COUNTER = CompileCounter()
+
+
+def test_results_are_float64_and_start_at_w0():
+    t = optim.run(ROSEN.loss, [-1.5, 2.0], "adam", steps=37, learning_rate=0.01)
+    assert t.params.dtype == np.float64 and t.loss.dtype == np.float64
+    assert t.params.shape == (38, 2) and t.loss.shape == (38,) and t.grad.shape == (38, 2)
+    np.testing.assert_array_equal(t.params[0], [-1.5, 2.0])
+    np.testing.assert_allclose(t.loss, [float(ROSEN.loss(w)) for w in t.params], rtol=1e-12)
+    np.testing.assert_allclose(t.grad[5], jax.grad(ROSEN.loss)(t.params[5]), rtol=1e-12)
+    np.testing.assert_allclose(t.internals["v"][1:], np.diff(t.params, axis=0), atol=1e-15)
+    assert set(t.internals) == {"v", "s", "r"}
+
+
+def test_no_recompile_when_numbers_change():
+    rng = np.random.default_rng(0)
+    ravine = landscapes.get_surface("ravine")
+    optim.run(ravine.loss, [1.0, 1.0], "adam", steps=200, learning_rate=0.1, clip="norm")
+    optim.run_batch(
+        ravine.loss,
+        rng.normal(size=(8, 2)),
+        "momentum",
+        100,
+        learning_rate=rng.uniform(0.01, 0.1, 8),
+    )
+    landscapes.loss_grid(ravine.loss, ravine.bounds, 50)
+    with COUNTER:
+        for _ in range(25):
+            s = landscapes.get_surface(
+                "ravine", kappa=rng.uniform(1, 100), angle=rng.uniform(-90, 90)
+            )
+            optim.run(
+                s.loss,
+                rng.normal(size=2),
+                "adam",
+                steps=int(rng.integers(129, 256)),
+                learning_rate=rng.uniform(1e-3, 1),
+                b1=rng.uniform(0, 0.99),
+                b2=rng.uniform(0.9, 0.999),
+                eps=10 ** rng.uniform(-10, -2),
+                clip="norm",
+                clip_threshold=rng.uniform(0.1, 10),
+                l2=rng.uniform(0, 0.1),
+            )
+            optim.run_batch(
+                s.loss,
+                rng.normal(size=(8, 2)),
+                "momentum",
+                100,
+                learning_rate=rng.uniform(0.01, 0.1, 8),
+                momentum=rng.uniform(0, 0.99),
+            )
+            landscapes.loss_grid(s.loss, ((-rng.uniform(1, 9), 1.0), (-1.0, 2.0)), 50)
+    assert COUNTER.count == 0
+
+
+def test_step_buckets_bound_the_number_of_compilations():
+    assert bucket(1) == 32 and bucket(32) == 32 and bucket(33) == 64 and bucket(1000) == 1024
+    lengths = {bucket(s) for s in range(0, 2001)}
+    assert len(lengths) <= 8
+
+
+def test_batch_equals_single_runs():
+    # (on a quadratic: Rosenbrock is chaotic enough to amplify vmap's last-bit differences)
+    ravine = landscapes.get_surface("ravine", kappa=30.0, angle=20.0)
+    starts = np.array([[-4.5, 2.0], [0.5, -0.5], [3.2, 1.2]])
+    lrs = np.array([0.1, 0.5, 1.5])
+    b = optim.run_batch(ravine.loss, starts, "nesterov", 300, learning_rate=lrs, momentum=0.9)
+    for i in range(3):
+        t = optim.run(ravine.loss, starts[i], "nesterov", 300, learning_rate=lrs[i], momentum=0.9)
+        np.testing.assert_allclose(b.trajectory(i).params, t.params, rtol=1e-9, atol=1e-12)
+
+
+def test_divergence_stops_the_path_and_names_the_step():
+    ravine = landscapes.get_surface("ravine", kappa=10.0)
+    # across the valley the curvature is 1: GD with ε = 3 multiplies that error by |1 − 3| = 2
+    t = optim.run(ravine.loss, [0.0, 1.0], "gd", steps=200, learning_rate=3.0, bound=1000.0)
+    # |v_t| = 2^t leaves the box |w| ≤ 1000 at t = 10 (2^10 = 1024)
+    assert t.diverged_at == 10
+    assert len(t.params) == 10 and np.all(np.abs(t.params) <= 1000)
+    assert np.all(np.isfinite(t.params)) and np.all(np.isfinite(t.loss))
+    ok = optim.run(ravine.loss, [0.0, 1.0], "gd", steps=200, learning_rate=1.9)
+    assert ok.diverged_at is None and len(ok.params) == 201
+
+
+def test_divergence_on_nan():
+    t = optim.run(
+        lambda w: jnp.sqrt(w[0]) + w[1] ** 2, [1.0, 1.0], "gd", steps=50, learning_rate=3.0
+    )
+    assert t.diverged_at == 1 and np.all(np.isfinite(t.params))
+
+
+def test_schedules_follow_their_formulas():
+    def lrs(schedule, **p):
+        return optim.run(
+            ROSEN.loss, [0.0, 0.0], "gd", steps=300, learning_rate=1e-3, schedule=schedule, **p
+        ).lr
+
+    t = np.arange(301)
+    np.testing.assert_allclose(lrs("constant"), 1e-3)
+    np.testing.assert_allclose(lrs("exponential", decay_rate=0.01), 1e-3 * np.exp(-0.01 * t))
+    np.testing.assert_allclose(lrs("inverse_time", decay_rate=0.05), 1e-3 / (1 + 0.05 * t))
+    np.testing.assert_allclose(lrs("step", drop=0.5, drop_every=100), 1e-3 * 0.5 ** (t // 100))
+    lin = lrs("linear", final_lr=1e-5, tau=200)
+    np.testing.assert_allclose(lin[:201], (1 - t[:201] / 200) * 1e-3 + t[:201] / 200 * 1e-5)
+    np.testing.assert_allclose(lin[200:], 1e-5)
+    cos = lrs("cosine", final_lr=0.0, tau=300)
+    assert cos[0] == pytest.approx(1e-3) and cos[150] == pytest.approx(5e-4)
+    assert cos[300] == pytest.approx(0.0, abs=1e-15)
+
+
+def test_clipping_by_norm_and_by_value():
+    cliff = landscapes.get_surface("cliff")
+    w0 = np.array([0.0, 1.0])  # on the cliff edge, where the gradient is huge
+    g = np.asarray(jax.grad(cliff.loss)(w0))
+    assert np.linalg.norm(g) > 50
+    plain = optim.run(cliff.loss, w0, "gd", 1, learning_rate=0.1).params[1] - w0
+    np.testing.assert_allclose(plain, -0.1 * g)
+    by_norm = (
+        optim.run(
+            cliff.loss, w0, "gd", 1, learning_rate=0.1, clip="norm", clip_threshold=1.0
+        ).params[1]
+        - w0
+    )
+    np.testing.assert_allclose(by_norm, -0.1 * g / np.linalg.norm(g))  # same direction, length ε
+    by_value = (
+        optim.run(
+            cliff.loss, w0, "gd", 1, learning_rate=0.1, clip="value", clip_threshold=1.0
+        ).params[1]
+        - w0
+    )
+    np.testing.assert_allclose(by_value, -0.1 * np.clip(g, -1, 1))  # direction turned
+
+
+def test_l2_and_l1_penalties():
+    def bowl(w):  # E = ½‖w − (2, 0.3)‖²
+        return 0.5 * jnp.sum((w - jnp.array([2.0, 0.3])) ** 2)
+
+    # L2: minimum of E + λ/2‖w‖² is w*/(1 + λ)
+    t = optim.run(bowl, [0.0, 0.0], "gd", steps=500, learning_rate=0.1, l2=0.5)
+    np.testing.assert_allclose(t.params[-1], np.array([2.0, 0.3]) / 1.5, atol=1e-10)
+    # L1 (β = 1): w* − λ where |w*| > λ, exactly 0 where |w*| ≤ λ — only the proximal step lands
+    prox = optim.run(
+        bowl, [1.0, 1.0], "gd", steps=500, learning_rate=0.1, l1=0.5, l1_mode="proximal"
+    )
+    np.testing.assert_allclose(prox.params[-1][0], 1.5, atol=1e-10)
+    assert prox.params[-1][1] == 0.0
+    sub = optim.run(bowl, [1.0, 1.0], "gd", steps=500, learning_rate=0.1, l1=0.5)
+    assert 0 < abs(sub.params[-1][1]) <= 0.1  # chatters around zero, never exactly on it
+
+
+def test_penalized_loss_is_recorded_without_the_penalty():
+    t = optim.run(ROSEN.loss, [0.5, 0.5], "gd", steps=10, learning_rate=1e-3, l2=0.3)
+    np.testing.assert_allclose(t.loss, [float(ROSEN.loss(w)) for w in t.params], rtol=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("args", "kwargs", "message"),
+    [
+        ((ROSEN.loss, [0.0, 0.0], "adamm"), {}, "valid: gd, momentum"),
+        ((ROSEN.loss, [0.0, 0.0], "adam"), {"learning_rate": -1.0}, "learning_rate"),
+        ((ROSEN.loss, [0.0, 0.0], "adam"), {"learning_rate": float("nan")}, "finite"),
+        ((ROSEN.loss, [0.0, 0.0], "momentum"), {"momentum": 1.0}, r"\[0, 1\)"),
+        ((ROSEN.loss, [0.0, 0.0], "adam"), {"momentum": 0.9}, "unknown setting"),
+        ((ROSEN.loss, [0.0, 0.0], "adam", -3), {}, "between 0 and"),
+        ((ROSEN.loss, [0.0, 0.0], "adam", 2.5), {}, "whole number"),
+        ((ROSEN.loss, [0.0, float("inf")], "adam"), {}, "finite vector"),
+        ((ROSEN.loss, [[[0.0]]], "adam"), {}, "shape"),
+        ((ROSEN.loss, "ab", "adam"), {}, "w0"),
+        ((ROSEN.loss, [0.0, 0.0], "adam"), {"schedule": "fast"}, "valid: constant"),
+        ((ROSEN.loss, [0.0, 0.0], "adam"), {"clip": "hard"}, "valid: none, norm, value"),
+        ((ROSEN.loss, [0.0, 0.0], "adam"), {"batch_size": 4}, "data-defined"),
+        (("not a function", [0.0, 0.0], "adam"), {}, "callable"),
+    ],
+)
+def test_bad_input_raises_value_error_naming_the_valid_choices(args, kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        optim.run(*args, **kwargs)
+
+
+def test_batched_settings_must_share_one_length():
+    with pytest.raises(ValueError, match="share one length"):
+        optim.run_batch(ROSEN.loss, np.zeros((3, 2)), "gd", 10, learning_rate=[0.1, 0.2])
