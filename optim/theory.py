@@ -132,9 +132,10 @@ def critical_momentum(lr, lam):
     """Critical damping α = (1 − √(ελ))²: the momentum giving the fastest rate |1 − √(ελ)|.
 
     It is the smallest α for which the roots of M are complex; below it the roots are real and
-    the larger one is slower, above it the rate √α grows with α (Goh 2017).
+    the larger one is slower, above it the rate √α grows with α (Goh 2017). It is below 1,
+    i.e. usable, only for ελ < 4.
     """
-    return (1 - jnp.sqrt(jnp.asarray(lr) * jnp.asarray(lam)))
+    return (1 - jnp.sqrt(jnp.asarray(lr) * jnp.asarray(lam))) ** 2
 
 
 def momentum_optimal(lam_min, lam_max):
