@@ -8,6 +8,32 @@ import jax
 # Every number the lab shows is float64, whoever imports the core first.
 jax.config.update("jax_enable_x64", True)
 
-from landscapes.surfaces import SURFACES, Surface, get_surface, loss_grid  # noqa: E402
+from landscapes.formula import (  # noqa: E402
+    FORMULA_FUNCTIONS,
+    MAX_FORMULA_LENGTH,
+    Formula,
+    FormulaError,
+    parse_formula,
+)
+from landscapes.surfaces import (  # noqa: E402
+    SURFACES,
+    Surface,
+    check_bounds,
+    custom_surface,
+    get_surface,
+    loss_grid,
+)
 
-__all__ = ["SURFACES", "Surface", "get_surface", "loss_grid"]
+__all__ = [
+    "FORMULA_FUNCTIONS",
+    "MAX_FORMULA_LENGTH",
+    "SURFACES",
+    "Formula",
+    "FormulaError",
+    "Surface",
+    "check_bounds",
+    "custom_surface",
+    "get_surface",
+    "loss_grid",
+    "parse_formula",
+]

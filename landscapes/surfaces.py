@@ -19,6 +19,7 @@ import jax.numpy as jnp
 import numpy as np
 from jax.tree_util import Partial
 
+from landscapes.formula import parse_formula
 from optim.hyper import Hyper
 
 Bounds = tuple[tuple[float, float], tuple[float, float]]
@@ -379,3 +380,33 @@ def loss_grid(loss, bounds: Bounds, n: int = 150):
     xs, ys = np.linspace(x0, x1, n), np.linspace(y0, y1, n)
     z = np.asarray(_grid_values(as_loss_pytree(loss), xs, ys))
     return xs, ys, np.where(np.isfinite(z), z, np.nan)
+
+
+MAX_BOUND = 1e4
+
+
+def check_bounds(bounds) -> Bounds:
+    """((xmin, xmax), (ymin, ymax)) as floats, finite, ordered and within ±MAX_BOUND."""
+    try:
+        (x0, x1), (y0, y1) = ((float(a), float(b)) for a, b in bounds)
+    except (TypeError, ValueError):
+        raise ValueError(f"bounds must be ((xmin, xmax), (ymin, ymax)), got {bounds!r}") from None
+    for lo, hi, axis in ((x0, x1, "x"), (y0, y1, "y")):
+        if not (math.isfinite(lo) and math.isfinite(hi) and lo < hi):
+            raise ValueError(f"{axis} bounds must be finite numbers with min < max, got {lo}, {hi}")
+        if max(abs(lo), abs(hi)) > MAX_BOUND:
+            raise ValueError(f"{axis} bounds must lie within ±{MAX_BOUND:g}")
+    return (x0, x1), (y0, y1)
+
+
+def custom_surface(text: str, bounds=((-2.0, 2.0), (-2.0, 2.0))) -> Surface:
+    """A surface from a typed formula in x and y, parsed against a whitelist (never eval-ed).
+
+    Raises FormulaError (a ValueError, with the position of the problem) for a bad formula and
+    ValueError for bad bounds."""
+    formula = parse_formula(text)
+    (x0, x1), (y0, y1) = bounds = check_bounds(bounds)
+    start = (x0 + 0.8 * (x1 - x0), y0 + 0.7 * (y1 - y0))
+    return Surface(
+        "custom", f"E = {formula.text}", "Your own formula.", formula, {}, (), bounds, (start,), ()
+    )

@@ -8,8 +8,10 @@ import jax
 # Every number the lab shows is float64, whoever imports the core first.
 jax.config.update("jax_enable_x64", True)
 
+from optim import theory  # noqa: E402
 from optim.hyper import Hyper  # noqa: E402
 from optim.metrics import (  # noqa: E402
+    batch_steps_to_tolerance,
     distance_to,
     final_loss,
     first_below,
@@ -44,6 +46,7 @@ __all__ = [
     "Schedule",
     "Trajectory",
     "distance_to",
+    "batch_steps_to_tolerance",
     "final_loss",
     "first_below",
     "get_rule",
@@ -53,4 +56,5 @@ __all__ = [
     "run",
     "run_batch",
     "steps_to_tolerance",
+    "theory",
 ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from optim.run import Trajectory
+from optim.run import BatchTrajectory, Trajectory
 
 
 def distance_to(traj: Trajectory, point) -> np.ndarray:
@@ -33,3 +33,21 @@ def path_length(traj: Trajectory) -> float:
 
 def final_loss(traj: Trajectory) -> float:
     return float(traj.loss[-1])
+
+
+def batch_steps_to_tolerance(
+    batch: BatchTrajectory, tol: float, *, point=None, reference_loss: float = 0.0
+) -> np.ndarray:
+    """`steps_to_tolerance` for every run of a batch at once: (B,) floats, inf where a run
+    never gets there (or diverged first)."""
+    if point is not None:
+        gap = np.linalg.norm(batch.params - np.asarray(point, dtype=float), axis=-1)
+    else:
+        gap = batch.loss - reference_loss
+    below = gap <= tol
+    # a diverged run's padded tail repeats its last point: it does not count as arriving
+    steps = np.arange(gap.shape[1])
+    dead = (batch.diverged_at[:, None] >= 0) & (steps[None, :] >= batch.diverged_at[:, None])
+    below &= ~dead
+    first = np.argmax(below, axis=1).astype(float)
+    return np.where(below.any(axis=1), first, np.inf)

@@ -217,3 +217,20 @@ def test_bad_input_raises_value_error_naming_the_valid_choices(args, kwargs, mes
 def test_batched_settings_must_share_one_length():
     with pytest.raises(ValueError, match="share one length"):
         optim.run_batch(ROSEN.loss, np.zeros((3, 2)), "gd", 10, learning_rate=[0.1, 0.2])
+
+
+def test_metrics_against_brute_force():
+    ravine = landscapes.get_surface("ravine", kappa=10.0)
+    lrs = np.array([0.5, 1.0, 1.9, 2.5])
+    b = optim.run_batch(ravine.loss, [3.0, 1.0], "gd", 400, learning_rate=lrs, bound=1e3)
+    counts = optim.batch_steps_to_tolerance(b, 1e-3, point=[0.0, 0.0])
+    for i in range(len(lrs)):
+        t = b.trajectory(i)
+        brute = next((k for k, w in enumerate(t.params) if np.hypot(*w) <= 1e-3), None)
+        assert counts[i] == (np.inf if brute is None else brute)
+        assert optim.steps_to_tolerance(t, 1e-3, point=[0, 0]) == brute
+    assert counts[-1] == np.inf and b.diverged_at[-1] > 0  # ε = 2.5 > 2/λ_max diverges
+    t = b.trajectory(0)
+    assert optim.path_length(t) == pytest.approx(
+        sum(np.hypot(*(t.params[k + 1] - t.params[k])) for k in range(len(t.params) - 1))
+    )

@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 import landscapes
+import optim
 
 
 @pytest.mark.parametrize("name", landscapes.SURFACES)
@@ -76,3 +77,28 @@ def test_loss_grid_matches_pointwise_values():
 def test_bad_surface_input(name, params, message):
     with pytest.raises(ValueError, match=message):
         landscapes.get_surface(name, **params)
+
+
+def test_custom_surface_from_a_formula():
+    s = landscapes.custom_surface("x**2 - y**2 + 0.1*sin(3*x)", ((-2, 2), (-1, 3)))
+    w = np.array([0.3, -0.7])
+    assert float(s.loss(w)) == pytest.approx(0.09 - 0.49 + 0.1 * np.sin(0.9))
+    t = optim.run(s.loss, s.starts[0], "gd", 10, learning_rate=0.1)
+    assert t.params.shape == (11, 2) and np.all(np.isfinite(t.loss))
+    # the same text twice is the same static function: jit treats them as one
+    assert landscapes.custom_surface("x**2 - y**2 + 0.1*sin(3*x)").fn == s.fn
+
+
+@pytest.mark.parametrize(
+    ("text", "bounds", "error"),
+    [
+        ("__import__('os')", ((-1, 1), (-1, 1)), landscapes.FormulaError),
+        ("x +* y", ((-1, 1), (-1, 1)), landscapes.FormulaError),
+        ("x + y", ((1, -1), (-1, 1)), ValueError),
+        ("x + y", ((0, float("inf")), (-1, 1)), ValueError),
+        ("x + y", "wide", ValueError),
+    ],
+)
+def test_custom_surface_rejects_bad_input(text, bounds, error):
+    with pytest.raises(error):
+        landscapes.custom_surface(text, bounds)

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Installs everything the tests need and runs all of them: lint, unit, app (AppTest) and
+# end-to-end tests in a real headless Chromium. Extra arguments go to pytest.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+python3 -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+
+# The browser tests drive Debian's Chromium (Playwright cannot download its own browser here).
+if ! command -v chromium >/dev/null 2>&1; then
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
+fi
+
+python3 -m ruff check .
+python3 -m pytest "$@"
