@@ -8,6 +8,13 @@ import jax
 # Every number the lab shows is float64, whoever imports the core first.
 jax.config.update("jax_enable_x64", True)
 
+from landscapes.datasets import (  # noqa: E402
+    DATASETS,
+    DataLoss,
+    Dataset,
+    get_dataset,
+    least_squares_minimum,
+)
 from landscapes.formula import (  # noqa: E402
     FORMULA_FUNCTIONS,
     MAX_FORMULA_LENGTH,
@@ -25,6 +32,11 @@ from landscapes.surfaces import (  # noqa: E402
 )
 
 __all__ = [
+    "DATASETS",
+    "DataLoss",
+    "Dataset",
+    "get_dataset",
+    "least_squares_minimum",
     "FORMULA_FUNCTIONS",
     "MAX_FORMULA_LENGTH",
     "SURFACES",

@@ -115,16 +115,6 @@ def _soft_threshold(w, amount):
     return jnp.sign(w) * jnp.maximum(jnp.abs(w) - amount, 0.0)
 
 
-def _minibatch_weights(n: int, t, batch_size, seed):
-    """0/1 mask of the minibatch used at step t: each epoch reshuffles the n examples
-    (seeded) and walks through them in consecutive chunks of batch_size."""
-    per_epoch = jnp.ceil(n / batch_size)
-    epoch, k = jnp.floor_divide(t, per_epoch), jnp.mod(t, per_epoch)
-    key = jax.random.fold_in(jax.random.PRNGKey(seed.astype(jnp.uint32)), epoch.astype(jnp.int32))
-    position = jnp.argsort(jax.random.permutation(key, n))
-    return (jnp.floor_divide(position, batch_size) == k).astype(jnp.float64)
-
-
 def _walk(loss, w0, hp, sp, opt, *, rule_name, n_steps, schedule, clip, l1_mode, stochastic):
     rule = RULES[rule_name]
     l1, l2 = opt["l1"], opt["l2"]
@@ -132,7 +122,8 @@ def _walk(loss, w0, hp, sp, opt, *, rule_name, n_steps, schedule, clip, l1_mode,
     def data_loss(w, t):
         if not stochastic:
             return loss(w)
-        return loss.weighted(w, _minibatch_weights(loss.n, t, opt["batch_size"], opt["seed"]))
+        # minibatch t of the loss's own shuffled partition (a new shuffle every epoch)
+        return loss.weighted(w, loss.minibatch_weights(t, opt["batch_size"], opt["seed"]))
 
     def smooth(w, t):  # the differentiable part of the objective
         return data_loss(w, t) + 0.5 * l2 * jnp.sum(w * w)
@@ -254,7 +245,7 @@ def _prepare(loss, w0, optimizer, steps, settings: dict[str, Any]):
     }
     loss = as_loss_pytree(loss)
     if stochastic:
-        if not hasattr(loss, "weighted"):
+        if not hasattr(loss, "minibatch_weights"):
             raise ValueError("batch_size needs a data-defined loss (landscapes.datasets)")
         if np.any(args["opt"]["batch_size"] > loss.n):
             raise ValueError(f"batch_size must be between 1 and {loss.n}")

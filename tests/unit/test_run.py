@@ -234,3 +234,18 @@ def test_metrics_against_brute_force():
     assert optim.path_length(t) == pytest.approx(
         sum(np.hypot(*(t.params[k + 1] - t.params[k])) for k in range(len(t.params) - 1))
     )
+
+
+def test_sgd_step_t_uses_minibatch_t():
+    data = landscapes.get_dataset("correlated_regression").loss
+    w0 = np.array([-1.0, 2.5])
+    t = optim.run(data, w0, "gd", steps=3, learning_rate=0.1, batch_size=8, seed=3)
+    w = w0
+    for k in range(3):
+        w = w - 0.1 * np.asarray(jax.grad(data.minibatch(k, 8, 3))(w))
+        np.testing.assert_allclose(t.params[k + 1], w, rtol=1e-12)
+    full = optim.run(data, w0, "gd", steps=3, learning_rate=0.1)
+    assert not np.allclose(full.params[1], t.params[1])  # a minibatch is not the full batch
+    np.testing.assert_allclose(t.loss, [float(data(p)) for p in t.params])  # full-batch loss
+    with pytest.raises(ValueError, match="batch_size must be between 1 and 128"):
+        optim.run(data, w0, "gd", steps=3, batch_size=500)
