@@ -22,6 +22,13 @@ from landscapes.formula import (  # noqa: E402
     FormulaError,
     parse_formula,
 )
+from landscapes.geometry import (  # noqa: E402
+    CriticalPoint,
+    classify,
+    critical_points,
+    hessian,
+    hessian_eig,
+)
 from landscapes.surfaces import (  # noqa: E402
     SURFACES,
     Surface,
@@ -32,6 +39,7 @@ from landscapes.surfaces import (  # noqa: E402
 )
 
 __all__ = [
+    "CriticalPoint", "classify", "critical_points", "hessian", "hessian_eig",
     "DATASETS",
     "DataLoss",
     "Dataset",

@@ -1,0 +1,278 @@
+"""The local geometry of a loss: Hessian, its eigen-decomposition, and all critical points.
+
+At a point w the Hessian is H_ab = ∂²E/∂w_a∂w_b. Where the gradient vanishes, the signs of the
+eigenvalues of H say what kind of point it is: all positive, a minimum; all negative, a maximum;
+k negative and the rest positive, a saddle of index (order) k, from which the loss goes down in
+k independent directions; an eigenvalue of zero, a degenerate point whose kind the second
+derivatives cannot decide (the monkey saddle x³ − 3xy² at the origin, where H = 0). Reference:
+Goodfellow, Bengio & Courville (2016) "Deep Learning", §4.3.1.
+
+A loss is any callable ``loss(w)`` of a vector w of shape (d,). Every jitted function here takes
+it as a ``jax.tree_util.Partial`` argument: its parameters are traced, so a surface whose
+parameters change (a slider) is not compiled again. A plain function is wrapped in
+``Partial(fn)`` and compiles once per function object.
+"""
+
+from typing import NamedTuple
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from optim.run import as_loss_pytree
+
+# Importing this module imports the `landscapes` package first, which switches JAX to float64:
+# Newton's method below relies on it to reach gradients of ~1e-14 relative to the loss scale.
+
+KINDS = ("minimum", "maximum", "saddle", "degenerate")
+
+
+def _symmetric_hessian(loss, w):
+    # Automatic differentiation gives H up to round-off asymmetry; eigh wants it exactly symmetric.
+    h = jax.hessian(loss)(w)
+    return 0.5 * (h + h.T)
+
+
+_hessian = jax.jit(_symmetric_hessian)
+
+
+@jax.jit
+def _hessian_eig(loss, w):
+    return jnp.linalg.eigh(_symmetric_hessian(loss, w))
+
+
+def hessian(loss, w):
+    """The Hessian H_ab = ∂²E/∂w_a∂w_b of ``loss`` at ``w`` (shape (d,)), as a (d, d) array.
+
+    Computed by automatic differentiation (``jax.hessian``) and symmetrised, ½(H + Hᵀ).
+    """
+    return np.asarray(_hessian(as_loss_pytree(loss), jnp.asarray(w, dtype=jnp.float64)))
+
+
+def hessian_eig(loss, w):
+    """Eigenvalues of the Hessian at ``w`` in ascending order, and the eigenvectors as columns.
+
+    H = Q diag(λ) Qᵀ; column ``Q[:, i]`` is the direction of curvature ``λ[i]``.
+    Returns ``(eigenvalues (d,), eigenvectors (d, d))`` as NumPy arrays.
+    """
+    eigenvalues, eigenvectors = _hessian_eig(
+        as_loss_pytree(loss), jnp.asarray(w, dtype=jnp.float64)
+    )
+    return np.asarray(eigenvalues), np.asarray(eigenvectors)
+
+
+class CriticalPoint(NamedTuple):
+    """A point where the gradient of the loss vanishes, with what the Hessian says about it.
+
+    ``index`` is the number of negative Hessian eigenvalues (the number of directions in which
+    the loss goes down); ``eigenvectors`` holds the directions as columns, in the order of the
+    ascending ``eigenvalues``.
+    """
+
+    w: np.ndarray
+    value: float
+    eigenvalues: np.ndarray
+    kind: str
+    index: int
+    grad_norm: float
+    eigenvectors: np.ndarray | None = None
+
+
+def classify(eigenvalues, tol):
+    """Kind and index of a critical point from its Hessian eigenvalues.
+
+    An eigenvalue with |λ| ≤ ``tol`` counts as zero and makes the point "degenerate"; otherwise
+    all λ > 0 is a "minimum", all λ < 0 a "maximum", mixed signs a "saddle". The index is the
+    number of eigenvalues below −tol. Returns ``(kind, index)``.
+    """
+    eigenvalues = np.asarray(eigenvalues, dtype=float)
+    index = int(np.sum(eigenvalues < -tol))
+    if np.any(np.abs(eigenvalues) <= tol):
+        return "degenerate", index
+    if index == 0:
+        return "minimum", index
+    if index == eigenvalues.size:
+        return "maximum", index
+    return "saddle", index
+
+
+# Backtracking candidates for the Newton step length: 1, 1/2, ..., 1/128.
+_STEP_FRACTIONS = 2.0 ** -np.arange(8)
+# Eigenvalues below this fraction of the largest |λ| are treated as zero in the pseudo-inverse.
+_PINV_RCOND = 1e-13
+
+
+def _newton_step(loss, w, max_step):
+    """The pseudo-inverse Newton step d = −H⁺∇E at w, shortened to at most ``max_step``.
+
+    Returns the step, the gradient and the eigen-decomposition of H it used.
+    """
+    grad = jax.grad(loss)(w)
+    eigenvalues, eigenvectors = jnp.linalg.eigh(_symmetric_hessian(loss, w))
+    # A safe pseudo-inverse: where H is (nearly) singular, step only in the directions it can
+    # resolve instead of dividing by ~0.
+    invertible = jnp.abs(eigenvalues) > _PINV_RCOND * jnp.max(jnp.abs(eigenvalues))
+    inverse = jnp.where(invertible, 1.0 / jnp.where(invertible, eigenvalues, 1.0), 0.0)
+    step = -eigenvectors @ (inverse * (eigenvectors.T @ grad))
+    length = jnp.linalg.norm(step)
+    shortened = step * jnp.minimum(1.0, max_step / jnp.maximum(length, 1e-300))
+    return shortened, grad, eigenvalues, eigenvectors
+
+
+def _grad_norm_squared(loss, w):
+    merit = jnp.sum(jax.grad(loss)(w) ** 2)
+    return jnp.where(jnp.isfinite(merit), merit, jnp.inf)
+
+
+def _damped_newton_update(loss, w, max_step):
+    """One damped Newton step on ∇E = 0.
+
+    The Newton direction goes downhill on the merit ½‖∇E‖² (its slope along d is −‖∇E‖² where
+    H is invertible), whatever the kind of the critical point ahead, so backtracking on ‖∇E‖²
+    makes the iteration robust far away and keeps the full step (quadratic convergence) close by.
+    """
+    step, grad, _, _ = _newton_step(loss, w, max_step)
+    candidates = w + jnp.asarray(_STEP_FRACTIONS)[:, None] * step
+    merits = jax.vmap(_grad_norm_squared, in_axes=(None, 0))(loss, candidates)
+    best = jnp.argmin(merits)
+    improves = merits[best] < jnp.sum(grad**2)
+    return jnp.where(improves, candidates[best], w)
+
+
+def _point_report(loss, w):
+    step, grad, eigenvalues, eigenvectors = _newton_step(loss, w, jnp.inf)
+    return loss(w), jnp.linalg.norm(grad), jnp.linalg.norm(step), eigenvalues, eigenvectors
+
+
+@jax.jit
+def _newton_from_seeds(loss, seeds_SxD, iterations, max_step, still):
+    """Damped Newton from every seed at once; the geometry at the seeds and at the end points.
+
+    Stops after ``iterations``, or earlier once no seed moves more than ``still`` in a step.
+    """
+    update = jax.vmap(_damped_newton_update, in_axes=(None, 0, None))
+
+    def moving(state):
+        step, _, largest_move = state
+        return (step < iterations) & (largest_move > still)
+
+    def iterate(state):
+        step, ws, _ = state
+        new_ws = update(loss, ws, max_step)
+        return step + 1, new_ws, jnp.max(jnp.linalg.norm(new_ws - ws, axis=-1))
+
+    _, ends_SxD, _ = jax.lax.while_loop(moving, iterate, (0, seeds_SxD, jnp.inf))
+    report = jax.vmap(_point_report, in_axes=(None, 0))
+    _, seed_grad_norms, _, seed_eigenvalues, _ = report(loss, seeds_SxD)
+    values, grad_norms, step_norms, eigenvalues, eigenvectors = report(loss, ends_SxD)
+    seed_curvatures = jnp.max(jnp.abs(seed_eigenvalues), axis=-1)
+    return (
+        ends_SxD,
+        values,
+        grad_norms,
+        step_norms,
+        eigenvalues,
+        eigenvectors,
+        seed_grad_norms,
+        seed_curvatures,
+    )
+
+
+def _finite_scale(values, reduce):
+    values = np.asarray(values)[np.isfinite(values)]
+    scale = reduce(values) if values.size else 0.0
+    return float(scale) if scale > 0 else 1.0
+
+
+def critical_points(loss, bounds, grid=40, iterations=100, zero_tol=1e-6, degenerate_spacing=0.05):
+    """Every critical point of a 2-D loss strictly inside ``bounds``, sorted by loss value.
+
+    Method: Newton's method on ∇E = 0, w ← w − H⁻¹∇E, from a ``grid`` × ``grid`` array of seeds
+    covering the box, all seeds at once in one jitted, vmapped loop. H⁻¹ is a pseudo-inverse
+    where H is singular; steps are capped at a quarter of the box diagonal and backtracked on
+    ‖∇E‖². Newton converges quadratically to a non-degenerate critical point, whatever its kind,
+    and linearly to a degenerate one, hence up to ``iterations`` = 100 (the loop ends earlier
+    once no seed moves more than 10⁻¹² box diagonals in a step).
+
+    A seed's end point counts as a critical point when its gradient norm is below 10⁻⁸ of the
+    largest gradient norm over the seeds and its next Newton step below 10⁻⁸ of the box diagonal
+    (a small gradient on a nearly flat plateau still has a long Newton step, so it is rejected).
+    End points within 10⁻⁶ box diagonals of each other are the same point. An eigenvalue with
+    |λ| ≤ ``zero_tol`` times the typical curvature (median spectral norm of H over the seeds)
+    counts as zero and makes the point "degenerate". Degenerate points closer than
+    ``degenerate_spacing`` box diagonals are merged too: where the critical points are not
+    isolated (a ring or a line of minima) the result is a sample along them.
+
+    Args:
+      loss: callable ``loss(w)`` for w of shape (2,), or a ``Partial``.
+      bounds: ``((xmin, xmax), (ymin, ymax))``.
+      grid: seeds per axis (static: a new value compiles once).
+      iterations: Newton iterations per seed.
+      zero_tol: relative tolerance for a zero eigenvalue.
+      degenerate_spacing: least distance between two degenerate points, in box diagonals.
+
+    Returns:
+      list of ``CriticalPoint``, sorted by ``value`` (ties by position).
+    """
+    (xmin, xmax), (ymin, ymax) = bounds
+    lows = np.array([xmin, ymin], dtype=float)
+    highs = np.array([xmax, ymax], dtype=float)
+    if not (np.all(np.isfinite(lows)) and np.all(np.isfinite(highs)) and np.all(lows < highs)):
+        raise ValueError(f"bounds must be finite with xmin < xmax and ymin < ymax, got {bounds}")
+    if grid < 2 or iterations < 1:
+        raise ValueError(
+            f"need grid ≥ 2 and iterations ≥ 1, got grid={grid}, iterations={iterations}"
+        )
+    diagonal = float(np.linalg.norm(highs - lows))
+
+    # Seeds at the centres of a grid × grid tiling of the box.
+    fractions = (np.arange(grid) + 0.5) / grid
+    xs = lows[0] + fractions * (highs[0] - lows[0])
+    ys = lows[1] + fractions * (highs[1] - lows[1])
+    seeds = np.stack(np.meshgrid(xs, ys, indexing="xy"), axis=-1).reshape(-1, 2)
+
+    ends, values, grad_norms, step_norms, eigenvalues, eigenvectors, seed_grads, seed_curv = (
+        np.asarray(a)
+        for a in _newton_from_seeds(
+            as_loss_pytree(loss), jnp.asarray(seeds), iterations, 0.25 * diagonal, 1e-12 * diagonal
+        )
+    )
+    grad_tol = 1e-8 * _finite_scale(seed_grads, np.max)
+    eigen_tol = zero_tol * _finite_scale(seed_curv, np.median)
+
+    converged = (
+        np.all(np.isfinite(ends), axis=1)
+        & np.isfinite(values)
+        & (grad_norms <= grad_tol)
+        & (step_norms <= 1e-8 * diagonal)
+        & np.all((ends > lows) & (ends < highs), axis=1)
+    )
+    # Keep the best-converged seed of each point: visit candidates by increasing gradient norm.
+    # Degenerate points may form a continuum (a valley floor of equal loss); a sample of it,
+    # spaced `degenerate_spacing` box diagonals apart, shows it without thousands of markers.
+    order = [i for i in np.argsort(grad_norms, kind="stable") if converged[i]]
+    classes = {i: classify(eigenvalues[i], eigen_tol) for i in order}
+
+    def same_point(i, j):
+        both_degenerate = classes[i][0] == classes[j][0] == "degenerate"
+        radius = degenerate_spacing if both_degenerate else 1e-6
+        return np.linalg.norm(ends[i] - ends[j]) <= radius * diagonal
+
+    kept = []
+    for i in order:
+        if not any(same_point(i, j) for j in kept):
+            kept.append(i)
+
+    points = [
+        CriticalPoint(
+            w=ends[i].copy(),
+            value=float(values[i]),
+            eigenvalues=eigenvalues[i].copy(),
+            kind=classes[i][0],
+            index=classes[i][1],
+            grad_norm=float(grad_norms[i]),
+            eigenvectors=eigenvectors[i].copy(),
+        )
+        for i in kept
+    ]
+    return sorted(points, key=lambda p: (p.value, p.w[0], p.w[1]))
