@@ -1,0 +1,27 @@
+"""The list of the lab's pages: `app.py` builds the navigation from it, the home page its cards.
+
+To add a page: write `pages/<name>.py` (start it with `app_support.page.page_setup`) and add
+one `PageInfo` line to `PAGES`. The URL of a page is its file name without `.py`.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+
+class PageInfo(NamedTuple):
+    path: str  # the page's script, relative to the app's root
+    title: str
+    icon: str
+    card: str  # what the page is for, in one or two sentences (home page)
+
+
+PAGES: tuple[PageInfo, ...] = (
+    PageInfo(
+        "pages/playground.py",
+        "Optimizer playground",
+        "🎢",
+        "Race gradient descent, momentum, Nesterov, AdaGrad, RMSProp and Adam on classic "
+        "surfaces or on your own formula; animate them and look inside their state.",
+    ),
+)

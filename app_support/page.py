@@ -1,0 +1,110 @@
+"""What every page does first: its title, its URL state, presentation mode and the figure look.
+
+    page = page_setup("playground", "Optimizer playground", icon="🎢")
+    page.explain("Text for students; hidden in presentation mode.")
+    fig = viz.contour.contour_figure(..., look=page.look)
+    ...
+    page.share_link()          # the page's deep link with a copy button
+    page.state.finish()        # last line: settings into the URL
+
+Presentation mode (a toggle, `?present=1` in the URL) is for projecting in a hall: the sidebar
+and the explanatory texts are hidden, fonts and figures are larger (`page.look`), and the
+toggle to leave it moves to the top right of the page.
+
+The figure look follows the app's theme (`st.context.theme.type`, light until the browser has
+reported it); figures keep transparent backgrounds so Streamlit's Plotly theme paints them.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+from urllib.parse import urlencode
+
+import streamlit as st
+from streamlit.runtime.pages_manager import PagesManager
+
+from app_support.urlstate import PageState, Setting
+from viz.theme import Look
+
+PRESENT = Setting.flag(
+    "present",
+    "Presentation mode",
+    help="For a projector: hides the sidebar and the explanations, enlarges text and figures.",
+)
+
+_PRESENTATION_CSS = """
+<style>
+section[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"],
+[data-testid="stExpandSidebarButton"] { display: none !important; }
+html { font-size: 21px; }
+[data-testid="stMainBlockContainer"] { max-width: 100%; padding: 3.5rem 2.5rem 1rem 2.5rem; }
+</style>
+"""
+
+
+def is_dark_theme() -> bool:
+    return st.context.theme.type == "dark"
+
+
+class Page(NamedTuple):
+    """A page's shared context: its URL state, whether it is being presented, its figure look."""
+
+    name: str
+    state: PageState
+    presenting: bool
+    look: Look
+
+    def explain(self, markdown: str) -> None:
+        """Explanatory text for students, hidden in presentation mode."""
+        if not self.presenting:
+            st.markdown(markdown)
+
+    def link(self) -> str:
+        """This page's deep link with its current settings (call after all widgets)."""
+        query = urlencode(self.state.url_params(), doseq=True)
+        base = st.context.url or f"/{self.name}"
+        return f"{base}?{query}" if query else base
+
+    def share_link(self, where=None) -> None:
+        """The deep link in a code box (its copy button copies it), under a small heading."""
+        where = where if where is not None else st
+        box = where.expander("🔗 Link to this view", expanded=False)
+        box.caption(
+            "Opening this link reproduces the page exactly as it is now: put it on a "
+            "slide or send it to students."
+        )
+        box.code(self.link(), language=None, wrap_lines=True)
+
+
+def _ensure_app_navigation() -> None:
+    """Route a fresh server's first request through `app.py`.
+
+    Until some session has run `app.py` (whose `st.navigation` switches Streamlit to its
+    current multipage mode), a server whose entry point sits next to a `pages/` folder runs a
+    deep link such as `/playground?...` with the legacy folder-based navigation: the page
+    alone, without the app's page config and page list. Flipping the flag that
+    `st.navigation` itself sets, then rerunning, sends this request through `app.py`.
+    """
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+
+def page_setup(name: str, title: str, *, icon: str = "") -> Page:
+    """Title, URL state and presentation mode of page `name` (its URL path)."""
+    _ensure_app_navigation()
+    heading = f"{icon} {title}".strip()
+    state = PageState(name, notices_here=False)
+    presenting = bool(state.peek(PRESENT))
+    if presenting:
+        left, right = st.columns([5, 1], vertical_alignment="center")
+        left.header(heading, anchor=False)
+        st.set_page_config(initial_sidebar_state="collapsed")
+        st.markdown(_PRESENTATION_CSS, unsafe_allow_html=True)
+        toggle_place = right
+    else:
+        st.title(heading, anchor=False)
+        toggle_place = st.sidebar
+    state.show_notices_here()
+    state.widget(PRESENT, toggle_place)
+    return Page(name, state, presenting, Look(dark=is_dark_theme(), presentation=presenting))

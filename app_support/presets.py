@@ -1,0 +1,153 @@
+"""Lecture presets: one-click scenes, as plain data (the URL parameters of a page).
+
+A preset is the query string of a page: opening `/playground?<params>` shows the scene, a
+preset button loads the same parameters (`urlstate.load_url`), and the home page links to each
+with `st.page_link(page, query_params=preset.params)`. Parameters not given take their
+defaults, so a preset names only what makes its scene. Each has a one-line caption saying
+what to notice.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+
+class Preset(NamedTuple):
+    key: str
+    title: str
+    caption: str
+    page: str  # the page file the parameters belong to
+    params: dict[str, str]
+
+
+def _playground(key: str, title: str, caption: str, **params: str) -> Preset:
+    return Preset(key, title, caption, "pages/playground.py", {"preset": key, **params})
+
+
+PLAYGROUND_PRESETS: tuple[Preset, ...] = (
+    _playground(
+        "beale",
+        "Beale's function, six optimizers",
+        "The classic animation: on the plateaus the adaptive methods (AdaGrad, RMSProp, Adam) "
+        "head for the minimum while gradient descent creeps and momentum overshoots.",
+        surface="beale",
+        x0="1",
+        y0="1.5",
+        steps="300",
+        opt="gd,momentum,nesterov,adagrad,rmsprop,adam",
+        **{
+            "gd.learning_rate": "0.001",
+            "momentum.learning_rate": "0.001",
+            "nesterov.learning_rate": "0.001",
+            "adagrad.learning_rate": "0.5",
+            "rmsprop.learning_rate": "0.01",
+            "adam.learning_rate": "0.05",
+        },
+    ),
+    _playground(
+        "long_valley",
+        "The long valley",
+        "Walls steep, floor almost flat: gradient descent bounces between the walls, momentum "
+        "and RMSProp travel along the floor.",
+        surface="valley",
+        x0="-5",
+        y0="1.5",
+        steps="400",
+        opt="gd,momentum,rmsprop,adam",
+        **{
+            "gd.learning_rate": "0.18",
+            "momentum.learning_rate": "0.02",
+            "rmsprop.learning_rate": "0.05",
+            "adam.learning_rate": "0.1",
+        },
+    ),
+    _playground(
+        "saddle_point",
+        "The saddle point",
+        "Started almost on the ridge: gradient descent crawls to the saddle and stalls there; "
+        "momentum gathers speed and escapes; the adaptive methods rescale the tiny gradient "
+        "along y and leave early.",
+        surface="saddle",
+        x0="-1.8",
+        y0="0.001",
+        steps="150",
+        opt="gd,momentum,nesterov,adagrad,rmsprop,adam",
+        **{
+            "gd.learning_rate": "0.01",
+            "momentum.learning_rate": "0.01",
+            "nesterov.learning_rate": "0.01",
+            "adagrad.learning_rate": "0.1",
+            "rmsprop.learning_rate": "0.01",
+            "adam.learning_rate": "0.02",
+        },
+    ),
+    _playground(
+        "ravine_momentum",
+        "Momentum suppresses oscillations in a ravine",
+        "Same ε: gradient descent zig-zags across the ravine; with α = 0.9 the zig-zags "
+        "cancel in the velocity and the steps along the floor add up.",
+        surface="ravine",
+        **{"ravine.kappa": "50", "ravine.angle": "30"},
+        x0="-4.5",
+        y0="2.5",
+        steps="150",
+        opt="gd,momentum",
+        internals="1",
+        **{"gd.learning_rate": "0.15", "momentum.learning_rate": "0.15"},
+    ),
+    _playground(
+        "nesterov_vs_momentum",
+        "Nesterov vs momentum",
+        "Nesterov takes its gradient at the look-ahead point w + αv: it brakes before the "
+        "turn, so it overshoots less than plain momentum — with one gradient per step too.",
+        surface="rosenbrock",
+        x0="-1.5",
+        y0="2.5",
+        steps="400",
+        opt="momentum,nesterov",
+        **{
+            "momentum.learning_rate": "0.0008",
+            "nesterov.learning_rate": "0.0008",
+            "momentum.momentum": "0.95",
+            "nesterov.momentum": "0.95",
+        },
+    ),
+    _playground(
+        "adam_vs_gd_rosenbrock",
+        "Adam vs gradient descent on Rosenbrock",
+        "Gradient descent finds the valley at once and then crawls along its curved floor; "
+        "Adam's per-coordinate step sizes keep it moving toward (1, 1).",
+        surface="rosenbrock",
+        x0="-1.5",
+        y0="2.5",
+        steps="1000",
+        opt="gd,adam",
+        **{"gd.learning_rate": "0.001", "adam.learning_rate": "0.05"},
+    ),
+    _playground(
+        "saddle_slowdown",
+        "Gradient descent slows down near a saddle",
+        "Watch the loss curve: a long plateau while the path sits by the saddle, then a "
+        "sudden drop once it has escaped along the negative-curvature direction.",
+        surface="two_minima",
+        x0="0.001",
+        y0="1.8",
+        steps="300",
+        opt="gd",
+        **{"gd.learning_rate": "0.1"},
+    ),
+    _playground(
+        "start_decides",
+        "The start decides the minimum",
+        "Gradient descent from (0.05, 1.8) falls into the right valley. Click the map just "
+        "left of the y-axis: the same optimizer now ends in the other minimum.",
+        surface="two_minima",
+        x0="0.05",
+        y0="1.8",
+        steps="200",
+        opt="gd,momentum",
+        **{"gd.learning_rate": "0.1", "momentum.learning_rate": "0.05"},
+    ),
+)
+
+PRESETS: dict[str, Preset] = {p.key: p for p in PLAYGROUND_PRESETS}

@@ -1,0 +1,350 @@
+"""Optimizer playground: any optimizers at once on a 2-D loss surface, animated in the browser.
+
+Sidebar: the surface (catalogue or a typed formula), the start point, the optimizers with
+their hyperparameters, the number of steps, schedule, clipping and L1/L2. Main area: lecture
+scenes, the contour map (click it to move the start point; Play animates every optimizer
+together) or the 3-D view, loss and distance curves, a summary table, the update rules, and
+downloads. Every setting lives in the URL.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+import landscapes
+import optim
+from app_support import core
+from app_support.export import figure_html, trajectories_csv
+from app_support.optimizers import (
+    optimizer_choice,
+    optimizer_panel,
+    swatch,
+    training_options,
+)
+from app_support.page import page_setup
+from app_support.presets import PLAYGROUND_PRESETS, PRESETS
+from app_support.urlstate import Setting, format_number, load_url
+from viz.contour import CLICK_GRID_TRACE, contour_figure
+from viz.curves import curves_figure
+from viz.paths import OptimizerPath
+from viz.surface3d import surface_figure
+
+PAGE = "playground"
+GRID = 150  # contour resolution (the grid is cached per surface)
+MAX_MARKED = 40  # more critical points than this (Rastrigin) would bury the map in markers
+DEFAULT_FORMULA = "x**4 - 2*x**2 + y**2 + 0.3*x*y"
+FORMULA = "formula"
+CHART_KEY = f"{PAGE}.contour"
+
+page = page_setup(PAGE, "Optimizer playground", icon="🎢")
+state = page.state
+side = st.sidebar
+
+# --- lecture scenes ------------------------------------------------------------------------
+
+preset_key = state.value(Setting.choice("preset", "Scene", "", ("", *PRESETS)))
+with st.expander("🎓 Lecture scenes — one click sets everything", expanded=False):
+    columns = st.columns(2)
+    for i, preset in enumerate(PLAYGROUND_PRESETS):
+        columns[i % 2].button(
+            preset.title,
+            key=f"{PAGE}.preset.{preset.key}",
+            on_click=load_url,
+            args=(preset.params,),
+            help=preset.caption,
+            use_container_width=True,
+        )
+if preset_key and not page.presenting:
+    st.info(f"**{PRESETS[preset_key].title}.** {PRESETS[preset_key].caption}", icon="👀")
+
+# --- surface -------------------------------------------------------------------------------
+
+titles = core.surface_titles()
+side.subheader("Surface")
+
+
+def _new_surface():
+    # A new surface has a new box: its own default start point.
+    state.reset(["x0", "y0"])
+
+
+surface_name = state.widget(
+    Setting.choice(
+        "surface",
+        "Loss surface",
+        "himmelblau",
+        (*landscapes.SURFACES, FORMULA),
+        labels={**titles, FORMULA: "✏️ Type a formula…"},
+    ),
+    side,
+    on_change=_new_surface,
+)
+
+if surface_name == FORMULA:
+    text = state.widget(
+        Setting.text(
+            "f",
+            "E(x, y) =",
+            DEFAULT_FORMULA,
+            help="Operators + − * / ** ^, functions such as exp, "
+            "log, sin, cos, tanh, sqrt, abs, min, max.",
+        ),
+        side,
+    )
+    corners = side.columns(2)
+    x_low = state.widget(
+        Setting.number("xmin", "x from", -3, -1000, 1000, widget="number", step=0.5), corners[0]
+    )
+    x_high = state.widget(
+        Setting.number("xmax", "x to", 3, -1000, 1000, widget="number", step=0.5), corners[1]
+    )
+    y_low = state.widget(
+        Setting.number("ymin", "y from", -3, -1000, 1000, widget="number", step=0.5), corners[0]
+    )
+    y_high = state.widget(
+        Setting.number("ymax", "y to", 3, -1000, 1000, widget="number", step=0.5), corners[1]
+    )
+    fallback = st.session_state.get(
+        f"{PAGE}._last_good_formula", core.formula_spec(DEFAULT_FORMULA, ((-3, 3), (-3, 3)))
+    )
+    spec = core.formula_spec(text, ((x_low, x_high), (y_low, y_high)))
+    try:
+        if not (x_low < x_high and y_low < y_high):
+            raise ValueError("the box needs x from < x to and y from < y to")
+        surface = core.surface(spec)
+        st.session_state[f"{PAGE}._last_good_formula"] = spec
+    except ValueError as error:  # landscapes.FormulaError is a ValueError
+        side.error(f"This formula cannot be used: {error}")
+        pointer = error.pointer() if hasattr(error, "pointer") else ""
+        if pointer:
+            side.code(pointer, language=None)
+        side.caption(f"Showing the last formula that worked: `{fallback[1]}`.")
+        spec = fallback
+        surface = core.surface(spec)
+else:
+    params = {
+        h.name: state.widget(Setting.from_hyper(h, prefix=f"{surface_name}."), side)
+        for h in landscapes.get_surface(surface_name).param_specs
+    }
+    spec = core.catalogue_spec(surface_name, params)
+    surface = core.surface(spec)
+
+(x_min, x_max), (y_min, y_max) = surface.bounds
+default_start = surface.starts[0] if surface.starts else ((x_min + x_max) / 2, (y_min + y_max) / 2)
+side.subheader("Start point")
+side.caption("Or click the map.")
+start_columns = side.columns(2)
+x0 = state.widget(
+    Setting.number(
+        "x0", "x₀", default_start[0], x_min, x_max, widget="number", step=(x_max - x_min) / 100
+    ),
+    start_columns[0],
+)
+y0 = state.widget(
+    Setting.number(
+        "y0", "y₀", default_start[1], y_min, y_max, widget="number", step=(y_max - y_min) / 100
+    ),
+    start_columns[1],
+)
+
+# --- optimizers and options ----------------------------------------------------------------
+
+side.subheader("Optimizers")
+chosen = state.widget(optimizer_choice(default=("gd", "momentum", "adam")), side)
+hypers = {name: optimizer_panel(state, name, side) for name in chosen}
+steps = state.widget(Setting.integer("steps", "Steps", 200, 10, 3000, step=10), side)
+with side.expander("Schedule, clipping, L1/L2"):
+    options = training_options(state, st.container(), steps=steps)
+
+# --- runs ----------------------------------------------------------------------------------
+
+paths, trajectories = [], {}
+for name in chosen:
+    title = optim.get_rule(name).title
+    try:
+        traj = core.trajectory(
+            spec, name, (x0, y0), steps, tuple(sorted({**hypers[name], **options}.items()))
+        )
+    except ValueError as error:
+        st.error(f"{title} could not run: {error}")
+        continue
+    trajectories[name] = traj
+    paths.append(OptimizerPath.from_trajectory(traj, title))
+    if traj.diverged_at is not None:
+        st.error(
+            f"**{title} diverged at step {traj.diverged_at}** — lower ε "
+            f"(now {format_number(hypers[name]['learning_rate'])}). Its path is drawn up "
+            "to its last finite point.",
+            icon="💥",
+        )
+
+critical = core.critical_points(spec)
+found_minima = [(c.x, c.y) for c in critical if c.kind == "minimum"]
+minima = list(surface.minima) or found_minima
+marked = critical if len(critical) <= MAX_MARKED else ()
+saddles = [(c.x, c.y) for c in marked if c.kind in ("saddle", "degenerate")]
+maxima = [(c.x, c.y) for c in marked if c.kind == "maximum"]
+minimum_values = [c.value for c in critical if c.kind == "minimum"]
+reference_loss = min(minimum_values) if minimum_values else None
+
+# --- the map -------------------------------------------------------------------------------
+
+if surface_name == FORMULA:  # a typed formula is shown as code: its * and _ are not Markdown
+    page.explain(f"`{surface.title.replace('`', '')}` — {surface.note}")
+else:
+    page.explain(f"**{surface.title}.** {surface.note}")
+view_columns = st.columns([2, 3], vertical_alignment="bottom")
+view = state.widget(
+    Setting.choice(
+        "view",
+        "View",
+        "contour",
+        ("contour", "3d"),
+        labels={"contour": "Contour map", "3d": "3-D surface"},
+        widget="segmented",
+    ),
+    view_columns[0],
+)
+internals = state.widget(
+    Setting.flag(
+        "internals",
+        "Show internals: −∇E, velocity, √r",
+        help="At the current step of the animation: the downhill direction −∇E (solid), the "
+        "velocity (last step, dashed) and, for RMSProp/Adam, the root second moment per "
+        "coordinate (dotted ellipse: wide along x means a small step along x).",
+    ),
+    view_columns[1],
+)
+
+xs, ys, Z = core.grid(spec, GRID)
+
+
+def _start_from_click():
+    event = st.session_state.get(CHART_KEY)
+    points = event["selection"]["points"] if event else []
+    for point in sorted(points, key=lambda p: p.get("curve_number") != CLICK_GRID_TRACE):
+        x, y = float(point["x"]), float(point["y"])
+        if x_min <= x <= x_max and y_min <= y <= y_max:
+            state.set_later("x0", float(f"{x:.4g}"))
+            state.set_later("y0", float(f"{y:.4g}"))
+            return
+
+
+contour = contour_figure(
+    xs,
+    ys,
+    Z,
+    paths,
+    look=page.look,
+    log_color=surface.log_color,
+    minima=minima,
+    saddles=saddles,
+    maxima=maxima,
+    start=(x0, y0),
+    internals=internals,
+)
+plot_config = {"displaylogo": False, "toImageButtonOptions": {"filename": "loss-landscape"}}
+if view == "3d":
+    st.plotly_chart(
+        surface_figure(
+            xs, ys, Z, paths, look=page.look, log_color=surface.log_color, minima=minima
+        ),
+        key=f"{PAGE}.surface3d",
+        config=plot_config,
+    )
+else:
+    st.plotly_chart(
+        contour,
+        key=CHART_KEY,
+        width="content",
+        on_select=_start_from_click,
+        selection_mode="points",
+        config=plot_config,
+    )
+page.explain(
+    "▶ **Play** animates every optimizer together; drag the step slider to scrub. "
+    "★ minimum, ✕ saddle, ▲ maximum, ○ start. Click anywhere on the map to start "
+    "there."
+)
+
+# --- curves, table, rules ------------------------------------------------------------------
+
+distances = {}
+for name, traj in trajectories.items():
+    d = core.distances_to_nearest(traj, minima)
+    if d is not None:
+        distances[name] = d
+curve_column, table_column = st.columns([3, 2])
+curve_column.plotly_chart(
+    curves_figure(paths, reference_loss=reference_loss, distances=distances, look=page.look),
+    key=f"{PAGE}.curves",
+    config=plot_config,
+)
+tolerance = state.widget(
+    Setting.number(
+        "tol",
+        "Tolerance for “steps to tolerance”",
+        1e-4,
+        1e-12,
+        1.0,
+        scale="log",
+        help="First step with E(w) − E* ≤ tolerance.",
+    ),
+    table_column,
+)
+rows = []
+for name, traj in trajectories.items():
+    reached = (
+        optim.steps_to_tolerance(traj, tolerance, reference_loss=reference_loss)
+        if reference_loss is not None
+        else None
+    )
+    rows.append(
+        {
+            "optimizer": optim.get_rule(name).title,
+            "final loss": f"{traj.loss[-1]:.4g}",
+            "to tolerance": "—" if reached is None else str(reached),
+            "diverged at": "—" if traj.diverged_at is None else str(traj.diverged_at),
+        }
+    )
+if rows:
+    table_column.dataframe(rows, hide_index=True, width="stretch", key=f"{PAGE}.table")
+    if reference_loss is None:
+        table_column.caption("No minimum in the box, so no tolerance to reach.")
+
+if chosen:
+    st.subheader("Update rules", anchor=False)
+    rule_columns = st.columns(min(len(chosen), 2))
+    for i, name in enumerate(chosen):
+        with rule_columns[i % len(rule_columns)]:
+            st.markdown(swatch(name), unsafe_allow_html=True)
+            st.latex(optim.get_rule(name).latex)
+    page.explain(
+        "g is the gradient ∇E at the point named; state (v, s, r) starts at zero. "
+        "Textbooks differ in conventions: v ← βv + ε∇E, w ← w − v is the same rule "
+        "as momentum here, while the running-average form v ← αv + (1−α)g scales "
+        "the step by (1−α) and has no 1/(1−α) speed-up."
+    )
+
+# --- export and link -----------------------------------------------------------------------
+
+export_columns = st.columns(3)
+export_columns[0].download_button(
+    "⬇ Trajectories (CSV)",
+    data=lambda: trajectories_csv(paths),
+    file_name="trajectories.csv",
+    mime="text/csv",
+    key=f"{PAGE}.download_csv",
+    on_click="ignore",
+)
+export_columns[1].download_button(
+    "⬇ Animated figure (HTML)",
+    data=lambda: figure_html(contour, surface.title),
+    file_name="loss-landscape.html",
+    mime="text/html",
+    key=f"{PAGE}.download_html",
+    on_click="ignore",
+)
+export_columns[2].caption("PNG: the camera icon above each figure.")
+page.share_link()
+state.finish()

@@ -1,0 +1,265 @@
+"""AppTest tests of the optimizer playground: it loads, every widget survives its extremes, deep
+links round-trip, presets load, bad links fall back to defaults with a notice."""
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+import landscapes
+from app_support.presets import PLAYGROUND_PRESETS
+
+ROOT = Path(__file__).resolve().parents[2]
+PAGE = str(ROOT / "pages" / "playground.py")
+TIMEOUT = 180  # the first run compiles the runner, the grid and the critical-point search
+
+
+def open_page(params=None) -> AppTest:
+    at = AppTest.from_file(PAGE, default_timeout=TIMEOUT)
+    for key, value in (params or {}).items():
+        at.query_params[key] = value
+    return at.run()
+
+
+def widget(at: AppTest, key: str):
+    """The widget with `key`, whatever its kind."""
+    for kind in (
+        "select_slider",
+        "slider",
+        "number_input",
+        "selectbox",
+        "multiselect",
+        "toggle",
+        "text_input",
+        "button_group",
+    ):
+        found = [w for w in getattr(at, kind) if w.key == key]
+        if found:
+            return found[0]
+    raise KeyError(key)
+
+
+def assert_clean(at: AppTest) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+
+
+def charts(at: AppTest) -> list:
+    return at.get("plotly_chart")
+
+
+def test_default_page_loads_with_map_and_curves():
+    at = open_page()
+    assert_clean(at)
+    assert not at.warning
+    assert len(charts(at)) == 2  # the contour map and the curves
+    assert widget(at, "playground.surface").value == "himmelblau"
+    assert widget(at, "playground.opt").value == ["gd", "momentum", "adam"]
+    # sliders labelled with the lecture's symbols, one box per optimizer
+    labels = [w.label for w in at.select_slider]
+    assert any(label.startswith("ε") for label in labels)
+    assert any(label.startswith("ρ₂") for label in labels)
+    assert any(label.startswith("δ") for label in labels)
+    assert at.query_params == {} or all(not v for v in at.query_params.values())
+
+
+def _extreme_moves(w) -> list:
+    """Callables that move widget `w` to each end of its range."""
+    kind = type(w).__name__
+    if kind == "Selectbox":
+        return [lambda w: w.select_index(0), lambda w: w.select_index(len(w.options) - 1)]
+    if kind == "SelectSlider":  # options are shown as text; the numbers read back exactly
+        return [
+            lambda w: w.set_value(float(w.options[0])),
+            lambda w: w.set_value(float(w.options[-1])),
+        ]
+    if kind in ("Slider", "NumberInput"):
+        return [lambda w: w.set_value(w.min), lambda w: w.set_value(w.max)]
+    if kind == "Toggle":
+        return [lambda w: w.set_value(True), lambda w: w.set_value(False)]
+    return []
+
+
+def test_every_widget_survives_its_extremes():
+    at = open_page()
+    assert_clean(at)
+    keys = [
+        w.key
+        for kind in ("select_slider", "slider", "number_input", "selectbox", "toggle")
+        for w in getattr(at, kind)
+        if w.key and w.key.startswith("playground.")
+    ]
+    assert len(keys) >= 12
+    for key in keys:
+        for move in _extreme_moves(widget(at, key)):
+            move(widget(at, key)).run()
+            assert_clean(at)
+        at = open_page()  # back to the defaults before the next widget
+
+
+def test_all_optimizers_at_once_and_3d_view():
+    at = open_page(
+        {
+            "opt": ",".join(
+                o
+                for o in (
+                    "gd",
+                    "momentum",
+                    "nesterov",
+                    "adagrad",
+                    "rmsprop",
+                    "rmsprop_nesterov",
+                    "adam",
+                    "adamw",
+                )
+            ),
+            "view": "3d",
+            "internals": "1",
+            "steps": "50",
+        }
+    )
+    assert_clean(at)
+    assert not at.warning
+    assert len(widget(at, "playground.opt").value) == 8
+
+
+@pytest.mark.parametrize("surface", ["rosenbrock", "saddle", "plane", "cliff"])
+def test_catalogue_surfaces_render(surface):
+    at = open_page({"surface": surface, "steps": "60"})
+    assert_clean(at)
+    assert not at.warning
+    assert len(charts(at)) == 2
+
+
+def test_deep_link_round_trips():
+    at = open_page()
+    widget(at, "playground.surface").select("rosenbrock").run()
+    widget(at, "playground.opt").set_value(["gd", "adam"]).run()
+    widget(at, "playground.steps").set_value(400).run()
+    widget(at, "playground.adam.learning_rate").set_value(0.05).run()
+    widget(at, "playground.x0").set_value(-1.2).run()
+    widget(at, "playground.internals").set_value(True).run()
+    assert_clean(at)
+    params = {k: at.query_params[k] for k in at.query_params}
+    assert params["surface"] in ("rosenbrock", ["rosenbrock"])
+
+    again = open_page({k: (v[0] if isinstance(v, list) else v) for k, v in params.items()})
+    assert_clean(again)
+    assert not again.warning
+    for key in (
+        "surface",
+        "opt",
+        "steps",
+        "adam.learning_rate",
+        "x0",
+        "y0",
+        "internals",
+        "gd.learning_rate",
+    ):
+        assert widget(again, f"playground.{key}").value == widget(at, f"playground.{key}").value
+
+
+@pytest.mark.parametrize("preset", PLAYGROUND_PRESETS, ids=lambda p: p.key)
+def test_preset_links_load(preset):
+    at = open_page(preset.params)
+    assert_clean(at)
+    assert not at.warning, [w.value for w in at.warning]
+    assert widget(at, "playground.surface").value == preset.params["surface"]
+    assert widget(at, "playground.opt").value == preset.params["opt"].split(",")
+    for key, value in preset.params.items():
+        if key.endswith(".learning_rate"):
+            assert widget(at, f"playground.{key}").value == pytest.approx(float(value))
+    # its caption is shown
+    assert any(preset.title in info.value for info in at.info)
+
+
+def test_preset_button_sets_widgets_and_url():
+    preset = PLAYGROUND_PRESETS[0]
+    at = open_page()
+    at.button(key=f"playground.preset.{preset.key}").click().run()
+    at.run()  # the URL written by the callback reloads every widget on this run
+    assert_clean(at)
+    assert widget(at, "playground.surface").value == preset.params["surface"]
+    assert widget(at, "playground.opt").value == preset.params["opt"].split(",")
+    assert at.query_params["preset"] in (preset.key, [preset.key])
+
+
+MALICIOUS = {
+    "surface": "../../etc/passwd",
+    "steps": "<script>alert(1)</script>",
+    "x0": "nan",
+    "y0": "1e309",
+    "opt": "gd,rm -rf",
+    "adam.learning_rate": "-1",
+    "present": "maybe",
+    "tol": "1" * 500,
+    "view": "javascript:alert(1)",
+    "__proto__": "x",
+}
+
+
+def test_malicious_query_params_give_warnings_and_defaults():
+    at = open_page(MALICIOUS)
+    assert_clean(at)
+    warnings = " ".join(w.value for w in at.warning)
+    for name in ("surface", "steps", "x0", "y0", "opt", "present", "tol", "view", "__proto__"):
+        assert name in warnings, name
+    # a rejected value is repeated inert, inside a code span (st.warning renders no HTML)
+    assert warnings.count("<script>") == warnings.count("`<script>")
+    assert widget(at, "playground.surface").value == "himmelblau"
+    assert widget(at, "playground.steps").value == 200
+    assert widget(at, "playground.opt").value == ["gd", "momentum", "adam"]
+    assert widget(at, "playground.present").value is False
+    # the URL is cleaned: nothing of the bad link survives
+    assert "__proto__" not in at.query_params and "steps" not in at.query_params
+
+
+def test_out_of_range_learning_rate_falls_back_to_its_default():
+    at = open_page({"opt": "adam", "adam.learning_rate": "1000"})
+    assert_clean(at)
+    assert any("adam.learning_rate" in w.value for w in at.warning)
+    assert widget(at, "playground.adam.learning_rate").value == pytest.approx(0.01)
+
+
+def test_bad_formula_shows_the_caret_and_keeps_the_page_usable():
+    at = open_page({"surface": "formula", "f": "x**2 + (y - 1))*3"})
+    assert_clean(at)
+    assert any("cannot be used" in e.value for e in at.sidebar.error)
+    assert any("^" in c.value for c in at.sidebar.code)
+    assert len(charts(at)) == 2  # drawn with the fallback formula
+    widget(at, "playground.f").input("sin(x) * cos(y) + 0.1 * (x**2 + y**2)").run()
+    assert_clean(at)
+    assert not at.sidebar.error
+
+
+def test_formula_surface_with_its_own_box():
+    at = open_page(
+        {
+            "surface": "formula",
+            "f": "(x - 1)**2 + 4*y**2",
+            "xmin": "-2",
+            "xmax": "4",
+            "ymin": "-2",
+            "ymax": "2",
+            "opt": "gd",
+        }
+    )
+    assert_clean(at)
+    assert not at.warning
+    assert widget(at, "playground.x0").max == pytest.approx(4.0)
+
+
+def test_divergence_is_reported_with_optimizer_and_step():
+    at = open_page({"surface": "rosenbrock", "opt": "gd", "gd.learning_rate": "0.1"})
+    assert_clean(at)
+    messages = [e.value for e in at.error]
+    assert any("Gradient descent diverged at step" in m and "lower ε" in m for m in messages)
+
+
+def test_presentation_mode_hides_explanations():
+    normal = open_page({"surface": "beale"})
+    presenting = open_page({"surface": "beale", "present": "1"})
+    assert_clean(presenting)
+    note = landscapes.get_surface("beale").note
+    assert any(note in m.value for m in normal.markdown)
+    assert not any(note in m.value for m in presenting.markdown)
+    assert widget(presenting, "playground.present").value is True

@@ -1,0 +1,72 @@
+"""The map's image and contour lines: marching squares against closed forms, PNG decoding."""
+
+import base64
+import io
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from viz.isolines import isolines
+from viz.raster import banded_colours, png_data_uri
+
+XS = np.linspace(-2.0, 2.0, 81)
+YS = np.linspace(-1.5, 2.5, 71)
+BOWL = XS[None, :] ** 2 + YS[:, None] ** 2
+
+
+@pytest.mark.parametrize("radius", [0.5, 1.0, 1.4])
+def test_isolines_of_a_bowl_are_circles_of_the_right_radius(radius):
+    points = isolines(XS, YS, BOWL, [radius**2])
+    finite = points[np.isfinite(points[:, 0])]
+    # linear interpolation of x²+y² on a 0.05 grid is exact to O(h²)
+    np.testing.assert_allclose(np.hypot(finite[:, 0], finite[:, 1]), radius, atol=3e-3)
+    # one closed polyline: a single NaN break, first point = last point
+    assert np.isnan(points[:, 0]).sum() == 1
+    np.testing.assert_allclose(finite[0], finite[-1])
+    # and it goes all the way round
+    angles = np.arctan2(finite[:, 1], finite[:, 0])
+    assert np.ptp(angles) > 2 * np.pi - 0.2
+
+
+def test_isolines_cut_by_the_box_are_open_and_nan_cells_are_skipped():
+    points = isolines(XS, YS, BOWL, [2.5**2])  # circle of radius 2.5 leaves the box
+    finite = points[np.isfinite(points[:, 0])]
+    assert len(finite) and np.all(np.abs(np.hypot(*finite.T) - 2.5) < 5e-3)
+    assert not np.allclose(finite[0], finite[-1])
+    holed = BOWL.copy()
+    holed[22:31, 56:65] = np.nan  # a hole across the unit circle near (1, 0)
+    points = isolines(XS, YS, holed, [1.0])
+    finite = points[np.isfinite(points[:, 0])]
+    np.testing.assert_allclose(np.hypot(*finite.T), 1.0, atol=3e-3)
+    # no segment inside the hole
+    inside = (
+        (finite[:, 0] > XS[56])
+        & (finite[:, 0] < XS[64])
+        & (finite[:, 1] > YS[22])
+        & (finite[:, 1] < YS[30])
+    )
+    assert not inside.any()
+    assert not np.allclose(finite[0], finite[-1])  # the hole opens the circle
+
+
+def test_saddle_level_through_the_critical_point_gives_the_two_diagonals():
+    saddle = XS[None, :] ** 2 - YS[:, None] ** 2
+    points = isolines(XS, YS, saddle, [0.0])
+    finite = points[np.isfinite(points[:, 0])]
+    np.testing.assert_allclose(np.abs(finite[:, 0]), np.abs(finite[:, 1]), atol=0.015)  # O(h²)
+
+
+def test_banded_png_decodes_to_the_grid_with_transparent_nan_and_top_row_is_largest_y():
+    values = np.tile(np.linspace(0.0, 1.0, 5), (3, 1))
+    values[0, 0] = np.nan
+    scale = [[0.0, "#000000"], [1.0, "#ffffff"]]
+    rgba = banded_colours(values, scale, np.linspace(0.0, 1.0, 5))
+    assert rgba[0, 0, 3] == 0 and np.all(rgba[1:, :, 3] == 255)
+    # band middles: 1/8, 3/8, 5/8, 7/8 from black to white; the top value is in the last band
+    assert rgba[1, 1, 0] == round(255 * 3 / 8) and rgba[1, -1, 0] == round(255 * 7 / 8)
+    uri = png_data_uri(rgba)
+    image = Image.open(io.BytesIO(base64.b64decode(uri.split(",", 1)[1])))
+    pixels = np.asarray(image.convert("RGBA"))
+    assert pixels.shape == (3, 5, 4)
+    np.testing.assert_array_equal(pixels[::-1], rgba)  # first data row is the image's bottom

@@ -1,0 +1,38 @@
+"""The palette: one distinct colour per optimizer of the core, stable for unknown names."""
+
+import re
+
+import numpy as np
+
+import optim
+from viz.figure import decode_array, typed_array
+from viz.theme import OPTIMIZER_COLORS, Look, base_layout, optimizer_color
+
+
+def test_every_optimizer_has_its_own_colour():
+    colours = [optimizer_color(name) for name in optim.OPTIMIZERS]
+    assert len(set(colours)) == len(colours)
+    assert set(optim.OPTIMIZERS) <= set(OPTIMIZER_COLORS)
+    assert all(re.fullmatch(r"#[0-9a-f]{6}", c) for c in colours)
+
+
+def test_unknown_names_get_a_stable_colour_outside_the_palette():
+    assert optimizer_color("lion") == optimizer_color("lion")
+    assert optimizer_color("lion") not in OPTIMIZER_COLORS.values()
+
+
+def test_presentation_look_is_larger_and_dark_look_inverts_the_ink():
+    normal, big = Look(), Look(presentation=True)
+    assert big.font_size > normal.font_size and big.height > normal.height
+    assert big.line_width > normal.line_width
+    assert Look(dark=True).foreground != normal.foreground
+    assert base_layout(big)["font"]["size"] == big.font_size
+    assert base_layout(normal)["paper_bgcolor"] == "rgba(0,0,0,0)"  # the app's theme shows
+
+
+def test_typed_arrays_round_trip_in_float32():
+    values = [0.1, -2.5, float("nan"), 1e30]
+    back = decode_array(typed_array(values))
+    assert back.dtype.name == "float32"
+    assert back[0] == np.float32(0.1) and back[3] == np.float32(1e30)
+    assert back[2] != back[2]

@@ -1,0 +1,81 @@
+"""Browser-side animation: Plotly frames, a Play/Pause pair and a step slider.
+
+The animation runs in the browser (Plotly.animate over the figure's frames): pressing Play or
+dragging the step slider never reruns the Streamlit script. Frames only restyle the few traces
+that move (the optimizers' current points and the internals overlay), with `redraw: False`,
+which Plotly can do at 60 frames per second for scatter traces.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from viz.figure import typed_array
+from viz.theme import Look
+
+PLAY_SECONDS = 8.0  # a whole run plays in about this long, however many frames it has
+
+
+def frame(step: int, positions: Sequence[np.ndarray], indices: Sequence[int]) -> dict:
+    """One frame named after its step: new (m, 2) positions for the traces at `indices`."""
+    data = [
+        {"type": "scatter", "x": typed_array(xy[:, 0]), "y": typed_array(xy[:, 1])}
+        for xy in positions
+    ]
+    return {"name": str(int(step)), "data": data, "traces": list(indices)}
+
+
+def controls(steps: np.ndarray, look: Look) -> dict:
+    """Layout entries (`sliders`, `updatemenus`) for a step slider and Play/Pause buttons."""
+    frame_ms = max(16, int(1000 * PLAY_SECONDS / max(len(steps), 1)))
+    still = {
+        "mode": "immediate",
+        "frame": {"duration": 0, "redraw": False},
+        "transition": {"duration": 0},
+    }
+    play = {
+        "mode": "immediate",
+        "fromcurrent": False,
+        "transition": {"duration": 0},
+        "frame": {"duration": frame_ms, "redraw": False},
+    }
+    slider = {
+        "active": 0,
+        "x": 0.26,
+        "len": 0.74,
+        "y": 0.0,
+        "yanchor": "top",
+        "pad": {"t": 40, "b": 0},
+        "currentvalue": {
+            "prefix": "step ",
+            "xanchor": "right",
+            "offset": 4,
+            "font": {"size": look.font_size, "color": look.foreground},
+        },
+        # One tick per frame would be a wall of numbers: hide them, the current step is shown.
+        "font": {"color": "rgba(0,0,0,0)"},
+        "ticklen": 0,
+        "minorticklen": 0,
+        "steps": [
+            {"method": "animate", "label": str(int(s)), "args": [[str(int(s))], still]}
+            for s in steps
+        ],
+    }
+    buttons = {
+        "type": "buttons",
+        "direction": "left",
+        "showactive": False,
+        "x": 0.0,
+        "y": 0.0,
+        "xanchor": "left",
+        "yanchor": "top",
+        "pad": {"t": 60, "r": 0},
+        "font": {"size": look.font_size},
+        "buttons": [
+            {"label": "▶ Play", "method": "animate", "args": [None, play]},
+            {"label": "❚❚", "method": "animate", "args": [[None], still]},
+        ],
+    }
+    return {"sliders": [slider], "updatemenus": [buttons]}

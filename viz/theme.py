@@ -1,0 +1,129 @@
+"""The lab's look, defined once: a colour per optimizer, the contour colours, fonts and sizes.
+
+Every figure builder takes a `Look` (light or dark, normal or presentation) and asks it for
+fonts, line widths and the layout defaults, so that a projected figure in a hall and a figure
+on a student's laptop come from the same code. Backgrounds stay transparent: Streamlit's
+Plotly theme paints them, so a figure follows the app's light or dark theme.
+
+The optimizer palette is chosen to stay distinct on both light and dark contour fills and to
+match the colours lecturers know from Radford's optimizer animations where it can (gradient
+descent red, momentum green, Nesterov magenta).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import NamedTuple
+
+OPTIMIZER_COLORS: dict[str, str] = {
+    "gd": "#e6194b",
+    "momentum": "#2ca02c",
+    "nesterov": "#d631c9",
+    "adagrad": "#3b5bdb",
+    "rmsprop": "#f58231",
+    "rmsprop_nesterov": "#8e44ad",
+    "adam": "#0a9bb5",
+    "adamw": "#9a6324",
+    "nadam": "#7d8f00",
+    "amsgrad": "#c2185b",
+    "adadelta": "#d4a000",
+    "newton": "#5d6d7e",
+    "saddle_free_newton": "#1abc9c",
+}
+
+# For names the palette does not know (an optimizer added later): a pick that is the same in
+# every process (a digest, not Python's salted hash), from colours unlike the ones above.
+_EXTRA_COLORS = ("#6a3d9a", "#b15928", "#1f78b4", "#33a02c", "#fb9a99", "#cab2d6", "#ff7f00")
+
+
+def optimizer_color(name: str) -> str:
+    """The colour of optimizer `name`: from the palette, or a stable pick for unknown names."""
+    if name in OPTIMIZER_COLORS:
+        return OPTIMIZER_COLORS[name]
+    index = int(hashlib.sha1(name.encode()).hexdigest(), 16) % len(_EXTRA_COLORS)
+    return _EXTRA_COLORS[index]
+
+
+# Filled contours: pale where the loss is high, a muted blue where it is low, so every
+# optimizer colour stays readable on top. Dark theme: the same idea from a dark ground.
+_CONTOUR_LIGHT = (
+    (0.0, "#5b7fa6"),
+    (0.25, "#8fa9c6"),
+    (0.5, "#bccbdc"),
+    (0.75, "#dde5ee"),
+    (1.0, "#f7f9fb"),
+)
+_CONTOUR_DARK = (
+    (0.0, "#0b1a2e"),
+    (0.25, "#16304d"),
+    (0.5, "#24476b"),
+    (0.75, "#3a5f86"),
+    (1.0, "#5a7ea3"),
+)
+
+
+class Look(NamedTuple):
+    """How a figure should look: `dark` theme, `presentation` mode (projector in a hall)."""
+
+    dark: bool = False
+    presentation: bool = False
+
+    @property
+    def font_size(self) -> int:
+        return 20 if self.presentation else 13
+
+    @property
+    def line_width(self) -> float:
+        return 4.0 if self.presentation else 2.5
+
+    @property
+    def marker_size(self) -> int:
+        return 16 if self.presentation else 11
+
+    @property
+    def height(self) -> int:
+        """Height in pixels of a main figure (contour, 3-D)."""
+        return 860 if self.presentation else 700
+
+    @property
+    def foreground(self) -> str:
+        """Ink for markers and arrows that are not an optimizer's own (minima, gradients)."""
+        return "#f2f4f7" if self.dark else "#111418"
+
+    @property
+    def background(self) -> str:
+        """The colour an outline around a foreground marker should have."""
+        return "#0e1117" if self.dark else "#ffffff"
+
+    @property
+    def contour_colorscale(self) -> list[list]:
+        return [list(stop) for stop in (_CONTOUR_DARK if self.dark else _CONTOUR_LIGHT)]
+
+    @property
+    def contour_line_color(self) -> str:
+        return "rgba(255,255,255,0.25)" if self.dark else "rgba(30,40,60,0.28)"
+
+
+DEFAULT_LOOK = Look()
+
+
+def base_layout(look: Look, **overrides) -> dict:
+    """Layout defaults shared by every figure: fonts, margins, transparent backgrounds."""
+    layout = {
+        "font": {"size": look.font_size},
+        "margin": {"l": 10, "r": 10, "t": 40, "b": 10},
+        "paper_bgcolor": "rgba(0,0,0,0)",
+        "plot_bgcolor": "rgba(0,0,0,0)",
+        "legend": {
+            "orientation": "h",
+            "yanchor": "bottom",
+            "y": 1.01,
+            "xanchor": "left",
+            "x": 0.0,
+            "font": {"size": look.font_size},
+        },
+        "hoverlabel": {"font": {"size": look.font_size}},
+        "uirevision": "keep",  # zoom and legend clicks survive a rerun with new data
+    }
+    layout.update(overrides)
+    return layout
