@@ -134,7 +134,7 @@ class Setting:
             float(low),
             float(high),
             scale=scale,
-            step=step,
+            step=None if step is None else float(step),  # st.slider wants one number type
             widget=widget,
             help=help,
         )
