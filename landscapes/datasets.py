@@ -102,8 +102,10 @@ class DataLoss:
         epoch, chunk = jnp.floor_divide(k, per_epoch), jnp.mod(k, per_epoch)
         seed_key = jax.random.PRNGKey(jnp.asarray(seed).astype(jnp.uint32))
         key = jax.random.fold_in(seed_key, jnp.asarray(epoch).astype(jnp.int32))
-        position = jnp.argsort(jax.random.permutation(key, n))  # where example i lands
-        return (jnp.floor_divide(position, batch_size) == chunk).astype(jnp.float64)
+        # slot j of the shuffled order holds example order[j]; one sort, then a scatter
+        order = jax.random.permutation(key, n)
+        in_chunk = jnp.floor_divide(jnp.arange(n), batch_size) == chunk
+        return jnp.zeros(n).at[order].set(in_chunk.astype(jnp.float64))
 
     def num_batches(self, batch_size):
         """⌈n/B⌉, the number of minibatches in one epoch."""
