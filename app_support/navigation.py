@@ -25,11 +25,33 @@ PAGES: tuple[PageInfo, ...] = (
         "surfaces or on your own formula; animate them and look inside their state.",
     ),
     PageInfo(
+        "pages/saddles.py",
+        "Minima and saddles",
+        "🐎",
+        "Critical points and their Hessians, where optimizers end up, how long gradient descent "
+        "lingers near a saddle, and why saddles outnumber minima in high dimension.",
+    ),
+    PageInfo(
         "pages/momentum.py",
         "Momentum",
         "🛷",
         "Why momentum helps and by how much: ten times on a slope (not 1.9), damped zig-zags "
         "in a ravine, steps against α with Goh's optimum, the rate map, and the lecture's quiz "
         "answered by experiments.",
+    ),
+    PageInfo(
+        "pages/minibatches.py",
+        "Minibatches and noise",
+        "🎲",
+        "A minibatch's loss is not the full loss: its minima and saddles move. SGD paths, clouds "
+        "of seeds, the noise ball and decaying ε, four optimizers under the same noise, Adam's "
+        "signal-to-noise, batch versus online learning.",
+    ),
+    PageInfo(
+        "pages/permutation.py",
+        "Permutation symmetry",
+        "🔀",
+        "Hidden units can be relabelled: watch a student find its teacher up to a permutation, "
+        "two units trade places through a saddle, and lines cut the plane into regions.",
     ),
 )

@@ -1,0 +1,558 @@
+"""Permutation symmetry: hidden units can be relabelled, so minima come in copies joined by saddles.
+
+Tabs: a student committee machine recovers its teacher up to a permutation; the merge path of
+two units to their permutation point (a saddle, with its Hessian) and the exchange of their
+labels, animated in weight space and input space; the straight line between a minimum and its
+permuted copy; critical points of the small network by minimising ‖∇E‖² (loss against index);
+the regions n lines cut the plane into. Every number comes from `landscapes.committee` and
+`landscapes.regions`; every setting lives in the URL.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import streamlit as st
+
+from app_support.page import page_setup
+from app_support.presets import Preset
+from app_support.urlstate import Setting, load_url
+from landscapes import committee, regions
+from viz import permutation as figures
+
+PAGE = "permutation"
+MAX_UNITS = 5
+INPUT_BOX = ((-2.0, 2.0), (-2.0, 2.0))  # where the teacher's inputs lie
+SOLVED = 1e-12  # a training loss below this means the student found a zero-loss minimum
+NOT_CRITICAL = 1e-6  # a permutation point with a larger ‖∇E‖ has not converged
+REGION_GRID = 300
+MAX_LINES = 30
+CRITICAL_RUNS = 8  # one compiled shape: 8 runs × 8 starting points
+PLOT_CONFIG = {"displaylogo": False, "toImageButtonOptions": {"filename": "permutation"}}
+
+TABS = {
+    "teacher": "👩‍🏫 Teacher and student",
+    "merge": "🔀 Merge and exchange",
+    "line": "📏 Straight line",
+    "critical": "🎯 Critical points",
+    "regions": "🧩 Regions",
+}
+
+
+def pair_choices(n: int) -> dict[str, str]:
+    """ "1-2" → "units 1 and 2", … for n units (labels count from 1 on the page)."""
+    return {f"{a}-{b}": f"units {a} and {b}" for a, b in itertools.combinations(range(1, n + 1), 2)}
+
+
+def _scene(key, title, caption, **params) -> Preset:
+    return Preset(key, title, caption, f"pages/{PAGE}.py", {"preset": key, **params})
+
+
+SCENES: tuple[Preset, ...] = (
+    _scene(
+        "recover",
+        "A student finds its teacher",
+        "Press Play: the student's lines settle on the teacher's, each on the dashed line of "
+        "its colour, but under other numbers: the same network up to a permutation.",
+        tab="teacher",
+    ),
+    _scene(
+        "exchange",
+        "Two units trade places through a saddle",
+        "Play: units 1 and 3 slide together, coincide at the permutation point (a saddle "
+        "with one downhill direction) and move on into each other's place.",
+        tab="merge",
+    ),
+    _scene(
+        "straight",
+        "The straight line climbs higher",
+        "Both ends have the same loss, but the straight line between them climbs several "
+        "times higher than the merge path through the saddle.",
+        tab="line",
+    ),
+    _scene(
+        "index",
+        "Low loss, few downhill directions",
+        "Critical points found from many starts: the higher the loss, the larger the fraction "
+        "of directions that still go down. Open circles are flat regions, not critical points.",
+        tab="critical",
+    ),
+    _scene(
+        "regions",
+        "Ten neurons, 56 regions",
+        "Ten random lines cut the plane into 1 + 10 + 45 = 56 regions, wherever they lie: "
+        "quadratic growth for one layer in 2-D.",
+        tab="regions",
+        lines="10",
+    ),
+)
+SCENE_BY_KEY = {scene.key: scene for scene in SCENES}
+
+page = page_setup(PAGE, "Permutation symmetry", icon="🔀")
+state = page.state
+
+
+# --- cached core calls (plain values in) --------------------------------------------------
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def teacher_problem(n: int, teacher_seed: int):
+    """The teacher's weights and its 200 training pairs."""
+    teacher = committee.random_teacher(n, teacher_seed)
+    inputs, targets = committee.teacher_data(teacher, n, 200, seed=teacher_seed)
+    return teacher, inputs, targets
+
+
+@st.cache_data(max_entries=16, show_spinner="Training the student…")
+def student(n: int, teacher_seed: int, student_seed: int):
+    """The trained student, its units matched to the teacher's, and its units along the run."""
+    teacher, inputs, targets = teacher_problem(n, teacher_seed)
+    run = committee.train_student(inputs, targets, n, student_seed)
+    matching = committee.match_units(run.minimum, teacher, n)
+    planes = np.stack([committee.hyperplanes(p, n) for p in run.params])
+    planes[-1] = committee.hyperplanes(run.minimum, n)
+    return run, matching, planes
+
+
+@st.cache_data(max_entries=32, show_spinner="Following the merge path…")
+def exchange(n: int, teacher_seed: int, student_seed: int, i: int, j: int):
+    """Merge path, exchange loop, the plane through it, the straight line and the Hessians."""
+    _, inputs, targets = teacher_problem(n, teacher_seed)
+    run, _, _ = student(n, teacher_seed, student_seed)
+    path = committee.merge_path(inputs, targets, run.minimum, n, i, j)
+    loop = committee.exchange_loop(path, n)
+    plane = committee.exchange_plane(inputs, targets, path, n)
+    line = committee.straight_line(inputs, targets, path.minimum, n, i, j)
+    saddle = committee.point_report(inputs, targets, path.permutation_point)
+    minimum = committee.point_report(inputs, targets, path.minimum)
+    merged = committee.merged_network(path.permutation_point, n, i, j)
+    merged_loss = float(committee.committee_loss(inputs, targets)(merged))
+    loop_planes = np.stack([committee.hyperplanes(p, n) for p in loop.params])
+    return {
+        "path": path,
+        "loop": loop,
+        "loop_xy": plane.coordinates(loop.params),
+        "loop_planes": loop_planes,
+        "plane": (plane.alphas, plane.betas, plane.loss),
+        "line": line,
+        "saddle": saddle,
+        "minimum": minimum,
+        "merged_loss": merged_loss,
+    }
+
+
+@st.cache_data(max_entries=16, show_spinner="Searching for critical points…")
+def critical_sample(n: int, teacher_seed: int, seed: int):
+    _, inputs, targets = teacher_problem(n, teacher_seed)
+    return committee.critical_points_by_gradient_norm(
+        inputs, targets, n, runs=CRITICAL_RUNS, seed=seed
+    )
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def line_regions(count: int, seed: int, half_width: float):
+    """The lines, their region map in the window, and the three counts."""
+    lines = regions.random_lines(count, seed)
+    window = ((-half_width, half_width), (-half_width, half_width))
+    xs, ys, ids = regions.region_map(lines, window, REGION_GRID)
+    return {
+        "lines": lines,
+        "window": window,
+        "map": (xs, ys, ids),
+        "exact": regions.count_regions_exact(lines),
+        "sectors": regions.count_regions_by_sectors(lines),
+        "visible": int(ids.max()) + 1,
+        "formula": regions.regions_general_position(count, 2),
+    }
+
+
+@st.cache_data(max_entries=4, show_spinner=False)
+def region_growth(max_n: int):
+    ns = np.arange(1, max_n + 1)
+    series = {
+        f"d = {d}: Σₖ≤{d} C(n, k)": np.array([regions.regions_general_position(n, d) for n in ns])
+        for d in (1, 2, 3)
+    }
+    series["2ⁿ: every on/off pattern"] = 2.0**ns
+    return ns, series
+
+
+# --- settings (all declared on every run, so that the link always holds them) ---------------
+
+preset_key = state.value(Setting.choice("preset", "Scene", "", ("", *SCENE_BY_KEY)))
+tab_name = state.value(Setting.choice("tab", "View", "teacher", tuple(TABS), labels=TABS))
+
+top = st.columns([3, 2], vertical_alignment="center")
+with top[0].expander("🎓 Lecture scenes — one click sets everything", expanded=False):
+    columns = st.columns(2)
+    for k, scene in enumerate(SCENES):
+        columns[k % 2].button(
+            scene.title,
+            key=f"{PAGE}.preset.{scene.key}",
+            on_click=load_url,
+            args=(scene.params,),
+            help=scene.caption,
+            use_container_width=True,
+        )
+problem_box = top[1].popover("⚙️ Teacher and student", use_container_width=True)
+n_units = state.widget(
+    Setting.integer(
+        "n",
+        "Hidden units n (teacher and student)",
+        3,
+        2,
+        MAX_UNITS,
+        help="The student has the teacher's architecture: n sigmoid units, 2 inputs, 1 output.",
+    ),
+    problem_box,
+)
+teacher_seed = state.widget(
+    Setting.integer("teacher", "Teacher (random seed)", 0, 0, 99, widget="number"), problem_box
+)
+student_seed = state.widget(
+    Setting.integer(
+        "student",
+        "Student initialisation (random seed)",
+        0,
+        0,
+        99,
+        widget="number",
+        help="Where Adam starts. Some starts end in a local minimum: the loss stays above 0.",
+    ),
+    problem_box,
+)
+if preset_key and not page.presenting:
+    scene = SCENE_BY_KEY[preset_key]
+    st.info(f"**{scene.title}.** {scene.caption}", icon="👀")
+
+tabs_key = f"{PAGE}._tabs"
+if state.reloaded or tabs_key not in st.session_state:
+    st.session_state[tabs_key] = TABS[tab_name]
+label_to_tab = {label: name for name, label in TABS.items()}
+
+
+def _tab_changed():
+    state.set_later("tab", label_to_tab[st.session_state[tabs_key]])
+
+
+tab_of = dict(
+    zip(TABS, st.tabs(list(TABS.values()), key=tabs_key, on_change=_tab_changed), strict=True)
+)
+
+# Per-tab controls, drawn whether or not their tab is open (cheap; keeps them in the link).
+pairs = pair_choices(n_units)
+merge_controls = tab_of["merge"].columns([4, 2, 2], vertical_alignment="bottom")
+pair_key = state.widget(
+    Setting.choice(
+        "pair",
+        "Units to exchange",
+        "1-3" if n_units >= 3 else "1-2",
+        tuple(pairs),
+        labels=pairs,
+        widget="segmented",
+    ),
+    merge_controls[0],
+)
+unit_i, unit_j = (int(u) - 1 for u in pair_key.split("-"))
+critical_controls = tab_of["critical"].columns([2, 2, 3], vertical_alignment="bottom")
+critical_seed = state.widget(
+    Setting.integer(
+        "cseed",
+        "Random seed of the runs",
+        0,
+        0,
+        99,
+        widget="number",
+        help=f"{CRITICAL_RUNS} training runs from random starts, 8 points from each.",
+    ),
+    critical_controls[0],
+)
+region_controls = tab_of["regions"].columns([3, 2, 3], vertical_alignment="bottom")
+line_count = state.widget(
+    Setting.integer("lines", "n lines (hidden units)", 6, 1, MAX_LINES), region_controls[0]
+)
+line_seed = state.widget(
+    Setting.integer("lseed", "Lines' random seed", 0, 0, 999, widget="number"),
+    region_controls[1],
+)
+half_width = state.widget(
+    Setting.number(
+        "window",
+        "Window: ± half-width",
+        2.0,
+        1.0,
+        100.0,
+        scale="log",
+        help="Zoom out to see the regions whose corners lie far away.",
+    ),
+    region_controls[2],
+)
+
+# --- views -----------------------------------------------------------------------------------
+
+
+def teacher_view() -> None:
+    teacher, inputs, targets = teacher_problem(n_units, teacher_seed)
+    run, matching, student_planes = student(n_units, teacher_seed, student_seed)
+    page.explain(
+        "The teacher is a small network, y(x) = Σᵢ vᵢ σ(wᵢ·x + bᵢ): each hidden unit is a line "
+        "wᵢ·x + bᵢ = 0 in the input plane, off on one side and on on the other. A student with "
+        "the same architecture learns from the teacher's outputs on 200 points, with Adam."
+    )
+    numbers = st.columns(3)
+    numbers[0].metric("Student's final loss E", f"{run.minimum_loss:.2g}")
+    numbers[1].metric(
+        "Student units, in teacher order",
+        " ".join(str(int(k) + 1) for k in matching.order),
+        help="Student unit order[k] sits on teacher unit k (Hungarian matching of the lines).",
+    )
+    numbers[2].metric(
+        "Worst match: cos ∠ between lines",
+        f"{matching.cosines.min():.6f}",
+        help="cos of the angle between (wᵢ, bᵢ) of a student unit and its teacher unit.",
+    )
+    st.plotly_chart(
+        figures.teacher_student_figure(
+            inputs,
+            targets,
+            committee.hyperplanes(teacher, n_units),
+            student_planes,
+            run.steps,
+            run.loss,
+            matching.order,
+            INPUT_BOX,
+            look=page.look,
+        ),
+        key=f"{PAGE}.teacher_chart",
+        config=PLOT_CONFIG,
+    )
+    if run.minimum_loss < SOLVED:
+        st.caption(
+            "Notice: every solid line ends on the dashed line of its colour, but the numbers "
+            "differ — the student is the teacher with its units relabelled."
+        )
+    else:
+        st.warning(
+            "This student got stuck in a local minimum (loss above zero): some lines miss the "
+            "teacher's. Try another student seed in ⚙️.",
+            icon="🪤",
+        )
+
+
+def merge_view() -> None:
+    _, inputs, targets = teacher_problem(n_units, teacher_seed)
+    result = exchange(n_units, teacher_seed, student_seed, unit_i, unit_j)
+    path, loop, saddle = result["path"], result["loop"], result["saddle"]
+    line = result["line"]
+    d_star = path.distance[-1]
+    merge_controls[1].metric(
+        "d* at the minimum",
+        f"{d_star:.3f}",
+        help="‖pᵢ − pⱼ‖: distance of the two units' weight vectors (w, b, v).",
+    )
+    merge_controls[2].metric("Barrier through the saddle", f"{path.barrier:.3g}")
+    page.explain(
+        "Pull the weight vectors pᵢ = (wᵢ, bᵢ, vᵢ) of two units together: fix their distance d "
+        "and let every other weight re-optimise. At d = 0 they coincide — the network has "
+        "one unit fewer — and their labels can be swapped at no cost. Moving apart again with "
+        "the labels exchanged ends in the permuted copy of the minimum."
+    )
+    if path.loss[-1] > SOLVED:
+        st.info(
+            "This student ended in a local minimum (loss above zero); the exchange starts "
+            "from there.",
+            icon="🪤",
+        )
+    alphas, betas, plane_loss = result["plane"]
+    line_s = (2.0 * line.t - 1.0) * d_star
+    st.plotly_chart(
+        figures.exchange_figure(
+            alphas,
+            betas,
+            plane_loss,
+            result["loop_xy"],
+            loop.position,
+            loop.loss,
+            result["loop_planes"],
+            (unit_i, unit_j),
+            inputs,
+            targets,
+            INPUT_BOX,
+            line_position=line_s,
+            line_loss=line.loss,
+            look=page.look,
+        ),
+        key=f"{PAGE}.exchange_chart",
+        config=PLOT_CONFIG,
+    )
+    st.caption(
+        "Notice: the loss rises only to the saddle at d = 0, where the two lines coincide; "
+        "then it falls into the copy, with the two units in each other's place."
+    )
+    jumps = path.jumps()
+    if len(jumps):
+        st.info(
+            f"At d ≈ {path.distance[jumps[0]]:.2f} the other units rearrange abruptly: the "
+            "constrained minimum jumps to another valley (the path is not smooth there).",
+            icon="⚡",
+        )
+    st.subheader("The permutation point is a saddle", anchor=False)
+    numbers = st.columns(4)
+    numbers[0].metric("E at the saddle", f"{saddle.loss:.4g}")
+    numbers[1].metric(
+        f"E of the merged {n_units - 1}-unit network",
+        f"{result['merged_loss']:.4g}",
+        help="Units i and j replaced by one unit with output weight vᵢ + vⱼ.",
+    )
+    numbers[2].metric(
+        "Negative eigenvalues (index)",
+        f"{saddle.negative} of {len(saddle.eigenvalues)}",
+        help="Directions in which the loss goes down from the saddle.",
+    )
+    numbers[3].metric(
+        "Zero eigenvalues",
+        str(saddle.zero),
+        help="Flat directions: shifting output weight between the coinciding units "
+        "(vᵢ + vⱼ fixed) does not change the network at all.",
+    )
+    if saddle.grad_norm > NOT_CRITICAL:
+        st.warning(
+            f"Here the permutation point is not quite critical (‖∇E‖ = {saddle.grad_norm:.1e}): "
+            "the loss is very flat around it, so the counts below are approximate.",
+            icon="〰️",
+        )
+    tol = committee.ZERO_TOL * float(np.max(np.abs(saddle.eigenvalues)))
+    st.plotly_chart(
+        figures.eigenvalue_figure(saddle.eigenvalues, tol, look=page.look),
+        key=f"{PAGE}.hessian_chart",
+        config=PLOT_CONFIG,
+    )
+    st.caption(
+        f"Hessian at the permutation point (‖∇E‖ = {saddle.grad_norm:.1e}): red goes down, grey "
+        "is flat. At the minimum, by contrast: "
+        f"{result['minimum'].negative} negative eigenvalues."
+    )
+
+
+def line_view() -> None:
+    result = exchange(n_units, teacher_seed, student_seed, unit_i, unit_j)
+    path, loop, line = result["path"], result["loop"], result["line"]
+    d_star = path.distance[-1]
+    page.explain(
+        "The shortest way from θ* to its permuted copy P θ* is the straight line "
+        "(1 − t)·θ* + t·P θ*. On it the two units also meet halfway (d = |1 − 2t|·d*), but "
+        "nothing else adapts — so the loss climbs much higher than on the merge path."
+    )
+    numbers = st.columns(4)
+    numbers[0].metric("E(θ*)", f"{line.loss[0]:.2g}")
+    numbers[1].metric("E(P θ*)", f"{line.loss[-1]:.2g}")
+    numbers[2].metric("Barrier of the straight line", f"{line.barrier:.4g}")
+    numbers[3].metric(
+        "Barrier through the saddle",
+        f"{path.barrier:.4g}",
+        delta=f"{path.barrier - line.barrier:.3g}",
+        delta_color="off",
+    )
+    st.plotly_chart(
+        figures.profile_figure(
+            loop.position,
+            loop.loss,
+            (2.0 * line.t - 1.0) * d_star,
+            line.loss,
+            jumps=[],
+            look=page.look,
+        ),
+        key=f"{PAGE}.line_chart",
+        config=PLOT_CONFIG,
+    )
+    st.caption(
+        "Notice: equal loss at both ends, a barrier in between — and the detour through the "
+        "permutation saddle is the lower pass."
+    )
+
+
+def critical_view() -> None:
+    sample = critical_sample(n_units, teacher_seed, critical_seed)
+    result = exchange(n_units, teacher_seed, student_seed, unit_i, unit_j)
+    found = int(sample.critical.sum())
+    critical_controls[1].metric("Critical points found", f"{found} of {len(sample.loss)}")
+    page.explain(
+        "Start from points along several training runs and minimise ½‖∇E‖² instead of E: "
+        "this finds critical points of every kind, saddles included (Dauphin et al. 2014). "
+        "The index is the fraction of Hessian eigenvalues that are negative."
+    )
+    st.plotly_chart(
+        figures.critical_figure(
+            sample.index,
+            sample.loss,
+            sample.grad_norm,
+            sample.critical,
+            saddle_loss=result["saddle"].loss,
+            look=page.look,
+        ),
+        key=f"{PAGE}.critical_chart",
+        config=PLOT_CONFIG,
+    )
+    st.caption(
+        "Notice: low loss comes with a low index — bad critical points are saddles with many "
+        "ways down. Open circles kept ‖∇E‖ > 10⁻⁸: flat regions, not critical points."
+    )
+
+
+def regions_view() -> None:
+    result = line_regions(line_count, line_seed, half_width)
+    page.explain(
+        "Each hidden unit of a first layer is a line in the input plane. n lines in general "
+        "position cut the plane into 1 + n + n(n − 1)/2 regions (Σₖ≤d C(n, k) in d "
+        "dimensions) — only quadratically many. Deeper layers fold and reuse these regions."
+    )
+    numbers = st.columns(4)
+    numbers[0].metric("Formula 1 + n + n(n−1)/2", f"{result['formula']:,}")
+    numbers[1].metric(
+        "Counted exactly",
+        f"{result['exact']:,}",
+        help="1 + n + Σ over crossing points (lines through it − 1): valid for any lines.",
+    )
+    numbers[2].metric(
+        "Counted by sign patterns",
+        f"{result['sectors']:,}",
+        help="Distinct on/off patterns of the n units, sampled around every crossing point "
+        "and far away: no formula used.",
+    )
+    numbers[3].metric("Visible in this window", f"{result['visible']:,}")
+    xs, ys, ids = result["map"]
+    left, right = st.columns([3, 2])
+    left.plotly_chart(
+        figures.regions_figure(xs, ys, ids, result["lines"], result["window"], look=page.look),
+        key=f"{PAGE}.regions_chart",
+        config=PLOT_CONFIG,
+    )
+    ns, series = region_growth(MAX_LINES)
+    right.plotly_chart(
+        figures.region_count_figure(
+            ns, series, highlight=(line_count, result["formula"]), look=page.look
+        ),
+        key=f"{PAGE}.growth_chart",
+        config=PLOT_CONFIG,
+    )
+    right.caption(
+        "Notice: with one layer, regions grow like n² in the plane (nᵈ/d! in d dimensions), "
+        "far below the 2ⁿ on/off patterns n units could in principle take."
+    )
+
+
+VIEWS = {
+    "teacher": teacher_view,
+    "merge": merge_view,
+    "line": line_view,
+    "critical": critical_view,
+    "regions": regions_view,
+}
+for name, tab in tab_of.items():
+    if tab.open:
+        with tab:
+            VIEWS[name]()
+
+page.share_link()
+state.finish()
