@@ -54,4 +54,19 @@ PAGES: tuple[PageInfo, ...] = (
         "Hidden units can be relabelled: watch a student find its teacher up to a permutation, "
         "two units trade places through a saddle, and lines cut the plane into regions.",
     ),
+    PageInfo(
+        "pages/regularization.py",
+        "Regularization",
+        "🧲",
+        "What L2 and L1 do to the minimum: L2 shrinks it along each eigenvector by D/(D + λ), "
+        "L1 sets weights exactly to 0; early stopping as weight decay; clipping at a cliff.",
+    ),
+    PageInfo(
+        "pages/networks.py",
+        "Small networks",
+        "🧠",
+        "Train a small MLP on 2-D data: decision boundaries with every neuron's line, Hessian "
+        "spectra and the saddle index over training, loss slices through weight space, and "
+        "exploding gradients in a deep chain.",
+    ),
 )

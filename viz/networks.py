@@ -18,7 +18,6 @@ validation on the page's rerun path; the tests validate every figure instead.
 
 from __future__ import annotations
 
-import base64
 import copy
 from collections.abc import Sequence
 from typing import NamedTuple
@@ -146,14 +145,25 @@ def decision_figure(
     low, high = value_range
     ticks = np.linspace(0, COLOUR_LEVELS, 5)
     heat = {
-        "type": "heatmap",
-        "x": f32(xs),
-        "y": f32(ys),
-        "z": _byte_grid(codes[last]),
+        "type": "contour",
+        # Plain lists here and in the frames: an animation frame's 2-D z is not decoded from
+        # Plotly's typed-array form, and merging a list into a typed z leaves the map blank.
+        "x": np.round(np.asarray(xs, dtype=float), 6).tolist(),
+        "y": np.round(np.asarray(ys, dtype=float), 6).tolist(),
+        "z": codes[last].tolist(),
         "zmin": 0,
         "zmax": COLOUR_LEVELS,
         "colorscale": DECISION_SCALE,
-        "zsmooth": "best",
+        # Filled contours are SVG paths, drawn at once on every animation frame; a heat map is
+        # an image that loads asynchronously and stays blank while frames follow each other.
+        "contours": {
+            "coloring": "fill",
+            "showlines": False,
+            "start": 0,
+            "end": COLOUR_LEVELS,
+            "size": COLOUR_LEVELS / 20,
+        },
+        "line": {"width": 0},
         "colorbar": {
             "title": {"text": value_title},
             "thickness": 14,
@@ -211,7 +221,7 @@ def decision_figure(
         {
             "name": str(int(step)),
             "data": [
-                {"type": "heatmap", "z": _byte_grid(codes[i])},
+                {"type": "contour", "z": codes[i].tolist()},
                 {
                     "type": "scatter",
                     "x": typed_array(segments[i, :, 0]),
@@ -232,22 +242,13 @@ def _tick(value: float, span: float) -> str:
 
 
 def colour_codes(values, value_range) -> np.ndarray:
-    """Values as whole percentages 0 … COLOUR_LEVELS of `value_range` (clipped), uint8: one byte
-    per heat-map cell instead of four keeps 80 animation frames light to send."""
+    """Values as whole percentages 0 … COLOUR_LEVELS of `value_range` (clipped), uint8: two or
+    three characters per heat-map cell instead of a float keeps the animation frames light."""
     low, high = value_range
     fraction = (np.asarray(values, dtype=float) - low) / (high - low)
     return np.round(COLOUR_LEVELS * np.clip(np.nan_to_num(fraction, nan=0.5), 0, 1)).astype(
         np.uint8
     )
-
-
-def _byte_grid(codes: np.ndarray) -> dict:
-    """A 2-D uint8 array in Plotly's typed-array form (with its shape)."""
-    return {
-        "dtype": "u1",
-        "bdata": base64.b64encode(np.ascontiguousarray(codes, dtype=np.uint8).tobytes()).decode(),
-        "shape": f"{codes.shape[0]}, {codes.shape[1]}",
-    }
 
 
 def training_figure(

@@ -119,7 +119,7 @@ def test_zero_initialisation_never_breaks_the_symmetry(optimizer):
     assert all(_units_identical(arch, w) for w in run.params)  # ... but all units alike
     # A random start breaks it at once.
     run = networks.train(
-        data, arch, "cross_entropy", networks.init_weights(arch, "xavier"), optimizer, 10
+        data, arch, "cross_entropy", networks.init_weights(arch, "xavier"), optimizer, 300
     )
     assert not _units_identical(arch, run.params[-1])
 
