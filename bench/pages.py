@@ -11,8 +11,11 @@ query parameters given), and this prints, per page:
   `jax.monitoring`'s backend-compile event) — should be 0;
 * payload: bytes of figure JSON the page sends (all its `st.plotly_chart`s).
 
-Targets on the 2-core dev machine: rerun p50 ≤ 60 ms, 0 compiles when warm, payload ≤ 600 kB.
-To add a page, add one `PageBench` line to `PAGES`.
+Targets on the 2-core dev machine: rerun p50 ≤ 60 ms (≤ 100 ms for the network pages), 0
+compiles when warm, payload ≤ 600 kB. To add a page, add one `PageBench` line to `PAGES`.
+
+    python -m bench.pages                 # every page and view
+    python -m bench.pages saddles momentum    # the benches whose name starts with these
 """
 
 from __future__ import annotations
@@ -50,6 +53,23 @@ PAGES: tuple[PageBench, ...] = (
             "opt": "gd,momentum,nesterov,adagrad,rmsprop,adam",
         },
     ),
+)
+
+
+def _views(page: str, key: str, views: tuple[str, ...]) -> tuple[PageBench, ...]:
+    return tuple(PageBench(f"{page}: {view}", f"pages/{page}.py", {key: view}) for view in views)
+
+
+# Every view of every page: only the open view computes, so each is measured on its own.
+PAGES += (
+    *_views("saddles", "tab", ("points", "basins", "escape", "random", "counting", "quiz")),
+    *_views("momentum", "view", ("slope", "ravine", "sweep", "map", "eigen", "quiz")),
+    *_views(
+        "minibatches", "view", ("surfaces", "sgd", "noise", "optimizers", "adam", "examples")
+    ),
+    *_views("regularization", "view", ("paths", "shrink", "steps", "early", "clip")),
+    *_views("permutation", "tab", ("teacher", "merge", "line", "critical", "regions")),
+    *_views("networks", "tab", ("training", "spectrum", "weights", "exploding")),
 )
 
 
@@ -145,7 +165,8 @@ def main() -> None:
         f"{'compiles':>9s} {'payload':>10s}"
     )
     details = []
-    for page in PAGES:
+    chosen = [p for p in PAGES if not sys.argv[1:] or p.name.startswith(tuple(sys.argv[1:]))]
+    for page in chosen:
         before = counter.count
         result = bench_page(page, counter)
         compiles = counter.count - before

@@ -18,6 +18,7 @@ import streamlit as st
 
 import landscapes
 import optim
+from app_support.caching import cached
 from app_support.optimizers import schedule_choice, swatch
 from app_support.page import page_setup
 from app_support.presets import Preset
@@ -152,17 +153,6 @@ def _control(setting: Setting, where, shown: bool):
 # --- cached core calls (plain values in, arrays out) ---------------------------------------
 
 DataSpec = tuple  # (dataset name, ((parameter, value), ...))
-
-_wrapped: dict = {}
-
-
-def cached(function):
-    """`function` behind `st.cache_data`, wrapped on first use in this run: Streamlit keys a
-    cache on the function's source, which costs a few milliseconds per function, so only the
-    tab that calls a function pays for it."""
-    if function not in _wrapped:
-        _wrapped[function] = st.cache_data(function, max_entries=32, show_spinner=False)
-    return _wrapped[function]
 
 
 @st.cache_resource(max_entries=16, show_spinner=False)

@@ -18,6 +18,7 @@ import streamlit as st
 
 import optim
 from app_support import core
+from app_support.caching import cached
 from app_support.page import page_setup
 from app_support.presets import Preset
 from app_support.urlstate import Setting, format_number, load_url, log_grid
@@ -155,18 +156,6 @@ page = page_setup(PAGE, "Momentum", icon="🛷")
 state = page.state
 
 # --- core calls, cached (plain values in, arrays out) -------------------------------------
-
-
-_wrapped: dict = {}
-
-
-def cached(function):
-    """`function` behind `st.cache_data`, wrapped on first use in this run: Streamlit keys a
-    cache on the function's source, and building that key costs a few milliseconds per
-    function, which only the view that calls the function should pay."""
-    if function not in _wrapped:
-        _wrapped[function] = st.cache_data(function, max_entries=64, show_spinner=False)
-    return _wrapped[function]
 
 
 def ravine_spec(kappa: float, angle: float) -> core.SurfaceSpec:

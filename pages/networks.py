@@ -19,6 +19,7 @@ import numpy as np
 import streamlit as st
 
 import optim
+from app_support.caching import cached
 from app_support.optimizers import optimizer_panel, swatch, training_options
 from app_support.page import page_setup
 from app_support.presets import Preset
@@ -138,16 +139,6 @@ side = st.sidebar
 
 # --- core calls, cached on plain values ----------------------------------------------------
 
-_wrapped: dict = {}
-
-
-def cached(function, max_entries: int = 32):
-    """`function` behind `st.cache_data`, wrapped on first use in this run: building the cache
-    key of a function costs a few milliseconds, which only the tab that uses it should pay."""
-    if function not in _wrapped:
-        _wrapped[function] = st.cache_data(function, max_entries=max_entries, show_spinner=False)
-    return _wrapped[function]
-
 
 def _problem(data_spec, model_spec):
     name, n_train, n_test, noise, data_seed, k = data_spec
@@ -253,7 +244,7 @@ def weight_plane(data_spec, model_spec, optimizer, settings, steps, plane_spec, 
     data, arch, kind = _problem(data_spec, model_spec)
     loss, _ = networks.network_losses(data, arch, kind)
     alphas = np.linspace(-span, span, size)
-    Z = networks.loss_plane(loss, centre, d1, d2, alphas, alphas)
+    Z = networks.loss_plane(loss, centre, d1, d2, alphas, alphas, dtype=np.float32)
     paths = []
     for name, run_settings in ((optimizer, settings), *others):
         run = cached(train)(data_spec, model_spec, name, run_settings, steps)
@@ -814,10 +805,14 @@ else:
                 chains[f"a = {format_number(pair[0])}, b = {format_number(pair[1])} ({name})"] = (
                     pair
                 )
+        # Every depth up to MAX_DEPTH at once, then cut: one array shape whatever n is, so the
+        # depth slider never compiles.
+        every_depth = np.arange(1, deep_chain.MAX_DEPTH + 1)
         curves = [
-            (label, np.linalg.norm(deep_chain.chain_gradients(*pair, depths), axis=1))
+            (label, np.linalg.norm(deep_chain.chain_gradients(*pair, every_depth), axis=1))
             for label, pair in chains.items()
         ]
+        curves = [(label, norms[:max_depth]) for label, norms in curves]
         left, right = st.columns(2)
         left.plotly_chart(
             figures.chain_figure(

@@ -19,6 +19,7 @@ import streamlit as st
 import landscapes
 import optim
 from app_support import core
+from app_support.caching import cached
 from app_support.page import page_setup
 from app_support.presets import Preset
 from app_support.urlstate import Setting, format_number, load_url, log_grid
@@ -148,16 +149,6 @@ page = page_setup(PAGE, "Minima and saddles", icon="🐎")
 state = page.state
 
 # --- cached calls to the core (plain values in, arrays out) ----------------------------------
-
-_wrapped: dict = {}
-
-
-def cached(function):
-    """`function` behind `st.cache_data`, wrapped on first use in this run (Streamlit keys a
-    cache on the function's source, which costs a few milliseconds per function to build)."""
-    if function not in _wrapped:
-        _wrapped[function] = st.cache_data(function, max_entries=32, show_spinner=False)
-    return _wrapped[function]
 
 
 def find_critical_points(spec) -> list:

@@ -18,6 +18,7 @@ import base64
 
 import numpy as np
 import plotly.graph_objects as go
+from _plotly_utils.utils import convert_to_base64  # what go.Figure.to_dict uses (plotly pinned)
 
 MAX_FRAMES = 200
 
@@ -80,8 +81,21 @@ class AnimatedFigure(go.Figure):
         return self._controls
 
     def to_dict(self) -> dict:
-        result = super().to_dict()
+        # `go.Figure.to_dict` deep-copies every trace (`copy.deepcopy`, a tenth of a page's
+        # rerun); copying only the dicts and lists is enough, since the base64 conversion
+        # below replaces arrays in the copy and never changes an array itself.
+        result = {"data": _copy_tree(self._data), "layout": _copy_tree(self._layout)}
+        convert_to_base64(result)
         result["layout"].update(self._controls)
         if self._raw_frames:
             result["frames"] = list(self._raw_frames)
         return result
+
+
+def _copy_tree(value):
+    """A copy of the dicts and lists in `value`; everything else (arrays, strings) shared."""
+    if isinstance(value, dict):
+        return {key: _copy_tree(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_copy_tree(item) for item in value]
+    return value

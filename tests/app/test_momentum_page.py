@@ -4,10 +4,11 @@ links round-trip, bad links warn instead of failing, scenes load, quiz answers r
 import re
 from pathlib import Path
 
-import jax
 import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
+
+from tests.compiles import CompileCounter
 
 PAGE = str(Path(__file__).resolve().parents[2] / "pages" / "momentum.py")
 VIEWS = ("slope", "ravine", "sweep", "map", "eigen", "quiz")
@@ -20,20 +21,6 @@ EXTREMES = {
     "angle": (-90.0, 90.0),
     "tol": (1e-8, 0.1),
 }
-
-
-class CompileCounter:
-    """Counts XLA backend compilations while active."""
-
-    EVENT = "/jax/core/compile/backend_compile_duration"
-
-    def __init__(self):
-        self.count, self.active = 0, False
-        jax.monitoring.register_event_duration_secs_listener(self._listen)
-
-    def _listen(self, event, duration, **kwargs):
-        if self.active and event == self.EVENT:
-            self.count += 1
 
 
 COUNTER = CompileCounter()

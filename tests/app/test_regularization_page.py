@@ -6,6 +6,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from tests.compiles import CompileCounter
+
 PAGE = str(Path(__file__).resolve().parents[2] / "pages" / "regularization.py")
 VIEWS = ("paths", "shrink", "steps", "early", "clip")
 KEY = "regularization."
@@ -162,29 +164,6 @@ def test_presets_load():
         assert at.query_params["preset"] == preset
         assert at.info, "the preset says what to notice"
         assert not at.warning, [w.value for w in at.warning]
-
-
-class CompileCounter:
-    """Counts XLA backend compilations while active (AppTest runs the page in this process)."""
-
-    EVENT = "/jax/core/compile/backend_compile_duration"
-
-    def __init__(self):
-        import jax
-
-        self.count, self.active = 0, False
-        jax.monitoring.register_event_duration_secs_listener(self._listen)
-
-    def _listen(self, event, duration, **kwargs):
-        if self.active and event == self.EVENT:
-            self.count += 1
-
-    def __enter__(self):
-        self.count, self.active = 0, True
-        return self
-
-    def __exit__(self, *exc):
-        self.active = False
 
 
 COUNTER = CompileCounter()

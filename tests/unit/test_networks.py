@@ -11,6 +11,7 @@ import pytest
 import optim
 from landscapes import committee, deep_chain, networks, spectrum
 from landscapes.networks import Architecture
+from tests.compiles import CompileCounter
 
 RNG = np.random.default_rng(7)
 
@@ -353,8 +354,22 @@ def test_fast_loss_plane_matches_the_generic_one(activation):
     loss, _ = networks.network_losses(data, arch, "squared")
     w, d1, d2 = RNG.standard_normal((3, arch.num_weights))
     alphas, betas = np.linspace(-1, 2, 7), np.linspace(-0.5, 0.5, 4)
+    generic = spectrum.loss_plane(loss, w, d1, d2, alphas, betas)
     np.testing.assert_allclose(
-        networks.loss_plane(loss, w, d1, d2, alphas, betas),
-        spectrum.loss_plane(loss, w, d1, d2, alphas, betas),
-        rtol=1e-12,
+        networks.loss_plane(loss, w, d1, d2, alphas, betas), generic, rtol=1e-12
     )
+    pictures = networks.loss_plane(loss, w, d1, d2, alphas, betas, dtype=np.float32)
+    np.testing.assert_allclose(pictures, generic, rtol=1e-5)
+
+
+def test_loss_planes_of_any_size_share_one_compiled_program():
+    arch = Architecture((3,), "tanh")
+    data = networks.make_data("moons", n_train=20, n_test=5, seed=0)
+    loss, _ = networks.network_losses(data, arch, "cross_entropy")
+    w, d1, d2 = RNG.standard_normal((3, arch.num_weights))
+    networks.loss_plane(loss, w, d1, d2, np.linspace(-1, 1, 11), np.linspace(-1, 1, 11))
+    with CompileCounter() as compiles:
+        for size in (21, 31, 101):
+            z = networks.loss_plane(loss, w, d1, d2, np.linspace(-1, 1, size), np.zeros(size))
+            assert z.shape == (size, size) and np.isfinite(z).all()
+    assert compiles.count == 0

@@ -14,29 +14,9 @@ import landscapes
 import optim
 from landscapes import regularization as reg
 from landscapes.geometry import hessian
+from tests.compiles import CompileCounter
 
 RNG = np.random.default_rng(7)
-
-
-class CompileCounter:
-    """Counts XLA backend compilations while active."""
-
-    EVENT = "/jax/core/compile/backend_compile_duration"
-
-    def __init__(self):
-        self.count, self.active = 0, False
-        jax.monitoring.register_event_duration_secs_listener(self._listen)
-
-    def _listen(self, event, duration, **kwargs):
-        if self.active and event == self.EVENT:
-            self.count += 1
-
-    def __enter__(self):
-        self.count, self.active = 0, True
-        return self
-
-    def __exit__(self, *exc):
-        self.active = False
 
 
 COUNTER = CompileCounter()

@@ -7,13 +7,13 @@ eigen-coordinates of the ravine E = ½(u²/κ + v²), whose eigenvectors are the
 geometric sums of the constant-slope and gradient-descent cases.
 """
 
-import jax
 import numpy as np
 import pytest
 
 import landscapes
 import optim
 from optim import sweeps, theory
+from tests.compiles import CompileCounter
 
 START = np.array([-4.2, 2.2])  # along the valley, across it (the page's start)
 
@@ -46,27 +46,6 @@ def brute_stays_within(values, fraction):
     while t > 0 and values[t - 1] <= limit:
         t -= 1
     return float(t)
-
-
-class CompileCounter:
-    """Counts XLA backend compilations while active."""
-
-    EVENT = "/jax/core/compile/backend_compile_duration"
-
-    def __init__(self):
-        self.count, self.active = 0, False
-        jax.monitoring.register_event_duration_secs_listener(self._listen)
-
-    def _listen(self, event, duration, **kwargs):
-        if self.active and event == self.EVENT:
-            self.count += 1
-
-    def __enter__(self):
-        self.count, self.active = 0, True
-        return self
-
-    def __exit__(self, *exc):
-        self.active = False
 
 
 # --- the eigenbasis ---------------------------------------------------------------------------
