@@ -6,7 +6,10 @@ Run with `streamlit run app.py`. The pages are listed once, in `app_support.navi
 
 import streamlit as st
 
+from app_support.compile_cache import use_persistent_compile_cache
 from app_support.navigation import PAGES
+
+use_persistent_compile_cache()
 
 st.set_page_config(page_title="Loss Landscape Lab", page_icon="⛰️", layout="wide")
 

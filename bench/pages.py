@@ -64,9 +64,7 @@ def _views(page: str, key: str, views: tuple[str, ...]) -> tuple[PageBench, ...]
 PAGES += (
     *_views("saddles", "tab", ("points", "basins", "escape", "random", "counting", "quiz")),
     *_views("momentum", "view", ("slope", "ravine", "sweep", "map", "eigen", "quiz")),
-    *_views(
-        "minibatches", "view", ("surfaces", "sgd", "noise", "optimizers", "adam", "examples")
-    ),
+    *_views("minibatches", "view", ("surfaces", "sgd", "noise", "optimizers", "adam", "examples")),
     *_views("regularization", "view", ("paths", "shrink", "steps", "early", "clip")),
     *_views("permutation", "tab", ("teacher", "merge", "line", "critical", "regions")),
     *_views("networks", "tab", ("training", "spectrum", "weights", "exploding")),

@@ -1,0 +1,174 @@
+"""Drive the app in Debian's headless Chromium with Playwright: shared by the browser tests
+(``tests/e2e``) and the latency benchmark (``bench.browser``).
+
+Playwright cannot download its own browsers here, so it launches ``/usr/bin/chromium``
+(``apt-get install chromium``) through ``executable_path``. Each page gets a small script,
+injected before Streamlit's own, that keeps score of what the tests wait for:
+
+- ``runsFinished``: how many script runs have ended, read from the ``data-test-script-state``
+  attribute that Streamlit's frontend puts on ``[data-testid=stApp]`` (``running`` while the
+  script runs, ``notRunning`` after), and ``stateChangedAt``: when that attribute last changed;
+- ``chartChangedAt``: when a Plotly chart last received new data (checked every animation
+  frame: Streamlit hands Plotly a new ``data`` array when a rerun sends a new figure), and
+  ``domChangedAt``: when an element was last added or removed anywhere on the page;
+- ``inputAt``: when the last key or pointer press happened, and ``sends``: when the page sent
+  messages over the websocket, so that a latency can be split into input -> request -> redraw.
+"""
+
+from __future__ import annotations
+
+from playwright.sync_api import Browser, Locator, Page, Playwright
+
+CHROMIUM = "/usr/bin/chromium"
+# Headless, as root in a container, with nothing that calls home.
+CHROMIUM_ARGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+)
+VIEWPORT = {"width": 1400, "height": 900}
+
+INIT_SCRIPT = """
+(() => {
+  const lll = (window.__lll = {runsFinished: 0, stateChangedAt: 0, chartChanges: 0,
+                               chartChangedAt: 0, domChangedAt: 0, inputAt: 0, sends: []});
+  new MutationObserver((records) => {
+    for (const r of records) {
+      lll.stateChangedAt = performance.now();
+      if (r.oldValue === 'running') lll.runsFinished++;
+    }
+  }).observe(document, {attributes: true, attributeOldValue: true, subtree: true,
+                        attributeFilter: ['data-test-script-state']});
+  new MutationObserver(() => { lll.domChangedAt = performance.now(); })
+    .observe(document, {childList: true, subtree: true});
+  const seen = new WeakMap();
+  const tick = () => {
+    for (const gd of document.querySelectorAll('.js-plotly-plot')) {
+      if (gd.data && seen.get(gd) !== gd.data) {
+        seen.set(gd, gd.data);
+        lll.chartChanges++;
+        lll.chartChangedAt = performance.now();
+      }
+    }
+    requestAnimationFrame(tick);
+  };
+  requestAnimationFrame(tick);
+  for (const kind of ['keydown', 'pointerdown'])
+    addEventListener(kind, () => { lll.inputAt = performance.now(); }, true);
+  const send = WebSocket.prototype.send;
+  WebSocket.prototype.send = function (data) {
+    lll.sends.push({t: performance.now(), bytes: data.byteLength ?? data.length});
+    if (lll.sends.length > 100) lll.sends.shift();
+    return send.call(this, data);
+  };
+})();
+"""
+
+# A digest of each chart's data (coordinates, types, names, visibility), the same for the same
+# figure whatever page load drew it: used to tell whether a chart changed.
+FINGERPRINTS_JS = """
+() => Array.from(document.querySelectorAll('.js-plotly-plot')).map((gd) => {
+  let h = 2166136261;
+  const mix = (s) => { for (let i = 0; i < s.length; i++) {
+    h ^= s.charCodeAt(i); h = Math.imul(h, 16777619); } };
+  const walk = (v) => {
+    if (v === null || v === undefined) return mix('~');
+    if (ArrayBuffer.isView(v) || Array.isArray(v)) { mix('['); for (const x of v) walk(x);
+                                                     return mix(']'); }
+    if (typeof v === 'object') { for (const k of Object.keys(v).sort()) { mix(k); walk(v[k]); }
+                                 return; }
+    mix(String(v) + ',');
+  };
+  for (const t of gd.data || []) walk([t.type, t.name, t.visible, t.x, t.y, t.z]);
+  return (h >>> 0).toString(16);
+})
+"""
+
+# The app has settled: a script run newer than the first argument has ended, no run has
+# started or ended for `quiet` ms (a page may rerun itself right away), the page is connected,
+# no element is still waiting for its lazily loaded code (Streamlit's skeletons), every chart
+# has been drawn, and nothing on the page has changed for `quiet` ms.
+SETTLED = """
+([runsBefore, quiet]) => {
+  const lll = window.__lll, app = document.querySelector('[data-testid=stApp]');
+  const now = performance.now();
+  return Boolean(lll && app) && lll.runsFinished > runsBefore
+    && app.dataset.testScriptState === 'notRunning'
+    && app.dataset.testConnectionState === 'CONNECTED'
+    && now - lll.stateChangedAt > quiet
+    && now - Math.max(lll.domChangedAt, lll.chartChangedAt) > quiet
+    && !document.querySelector('[data-testid^=stSkeleton], [data-testid=stAppSkeleton]')
+    && Array.from(document.querySelectorAll('[data-testid=stPlotlyChart]')).every(
+         (chart) => chart.querySelector('.js-plotly-plot')?._fullLayout);
+}
+"""
+
+
+def launch(playwright: Playwright) -> Browser:
+    """Debian's Chromium, headless, with a fresh profile (Playwright makes a temporary one)."""
+    return playwright.chromium.launch(
+        executable_path=CHROMIUM, args=list(CHROMIUM_ARGS), headless=True
+    )
+
+
+def new_page(browser: Browser, timeout_ms: float = 90_000) -> Page:
+    """A page in its own browser context (its own cookies: its own Streamlit session)."""
+    context = browser.new_context(viewport=VIEWPORT)
+    context.add_init_script(INIT_SCRIPT)
+    context.set_default_timeout(timeout_ms)
+    return context.new_page()
+
+
+def runs_finished(page: Page) -> int:
+    return page.evaluate("() => window.__lll.runsFinished")
+
+
+def wait_for_app(page: Page, runs_before: int = 0, quiet_ms: float = 400) -> None:
+    """Wait until a script run newer than ``runs_before`` has ended and the page has settled."""
+    page.wait_for_function(SETTLED, arg=[runs_before, quiet_ms], polling=50)
+
+
+def open_app(page: Page, url: str) -> None:
+    """Load ``url`` and wait for the first run to end and its charts to be drawn."""
+    page.goto(url)
+    wait_for_app(page)
+
+
+def chart_fingerprints(page: Page) -> list[str]:
+    return page.evaluate(FINGERPRINTS_JS)
+
+
+def exception_texts(page: Page) -> list[str]:
+    """The text of every exception box on the page (none on a healthy page)."""
+    return page.locator("[data-testid=stException]").all_inner_texts()
+
+
+def sliders(page: Page) -> Locator:
+    """The page's sliders and select-sliders that a user can see and move (those of a closed
+    tab, expander or popover are in the page but cannot be moved)."""
+    return page.locator("[data-testid=stSlider]:visible:has(input[type=range]:not([disabled]))")
+
+
+def nudge(slider: Locator, big: bool = False) -> None:
+    """Move a slider with the keyboard, as a user would: one step (a tenth of the range when
+    ``big``) to the right, or to the left when it sits at its right end."""
+    thumb = slider.locator("input[type=range]").first
+    at_end = thumb.evaluate("(e) => Number(e.value) >= Number(e.max)")
+    thumb.press(
+        ("PageDown" if at_end else "PageUp") if big else ("ArrowLeft" if at_end else "ArrowRight")
+    )
+
+
+def input_to_redraw_ms(page: Page) -> tuple[float, float]:
+    """(input -> last chart redraw, request sent -> last chart redraw) of the last input, ms."""
+    return page.evaluate(
+        """() => { const l = window.__lll;
+                   const sent = l.sends.find((s) => s.t >= l.inputAt && s.bytes > 16);
+                   return [l.chartChangedAt - l.inputAt,
+                           sent ? l.chartChangedAt - sent.t : NaN]; }"""
+    )

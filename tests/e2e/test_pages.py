@@ -1,0 +1,247 @@
+"""Every page of the app in a real headless Chromium, as a student or a lecturer uses it.
+
+For every page: it loads with no exception box and no script error, under the navigation's
+titles; a deep link reopens the same state; presentation mode hides the sidebar; a screenshot
+is saved. Where the page offers it: moving a slider redraws a chart, ▶ Play animates the
+figure in the browser, a click on the contour map moves the start point there.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import NamedTuple
+
+import pytest
+from playwright.sync_api import Page
+
+from bench import chromium
+from bench.serve import streamlit_server
+from tests.e2e.conftest import APP_PAGES, ARTIFACTS, SCREENSHOTS
+
+pytestmark = pytest.mark.e2e
+
+
+class Offers(NamedTuple):
+    """What a page offers beyond what every page has (a new page adds its line here)."""
+
+    slider_redraws: bool = False  # one of its first visible sliders changes a chart
+    slider_view: str = ""  # the query that opens a view with sliders, if the default has none
+    play: bool = False  # a Plotly ▶ Play button animates a chart
+    click_start: bool = False  # a click on the contour map sets the start point
+
+
+OFFERS = {
+    "home": Offers(),
+    "playground": Offers(slider_redraws=True, play=True, click_start=True),
+    "saddles": Offers(),
+    "momentum": Offers(slider_redraws=True, play=True),
+    "minibatches": Offers(slider_redraws=True, play=True),
+    "permutation": Offers(slider_redraws=True, play=True, slider_view="tab=regions"),
+    "regularization": Offers(slider_redraws=True),
+    "networks": Offers(slider_redraws=True, play=True),
+}
+
+ALL = [pytest.param(path, id=name) for name, path, _ in APP_PAGES]
+
+
+def pages_offering(feature: str) -> list:
+    return [
+        pytest.param(path, id=name)
+        for name, path, _ in APP_PAGES
+        if getattr(OFFERS.get(name, Offers()), feature)
+    ]
+
+
+def assert_healthy(page: Page) -> None:
+    assert chromium.exception_texts(page) == []
+    assert page.errors == []
+
+
+def widget_values(page: Page) -> dict[str, str]:
+    """What the page's widgets show, by widget key: slider texts, number inputs, toggles."""
+    return page.evaluate(
+        """() => Object.fromEntries(
+            Array.from(document.querySelectorAll('[class*="st-key-"]')).flatMap((box) => {
+              const key = Array.from(box.classList).find((c) => c.startsWith('st-key-'));
+              const slider = box.querySelector('input[type=range]');
+              const number = box.querySelector('[data-testid=stNumberInput] input');
+              const toggle = box.querySelector('input[type=checkbox]');
+              const value = slider?.getAttribute('aria-valuetext') ?? number?.value
+                            ?? (toggle ? String(toggle.checked) : null);
+              return value === null ? [] : [[key, value]];
+            }))"""
+    )
+
+
+def sidebar_visible(page: Page) -> bool:
+    return page.locator("[data-testid=stSidebar]").is_visible()
+
+
+def test_every_page_says_what_it_offers():
+    assert sorted(name for name, _, _ in APP_PAGES) == sorted(OFFERS)
+
+
+@pytest.mark.parametrize("path", ALL)
+def test_page_loads_cleanly_under_its_title(open_page, path):
+    page = open_page(path)
+    name, _, title = next(p for p in APP_PAGES if p[1] == path)
+    page.screenshot(path=SCREENSHOTS / f"{name}.png", full_page=True)
+    assert_healthy(page)
+    assert_navigation(page, title)
+
+
+def assert_navigation(page: Page, title: str) -> None:
+    """The sidebar lists the app's pages by their titles, with this page as the current one."""
+    link = "[data-testid=stSidebarNavLink]"
+    labels = page.locator(f"{link} span[label]")
+    assert [label.get_attribute("label") for label in labels.all()] == [
+        title for _, _, title in APP_PAGES
+    ]
+    assert page.locator(f"{link}[aria-current=page] span[label]").get_attribute("label") == title
+
+
+def test_a_deep_link_is_a_fine_first_visit_to_a_fresh_server(browser):
+    # After a restart (a new replica, a redeploy) the first student may well arrive through a
+    # shared link to a page other than the home page: the page must come up as part of the
+    # app all the same (its navigation, its page configuration).
+    name, path, title = APP_PAGES[-1]
+    with streamlit_server(log=ARTIFACTS / "e2e-streamlit-fresh.log") as server:
+        page = chromium.new_page(browser)
+        try:
+            chromium.open_app(page, f"{server.url}/{path}")
+            assert_navigation(page, title)
+        finally:
+            page.context.close()
+
+
+@pytest.mark.parametrize("path", pages_offering("slider_redraws"))
+def test_moving_a_slider_redraws_the_chart(open_page, path):
+    # Not every slider draws (a tolerance may only change a table): one of the page's first
+    # few sliders must redraw a chart, and every move must leave a healthy page.
+    name = next(n for n, p, _ in APP_PAGES if p == path)
+    view = OFFERS[name].slider_view
+    page = open_page(f"{path}?{view}" if view else path)
+    sliders = chromium.sliders(page)
+    assert sliders.count()
+    redrawn = False
+    for i in range(min(sliders.count(), 4)):
+        before = chromium.chart_fingerprints(page)
+        runs = chromium.runs_finished(page)
+        chromium.nudge(sliders.nth(i), big=True)
+        chromium.wait_for_app(page, runs)
+        assert_healthy(page)
+        if chromium.chart_fingerprints(page) != before:
+            redrawn = True
+            break
+    assert redrawn
+
+
+@pytest.mark.parametrize("path", pages_offering("play"))
+def test_play_animates_the_chart(open_page, path):
+    page = open_page(path)
+    play = page.locator(".updatemenu-button", has_text=re.compile("Play|▶")).first
+    before = chromium.chart_fingerprints(page)
+    runs = chromium.runs_finished(page)
+    play.click()
+    # Frames are played by Plotly in the browser: the figure changes again and again, and the
+    # server is not asked for a single rerun.
+    seen = {tuple(before)}
+    for _ in range(40):
+        page.wait_for_timeout(100)
+        seen.add(tuple(chromium.chart_fingerprints(page)))
+        if len(seen) >= 4:
+            break
+    assert len(seen) >= 4
+    assert chromium.runs_finished(page) == runs
+    assert_healthy(page)
+
+
+# Where on the map to click, as fractions of the plot area from its top left corner: away
+# from the default start points of the catalogue's surfaces.
+CLICK_AT = (0.3, 0.75)
+
+FIRST_POINTS_JS = """
+() => Array.from(document.querySelectorAll('.js-plotly-plot')).flatMap((gd) =>
+  gd._fullData.filter((t) => t.type === 'scatter' && t.x && t.x.length)
+              .map((t) => [Number(t.x[0]), Number(t.y[0])]))
+"""
+
+
+@pytest.mark.parametrize("path", pages_offering("click_start"))
+def test_a_click_on_the_map_sets_the_start_point(open_page, path):
+    page = open_page(path)
+    # The clickable map is the chart whose clicks select points (Streamlit's on_select).
+    target = page.evaluate(
+        """([fx, fy]) => {
+          const gd = Array.from(document.querySelectorAll('.js-plotly-plot'))
+                          .find((g) => g._fullLayout.clickmode.includes('select'));
+          const xa = gd._fullLayout.xaxis, ya = gd._fullLayout.yaxis;
+          const box = gd.getBoundingClientRect();
+          const px = fx * xa._length, py = fy * ya._length;
+          return {left: box.left + xa._offset + px, top: box.top + ya._offset + py,
+                  x: xa.p2c(px), y: ya.p2c(py),
+                  tolerance: 0.03 * Math.max(Math.abs(xa.range[1] - xa.range[0]),
+                                             Math.abs(ya.range[1] - ya.range[0]))};
+        }""",
+        list(CLICK_AT),
+    )
+
+    def starts_near_target() -> bool:
+        return any(
+            abs(x - target["x"]) <= target["tolerance"]
+            and abs(y - target["y"]) <= target["tolerance"]
+            for x, y in page.evaluate(FIRST_POINTS_JS)
+        )
+
+    assert not starts_near_target()
+    url_before = page.url
+    runs = chromium.runs_finished(page)
+    page.mouse.click(target["left"], target["top"])
+    chromium.wait_for_app(page, runs)
+    # The paths now start where the click was, and the deep link says so.
+    assert starts_near_target()
+    assert page.url != url_before
+    assert_healthy(page)
+
+
+@pytest.mark.parametrize("path", ALL)
+def test_a_deep_link_reopens_the_same_state(open_page, browser, path):
+    page = open_page(path)
+    sliders = chromium.sliders(page)
+    if sliders.count():
+        runs = chromium.runs_finished(page)
+        chromium.nudge(sliders.first, big=True)
+        chromium.wait_for_app(page, runs)
+    link, values, charts = page.url, widget_values(page), chromium.chart_fingerprints(page)
+    assert values
+
+    reopened = chromium.new_page(browser)
+    try:
+        chromium.open_app(reopened, link)
+        assert widget_values(reopened) == values
+        assert chromium.chart_fingerprints(reopened) == charts
+        assert reopened.url == link
+    finally:
+        reopened.context.close()
+
+
+@pytest.mark.parametrize("path", ALL)
+def test_presentation_mode_hides_the_sidebar(open_page, browser, path):
+    page = open_page(path)
+    name = next(n for n, p, _ in APP_PAGES if p == path)
+    assert sidebar_visible(page)
+    runs = chromium.runs_finished(page)
+    page.locator(f".st-key-{name}-present label").first.click()
+    chromium.wait_for_app(page, runs)
+    assert not sidebar_visible(page)
+    assert "present=1" in page.url
+    page.screenshot(path=SCREENSHOTS / f"{name}-presentation.png", full_page=True)
+    assert_healthy(page)
+
+    # The link of a presented page opens presented.
+    reopened = chromium.new_page(browser)
+    try:
+        chromium.open_app(reopened, page.url)
+        assert not sidebar_visible(reopened)
+    finally:
+        reopened.context.close()
