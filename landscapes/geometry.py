@@ -250,18 +250,19 @@ def critical_points(loss, bounds, grid=40, iterations=100, zero_tol=1e-6, degene
     # Keep the best-converged seed of each point: visit candidates by increasing gradient norm.
     # Degenerate points may form a continuum (a valley floor of equal loss); a sample of it,
     # spaced `degenerate_spacing` box diagonals apart, shows it without thousands of markers.
-    order = [i for i in np.argsort(grad_norms, kind="stable") if converged[i]]
-    classes = {i: classify(eigenvalues[i], eigen_tol) for i in order}
-
-    def same_point(i, j):
-        both_degenerate = classes[i][0] == classes[j][0] == "degenerate"
-        radius = degenerate_spacing if both_degenerate else 1e-6
-        return np.linalg.norm(ends[i] - ends[j]) <= radius * diagonal
-
-    kept = []
-    for i in order:
-        if not any(same_point(i, j) for j in kept):
-            kept.append(i)
+    order = np.array([i for i in np.argsort(grad_norms, kind="stable") if converged[i]], int)
+    degenerate = np.any(np.abs(eigenvalues[order]) <= eigen_tol, axis=1)
+    # Greedy, vectorised: keep the first remaining candidate, drop every candidate that is the
+    # same point as it (within 1e-6 diagonals, or `degenerate_spacing` when both are
+    # degenerate), repeat. Same result as comparing each candidate with all kept ones.
+    kept, remaining = [], np.arange(order.size)
+    while remaining.size:
+        first = remaining[0]
+        kept.append(order[first])
+        radius = np.where(degenerate[first] & degenerate[remaining], degenerate_spacing, 1e-6)
+        distance = np.linalg.norm(ends[order[remaining]] - ends[order[first]], axis=1)
+        remaining = remaining[distance > radius * diagonal]
+    classes = {i: classify(eigenvalues[i], eigen_tol) for i in kept}
 
     points = [
         CriticalPoint(

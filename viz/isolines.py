@@ -94,42 +94,50 @@ def _level_lines(xs, ys, V, level) -> np.ndarray:
         return np.empty((0, 2))
     segments = np.stack([np.concatenate(starts), np.concatenate(ends)], axis=1)
 
-    def point(edge: int) -> tuple[float, float]:
-        if edge < n_h:
-            i, j = divmod(edge, nx - 1)
-            return hx[i, j], ys[i]
-        i, j = divmod(edge - n_h, nx)
-        return xs[j], vy[i, j]
-
-    rows = []
+    # Every edge's crossing point, indexed by edge id: horizontal edges first, then vertical.
+    edge_points = np.concatenate(
+        [
+            np.stack([hx.ravel(), np.repeat(ys, nx - 1)], axis=1),
+            np.stack([np.tile(xs, ny - 1), vy.ravel()], axis=1),
+        ]
+    )
+    ids = []
     for chain in _chains(segments):
-        rows.extend(point(edge) for edge in chain)
-        rows.append((np.nan, np.nan))
-    return np.asarray(rows, dtype=float)
+        ids.extend(chain)
+        ids.append(-1)  # the NaN row that ends a polyline
+    ids = np.asarray(ids, dtype=int)
+    rows = edge_points[ids]
+    rows[ids < 0] = np.nan
+    return rows
 
 
 def _chains(segments: np.ndarray) -> list[list[int]]:
-    """Join segments (pairs of edge ids) that share an edge into polylines of edge ids."""
+    """Join segments (pairs of edge ids) that share an edge into polylines of edge ids.
+
+    An edge touches one segment (on the box's border or next to a NaN cell) or two, so a walk
+    from edge to edge is unambiguous. Plain lists inside: the walk visits one element at a
+    time, where NumPy indexing would cost more than the work."""
+    pairs = segments.tolist()
     touching: dict[int, list[int]] = {}
-    for k, (e1, e2) in enumerate(segments.tolist()):
+    for k, (e1, e2) in enumerate(pairs):
         touching.setdefault(e1, []).append(k)
         touching.setdefault(e2, []).append(k)
-    used = np.zeros(len(segments), dtype=bool)
-    # Open lines start at an edge with one segment (the box's border); closed loops anywhere.
-    order = [e for e, ks in touching.items() if len(ks) == 1] + list(touching)
-    chains = []
-    for start in order:
-        free = [k for k in touching[start] if not used[k]]
-        if not free:
-            continue
-        chain, edge = [start], start
+    used = [False] * len(pairs)
+
+    def walk(edge: int) -> list[int]:
+        chain = [edge]
         while True:
-            nxt = next((k for k in touching[edge] if not used[k]), None)
-            if nxt is None:
-                break
-            used[nxt] = True
-            e1, e2 = segments[nxt]
-            edge = int(e2) if e1 == edge else int(e1)
+            for k in touching[edge]:
+                if not used[k]:
+                    break
+            else:
+                return chain
+            used[k] = True
+            e1, e2 = pairs[k]
+            edge = e2 if e1 == edge else e1
             chain.append(edge)
-        chains.append(chain)
+
+    # Open lines first, from an end (an edge with one segment); then the closed loops.
+    chains = [walk(e) for e, ks in touching.items() if len(ks) == 1 and not used[ks[0]]]
+    chains += [walk(pairs[k][0]) for k in range(len(pairs)) if not used[k]]
     return chains
