@@ -84,7 +84,7 @@ class CompileCounter:
 
 
 def _sliders(at: AppTest) -> list:
-    return [w for w in [*at.select_slider, *at.slider] if w.key]
+    return [w for w in [*at.select_slider, *at.slider] if w.key and not w.disabled]
 
 
 def _new_values(w, moves: int) -> list:
@@ -169,6 +169,9 @@ def main() -> None:
         result = bench_page(page, counter)
         compiles = counter.count - before
         reruns = result["reruns"]
+        if not reruns:
+            print(f"{page.name:38s} {result['first']:9.2f}s  (no slider to move)", flush=True)
+            continue
         print(
             f"{page.name:38s} {result['first']:9.2f}s "
             f"{1000 * _percentile(reruns, 0.5):8.0f}ms {1000 * _percentile(reruns, 0.95):8.0f}ms "
