@@ -89,6 +89,16 @@ class DataLoss:
         """Σᵢ aᵢ ℓᵢ(w) / Σᵢ aᵢ for weights a of shape (n,): with a 0/1 mask, the minibatch loss."""
         return jnp.sum(weights * self.losses(w)) / jnp.sum(weights)
 
+    def epoch_ranks(self, epoch, seed):
+        """Where each example sits in epoch `epoch`'s shuffle (shape (n,), a permutation of
+        0, …, n − 1): the data are shuffled by a permutation seeded by (seed, epoch)."""
+        n = self.n
+        seed_key = jax.random.PRNGKey(jnp.asarray(seed).astype(jnp.uint32))
+        key = jax.random.fold_in(seed_key, jnp.asarray(epoch).astype(jnp.int32))
+        # slot j of the shuffled order holds example order[j]; the rank is its inverse
+        order = jax.random.permutation(key, n)
+        return jnp.zeros(n, jnp.int32).at[order].set(jnp.arange(n, dtype=jnp.int32))
+
     def minibatch_weights(self, k, batch_size, seed):
         """0/1 mask of minibatch k (shape (n,)), jit-friendly with traced k, batch_size, seed.
 
@@ -96,16 +106,21 @@ class DataLoss:
         them into ⌈n/B⌉ consecutive chunks of B = batch_size (1 ≤ B, the last chunk may be
         smaller). Minibatch k is chunk k mod ⌈n/B⌉ of epoch ⌊k/⌈n/B⌉⌋, so k can simply be the
         step counter of SGD, and k = 0, …, ⌈n/B⌉ − 1 partitions the data. The runner
-        (`optim.run` with batch_size) calls this, so minibatch k is the one its step k used."""
-        n = self.n
-        per_epoch = jnp.ceil(n / batch_size)
-        epoch, chunk = jnp.floor_divide(k, per_epoch), jnp.mod(k, per_epoch)
-        seed_key = jax.random.PRNGKey(jnp.asarray(seed).astype(jnp.uint32))
-        key = jax.random.fold_in(seed_key, jnp.asarray(epoch).astype(jnp.int32))
-        # slot j of the shuffled order holds example order[j]; one sort, then a scatter
-        order = jax.random.permutation(key, n)
-        in_chunk = jnp.floor_divide(jnp.arange(n), batch_size) == chunk
-        return jnp.zeros(n).at[order].set(in_chunk.astype(jnp.float64))
+        (`optim.run` with batch_size) draws the same minibatches, shuffling once per epoch
+        (`epoch_and_chunk`, `epoch_ranks`, `chunk_weights`)."""
+        epoch, chunk = self.epoch_and_chunk(k, batch_size)
+        return self.chunk_weights(self.epoch_ranks(epoch, seed), chunk, batch_size)
+
+    def epoch_and_chunk(self, k, batch_size):
+        """(⌊k/⌈n/B⌉⌋, k mod ⌈n/B⌉): the epoch of step k and its chunk within the epoch."""
+        per_epoch = jnp.ceil(self.n / batch_size)
+        return jnp.floor_divide(k, per_epoch), jnp.mod(k, per_epoch)
+
+    @staticmethod
+    def chunk_weights(ranks, chunk, batch_size):
+        """0/1 mask of the examples in chunk `chunk` (B = batch_size each) of a shuffle whose
+        example i sits at slot ranks[i]."""
+        return (jnp.floor_divide(ranks, batch_size) == chunk).astype(jnp.float64)
 
     def num_batches(self, batch_size):
         """⌈n/B⌉, the number of minibatches in one epoch."""

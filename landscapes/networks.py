@@ -248,6 +248,9 @@ class NetworkLoss:
     # Minibatch k of the runner's convention (seeded reshuffle every epoch), shared with
     # `DataLoss` so that both kinds of data-defined loss draw the same minibatches.
     minibatch_weights = DataLoss.minibatch_weights
+    epoch_ranks = DataLoss.epoch_ranks
+    epoch_and_chunk = DataLoss.epoch_and_chunk
+    chunk_weights = staticmethod(DataLoss.chunk_weights)
     num_batches = DataLoss.num_batches
 
 

@@ -119,14 +119,23 @@ def _walk(loss, w0, hp, sp, opt, *, rule_name, n_steps, schedule, clip, l1_mode,
     rule = RULES[rule_name]
     l1, l2 = opt["l1"], opt["l2"]
 
-    def data_loss(w, t):
-        if not stochastic:
-            return loss(w)
-        # minibatch t of the loss's own shuffled partition (a new shuffle every epoch)
-        return loss.weighted(w, loss.minibatch_weights(t, opt["batch_size"], opt["seed"]))
+    def smooth(w, weights):  # the differentiable part of the objective
+        e = loss.weighted(w, weights) if stochastic else loss(w)
+        return e + 0.5 * l2 * jnp.sum(w * w)
 
-    def smooth(w, t):  # the differentiable part of the objective
-        return data_loss(w, t) + 0.5 * l2 * jnp.sum(w * w)
+    def minibatch(t, ranks):
+        """The weights of minibatch t (a new shuffle every epoch, drawn once per epoch) and
+        the shuffle they come from; without minibatches nothing (the full loss is used)."""
+        if not stochastic:
+            return None, ranks
+        epoch, chunk = loss.epoch_and_chunk(t, opt["batch_size"])
+        # A shuffle is a sort of n random keys: draw it when an epoch starts, not every step.
+        # When B is the same for every run of a batch the condition is too, and `cond` stays
+        # a branch under vmap.
+        ranks = jax.lax.cond(
+            chunk == 0, lambda: loss.epoch_ranks(epoch, opt["seed"]), lambda: ranks
+        )
+        return loss.chunk_weights(ranks, chunk, opt["batch_size"]), ranks
 
     def full_value_and_grad(w):
         e, g = jax.value_and_grad(loss)(w)
@@ -139,14 +148,15 @@ def _walk(loss, w0, hp, sp, opt, *, rule_name, n_steps, schedule, clip, l1_mode,
     reuse_gradient = rule.lookahead is None and not stochastic
 
     def body(carry, t):
-        w, state, e, g_smooth, alive, diverged_at = carry
+        w, state, e, g_smooth, alive, diverged_at, ranks = carry
+        weights, ranks = minibatch(t, ranks)
         lr = learning_rate_at(schedule, t, hp["learning_rate"], sp)
         p = w if rule.lookahead is None else rule.lookahead(w, state, hp)
-        g = g_smooth if reuse_gradient else jax.grad(smooth)(p, t)
+        g = g_smooth if reuse_gradient else jax.grad(smooth)(p, weights)
         if l1_mode == "subgradient":
             g = g + l1 * jnp.sign(p)
         g = _clip(g, clip, opt["clip_threshold"])
-        hess = jax.hessian(smooth)(w, t) if rule.needs_hessian else None
+        hess = jax.hessian(smooth)(w, weights) if rule.needs_hessian else None
         delta, new_state = rule.update(g, state, w, hp, lr, hess)
         w_new = w + delta
         if l1_mode == "proximal":
@@ -162,14 +172,15 @@ def _walk(loss, w0, hp, sp, opt, *, rule_name, n_steps, schedule, clip, l1_mode,
         w_next = jnp.where(ok, w_new, w)
         state = jax.tree_util.tree_map(lambda a, b: jnp.where(ok, a, b), new_state, state)
         e, g_smooth = jnp.where(ok, e_new, e), jnp.where(ok, g_new, g_smooth)
-        carry = (w_next, state, e, g_smooth, ok, diverged_at)
+        carry = (w_next, state, e, g_smooth, ok, diverged_at, ranks)
         return carry, record(w_next, e, g_smooth, w_next - w, state)
 
     state0 = rule.init(w0, hp)
     e0, g0 = full_value_and_grad(w0)
     alive0 = jnp.isfinite(e0) & jnp.all(jnp.isfinite(g0))
-    carry0 = (w0, state0, e0, g0, alive0, jnp.where(alive0, -1, 0))
-    (*_, diverged_at), rows = jax.lax.scan(body, carry0, jnp.arange(n_steps))
+    ranks0 = jnp.zeros(loss.n if stochastic else (), jnp.int32)  # drawn at step 0
+    carry0 = (w0, state0, e0, g0, alive0, jnp.where(alive0, -1, 0), ranks0)
+    (*_, diverged_at, _), rows = jax.lax.scan(body, carry0, jnp.arange(n_steps))
     first = record(w0, e0, g0, jnp.zeros_like(w0), state0)
     rows = jax.tree_util.tree_map(lambda a, b: jnp.concatenate([a[None], b]), first, rows)
     lrs = learning_rate_at(schedule, jnp.arange(n_steps + 1), hp["learning_rate"], sp)
@@ -186,7 +197,11 @@ def _run_one(loss, w0, hp, sp, opt, **static):
 
 @functools.partial(jax.jit, static_argnames=_STATIC)
 def _run_many(loss, w0, hp, sp, opt, **static):
-    return jax.vmap(lambda w, h, s, o: _walk(loss, w, h, s, o, **static))(w0, hp, sp, opt)
+    # An option given as one number for the whole batch (the batch size) stays unbatched.
+    opt_axes = {k: 0 if jnp.ndim(v) else None for k, v in opt.items()}
+    return jax.vmap(
+        lambda w, h, s, o: _walk(loss, w, h, s, o, **static), in_axes=(0, 0, 0, opt_axes)
+    )(w0, hp, sp, opt)
 
 
 def bucket(steps: int) -> int:
@@ -320,6 +335,8 @@ def run_batch(loss, w0s, optimizer: str, steps: int = 100, **settings) -> BatchT
     size = sizes.pop() if sizes else 1
     w0s = np.broadcast_to(w0s, (size, w0s.shape[-1]))
     batched = {g: {k: np.broadcast_to(v, (size,)) for k, v in a.items()} for g, a in args.items()}
+    if args["opt"]["batch_size"].ndim == 0:  # one B for all: epochs start together (see _walk)
+        batched["opt"]["batch_size"] = args["opt"]["batch_size"]
     try:
         rows, diverged_at = _run_many(
             loss, w0s, batched["hp"], batched["sp"], batched["opt"], **static

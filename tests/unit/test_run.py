@@ -228,3 +228,36 @@ def test_sgd_step_t_uses_minibatch_t():
     np.testing.assert_allclose(t.loss, [float(data(p)) for p in t.params])  # full-batch loss
     with pytest.raises(ValueError, match="batch_size must be between 1 and 128"):
         optim.run(data, w0, "gd", steps=3, batch_size=500)
+
+
+def _manual_sgd(data, w0, learning_rate, batch_size, seed, steps):
+    """SGD by hand, drawing minibatch k from scratch (`DataLoss.minibatch`) at step k."""
+    w, path = np.asarray(w0), [np.asarray(w0)]
+    for k in range(steps):
+        w = w - learning_rate * np.asarray(jax.grad(data.minibatch(k, batch_size, seed))(w))
+        path.append(w)
+    return np.array(path)
+
+
+def test_sgd_across_epochs_single_and_batched():
+    """The runner draws each epoch's shuffle once and carries it; across several epochs
+    (B = 16: 8 minibatches an epoch; B = 48: 48 + 48 + 32) every step must still use exactly
+    minibatch k — alone, batched over seeds with one B (the shuffle drawn in a branch), and
+    batched over different B's (drawn at every step and selected)."""
+    data = landscapes.get_dataset("correlated_regression").loss
+    w0, steps = np.array([-1.0, 2.5]), 20
+    expected = {
+        (b, s): _manual_sgd(data, w0, 0.1, b, s, steps) for b, s in [(16, 3), (16, 4), (48, 3)]
+    }
+    alone = optim.run(data, w0, "gd", steps, learning_rate=0.1, batch_size=48, seed=3)
+    np.testing.assert_allclose(alone.params, expected[48, 3], rtol=1e-12)
+    seeds = optim.run_batch(
+        data, w0, "gd", steps, learning_rate=0.1, batch_size=16, seed=np.array([3, 4])
+    )
+    np.testing.assert_allclose(seeds.params[0], expected[16, 3], rtol=1e-12)
+    np.testing.assert_allclose(seeds.params[1], expected[16, 4], rtol=1e-12)
+    sizes = optim.run_batch(
+        data, w0, "gd", steps, learning_rate=0.1, batch_size=np.array([16, 48]), seed=3
+    )
+    np.testing.assert_allclose(sizes.params[0], expected[16, 3], rtol=1e-12)
+    np.testing.assert_allclose(sizes.params[1], expected[48, 3], rtol=1e-12)
