@@ -39,7 +39,11 @@ from landscapes.surfaces import (  # noqa: E402
 )
 
 __all__ = [
-    "CriticalPoint", "classify", "critical_points", "hessian", "hessian_eig",
+    "CriticalPoint",
+    "classify",
+    "critical_points",
+    "hessian",
+    "hessian_eig",
     "DATASETS",
     "DataLoss",
     "Dataset",

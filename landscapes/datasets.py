@@ -129,11 +129,15 @@ class DataLoss:
     def minibatch(self, k, batch_size, seed) -> Partial:
         """The loss E_B(w) of minibatch k, as a pytree (`Partial`): changing k, batch_size or
         seed changes only its leaves, so nothing that takes it recompiles."""
-        return Partial(_weighted_loss, self, self.minibatch_weights(k, batch_size, seed))
+        return Partial(_weighted_loss, self, _minibatch_weights(self, k, batch_size, seed))
 
     def stochastic_grad(self, w, k, batch_size, seed):
         """∇E_B(w), the gradient of minibatch k's loss: what SGD follows at step k."""
         return jax.grad(self.weighted)(w, self.minibatch_weights(k, batch_size, seed))
+
+
+# One compiled call instead of a shuffle run op by op (a page draws several minibatches a rerun).
+_minibatch_weights = jax.jit(lambda data_loss, k, b, seed: data_loss.minibatch_weights(k, b, seed))
 
 
 def _weighted_loss(data_loss: DataLoss, weights, w):

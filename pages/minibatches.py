@@ -184,12 +184,19 @@ def _panel(title: str, loss, xs, ys, Z, bounds) -> figs.SurfacePanel:
     )
 
 
+def full_panel(spec: DataSpec):
+    """The full batch on the panel grid with its critical points."""
+    data = dataset(spec)
+    xs, ys, Z = landscapes.loss_grid(data.loss, data.bounds, PANEL_GRID)
+    return xs, ys, _panel("full batch", data.loss, xs, ys, Z, data.bounds)
+
+
 def surface_panels(spec: DataSpec, batch: int, seed: int):
     """The full batch and its first minibatches (of one epoch of batches of `batch`), each on
     the grid with its critical points."""
     data = dataset(spec)
-    xs, ys, Z = landscapes.loss_grid(data.loss, data.bounds, PANEL_GRID)
-    panels = [_panel("full batch", data.loss, xs, ys, Z, data.bounds)]
+    xs, ys, full = cached(full_panel)(spec)  # the same for every batch size and seed
+    panels = [full]
     count = min(PANELS, int(data.loss.num_batches(batch)))
     for k in range(count):
         loss = data.loss.minibatch(k, batch, seed)

@@ -394,6 +394,8 @@ def test_examples_seen_of_batch_and_online_learning():
         ("correlated_regression", 4, 1),
         ("tanh_network", 4, 1),
         ("tanh_network", 16, 0),
+        ("tanh_network", 8, 5),
+        ("correlated_regression", 32, 2),
         ("moons_logistic", 8, 2),
         ("moons_logistic", 32, 0),
     ],
