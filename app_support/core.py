@@ -73,7 +73,7 @@ def critical_points(spec: SurfaceSpec) -> tuple[Critical, ...]:
     )
 
 
-@st.cache_data(max_entries=512, show_spinner=False)
+@st.cache_data(max_entries=128, show_spinner=False)
 def trajectory(
     spec: SurfaceSpec,
     optimizer: str,

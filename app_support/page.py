@@ -24,6 +24,7 @@ import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
 from app_support.urlstate import PageState, Setting
+from app_support.widget_metadata import drop_replaced_widget_records
 from viz.theme import Look
 
 PRESENT = Setting.flag(
@@ -93,6 +94,7 @@ def _ensure_app_navigation() -> None:
 def page_setup(name: str, title: str, *, icon: str = "") -> Page:
     """Title, URL state and presentation mode of page `name` (its URL path)."""
     _ensure_app_navigation()
+    drop_replaced_widget_records()  # Streamlit would keep every past chart's run alive
     heading = f"{icon} {title}".strip()
     state = PageState(name, notices_here=False)
     presenting = bool(state.peek(PRESENT))
