@@ -581,7 +581,7 @@ def plane_figure(
             "colorscale": look.contour_colorscale,
             "ncontours": 30,
             "contours": {"coloring": "fill", "showlines": True},
-            "line": {"color": look.contour_line_color, "width": 0.6},
+            "line": {"color": look.contour_line_color, "width": 0.6, "smoothing": 0},
             "colorbar": {**colorbar, "thickness": 14, "len": 0.8},
             "hovertemplate": f"{x_title} = %{{x:.3g}}, {y_title} = %{{y:.3g}}"
             "<br>E = %{customdata:.4g}<extra></extra>",

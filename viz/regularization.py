@@ -64,7 +64,7 @@ def _contour(
         "ncontours": 30,
         "hoverinfo": "skip",
         "contours": {"coloring": "fill", "showlines": True},
-        "line": {"color": look.contour_line_color, "width": 0.6},
+        "line": {"color": look.contour_line_color, "width": 0.6, "smoothing": 0},
         "colorbar": {**colorbar, "thickness": 12, "len": 0.8},
         "showscale": scale,
         "showlegend": False,
