@@ -68,6 +68,16 @@ def _views(page: str, key: str, views: tuple[str, ...]) -> tuple[PageBench, ...]
 # Every view of every page: only the open view computes, so each is measured on its own.
 PAGES += (
     *_views("saddles", "tab", ("points", "basins", "escape", "random", "counting", "quiz")),
+    PageBench(
+        "saddles: points, tilt of two minima",
+        "pages/saddles.py",
+        {"tab": "points", "surface": "two_minima"},
+    ),
+    PageBench(
+        "saddles: points, Rosenbrock's a, b",
+        "pages/saddles.py",
+        {"tab": "points", "surface": "rosenbrock"},
+    ),
     *_views("momentum", "view", ("slope", "ravine", "sweep", "map", "eigen", "quiz")),
     *_views("minibatches", "view", ("surfaces", "sgd", "noise", "optimizers", "adam", "examples")),
     *_views("regularization", "view", ("paths", "shrink", "steps", "early", "clip")),
