@@ -26,15 +26,13 @@ def drop_replaced_widget_records() -> int:
     safe = get_session_state()
     try:
         lock, inner = safe._lock, safe._state
-        mapper, widgets = inner._key_id_mapper, inner._new_widget_state
-        current = mapper._key_id_mapping  # user key -> its newest element id
-        reverse = mapper._id_key_mapping  # element id -> user key
-        records = widgets.widget_metadata
+        keys, records = inner._key_id_mapper, inner._new_widget_state.widget_metadata
+        ids = keys.id_key_mapping  # element id -> user key (the newest id is the key's)
     except AttributeError:  # another Streamlit version: keep its records
         return 0
     with lock:
-        replaced = [wid for wid, key in list(reverse.items()) if current.get(key) != wid]
+        replaced = [wid for wid, key in list(ids.items()) if keys.get_id_from_key(key) != wid]
         for wid in replaced:
-            reverse.pop(wid, None)
+            ids.pop(wid, None)
             records.pop(wid, None)
     return len(replaced)

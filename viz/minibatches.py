@@ -19,7 +19,7 @@ import plotly.graph_objects as go
 from viz import animation
 from viz.contour import colour_values
 from viz.figure import AnimatedFigure, f32, frame_steps, typed_array
-from viz.theme import DEFAULT_LOOK, Look, base_layout
+from viz.theme import DEFAULT_LOOK, Look, base_layout, contour_line
 
 # Colours of what this page draws besides the optimizers (which keep the lab's palette).
 FULL_BATCH_COLOR = "#e6194b"  # gradient descent on the full batch: the lab's colour of GD
@@ -76,7 +76,7 @@ def _contour(xs, ys, Z, look: Look, *, axes=("x", "y")) -> dict:
         "contours": {**levels, "coloring": "fill", "showlines": True},
         "zmin": levels["start"],
         "zmax": levels["end"],
-        "line": {"color": look.contour_line_color, "width": 0.5, "smoothing": 0},
+        "line": contour_line(look.contour_line_color, 0.5),
         "showscale": False,
         "hovertemplate": "(%{x:.3g}, %{y:.3g})  E = %{z:.4g}<extra></extra>",
         "showlegend": False,
@@ -286,7 +286,7 @@ def minibatch_animation_figure(
             "z": f32(full_Z),
             "autocontour": False,
             "contours": {**panel_levels(full_Z), "coloring": "none"},
-            "line": {"color": look.foreground, "width": 1.0, "dash": "dot", "smoothing": 0},
+            "line": contour_line(look.foreground, 1.0, dash="dot"),
             "opacity": 0.5,
             "showscale": False,
             "name": "full-batch contours",
@@ -416,7 +416,7 @@ def cloud_figure(
             "ncontours": 30,
             "hoverinfo": "skip",
             "contours": {"coloring": "fill", "showlines": True},
-            "line": {"color": look.contour_line_color, "width": 0.6, "smoothing": 0},
+            "line": contour_line(look.contour_line_color, 0.6),
             "colorbar": {
                 **colorbar,
                 "title": {**colorbar["title"], "side": "right"},

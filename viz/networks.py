@@ -28,7 +28,7 @@ import plotly.graph_objects as go
 from viz import animation
 from viz.contour import colour_values
 from viz.figure import AnimatedFigure, f32, typed_array
-from viz.theme import DEFAULT_LOOK, Look, base_layout, optimizer_color
+from viz.theme import DEFAULT_LOOK, Look, base_layout, contour_line, optimizer_color
 
 # Class 0 blue, class 1 orange (Okabe–Ito), on a heat map running between them through white.
 CLASS_COLORS = ("#0072b2", "#e69f00")
@@ -581,7 +581,7 @@ def plane_figure(
             "colorscale": look.contour_colorscale,
             "ncontours": 30,
             "contours": {"coloring": "fill", "showlines": True},
-            "line": {"color": look.contour_line_color, "width": 0.6, "smoothing": 0},
+            "line": contour_line(look.contour_line_color, 0.6),
             "colorbar": {**colorbar, "thickness": 14, "len": 0.8},
             "hovertemplate": f"{x_title} = %{{x:.3g}}, {y_title} = %{{y:.3g}}"
             "<br>E = %{customdata:.4g}<extra></extra>",

@@ -18,7 +18,7 @@ import plotly.graph_objects as go
 
 from viz.contour import colour_values
 from viz.figure import AnimatedFigure, f32
-from viz.theme import DEFAULT_LOOK, Look, base_layout
+from viz.theme import DEFAULT_LOOK, Look, base_layout, contour_line
 
 COLORS: dict[str, str] = {
     "l2": "#3b5bdb",
@@ -64,7 +64,7 @@ def _contour(
         "ncontours": 30,
         "hoverinfo": "skip",
         "contours": {"coloring": "fill", "showlines": True},
-        "line": {"color": look.contour_line_color, "width": 0.6, "smoothing": 0},
+        "line": contour_line(look.contour_line_color, 0.6),
         "colorbar": {**colorbar, "thickness": 12, "len": 0.8},
         "showscale": scale,
         "showlegend": False,
