@@ -392,10 +392,23 @@ LEAVES = st.sampled_from(
 ) | st.floats(0.0, 100.0).flatmap(_number_leaf)  # fmt: skip
 
 
+def _well_conditioned(name, *values):
+    """XLA and NumPy may round an argument differently by an ulp; a function amplifies that by
+    its condition number, so NumPy is only an oracle where that stays modest: not for sin, cos
+    or tan of a huge argument (one ulp of 10¹⁵ is a quarter of a radian), nor tan at a pole."""
+    if name in ("sin", "cos", "tan"):
+        assume(all(abs(v) < 1e6 for v in values))
+    if name == "tan":
+        assume(all(abs(np.cos(v)) > 1e-6 for v in values))
+    return values
+
+
 def _call(name, *arguments):
     text = f"{name}({', '.join(argument[0] for argument in arguments)})"
     function = NUMPY_FUNCTIONS[{"atan": "arctan", "ln": "log"}.get(name, name)]
-    return text, lambda x, y: _normal(function(*(a[1](x, y) for a in arguments)))
+    return text, lambda x, y: _normal(
+        function(*_well_conditioned(name, *(a[1](x, y) for a in arguments)))
+    )
 
 
 def _binary(operator, left, right):
