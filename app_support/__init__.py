@@ -1,6 +1,6 @@
 """Streamlit-aware helpers shared by every page of the lab.
 
-A page is a thin script: widgets → core → `viz` figure builders → `st.plotly_chart`. These
+A page is a thin script: widgets → core → `viz` figure builders → `charts.plotly_chart`. These
 modules hold what every page needs around that, so that a new page is short:
 
 * `app_support.page` — `page_setup(name, title)`: title, presentation mode (hidden sidebar and
@@ -15,6 +15,9 @@ modules hold what every page needs around that, so that a new page is short:
   critical points, trajectories). Pages never define jitted functions.
 * `app_support.presets` — lecture presets as plain query-parameter dicts.
 * `app_support.export` — CSV of trajectories, standalone HTML of a figure.
+* `app_support.charts` — `plotly_chart(fig, key=..., look=page.look)`: a chart that the browser
+  updates in place with `Plotly.react` when its figure changes (`st.plotly_chart` redraws it
+  from scratch), and reports clicks anywhere on the plot (`on_click`, `clicked_point(key)`).
 
 A minimal page:
 

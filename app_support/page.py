@@ -94,7 +94,7 @@ def _ensure_app_navigation() -> None:
 def page_setup(name: str, title: str, *, icon: str = "") -> Page:
     """Title, URL state and presentation mode of page `name` (its URL path)."""
     _ensure_app_navigation()
-    drop_replaced_widget_records()  # Streamlit would keep every past chart's run alive
+    drop_replaced_widget_records()  # Streamlit would keep every replaced widget's run alive
     heading = f"{icon} {title}".strip()
     state = PageState(name, notices_here=False)
     presenting = bool(state.peek(PRESENT))

@@ -1,15 +1,16 @@
 """Drop the widget records Streamlit keeps for element ids that no longer exist.
 
 Streamlit 1.67 records metadata for every widget id a session has registered
-(`WStates.widget_metadata`) and never removes any. A Plotly chart that reacts to clicks is a
-widget whose id is a hash of its figure, so every rerun that changes the figure adds a record,
-and each record holds the chart's `on_select` callback — a function of the page, whose globals
-are everything that run computed (figures, trajectories). `python -m bench.load` saw the server
-grow by about 0.9 MB per rerun, without bound; tracemalloc and `gc.get_referrers` traced it to
-these records.
+(`WStates.widget_metadata`) and never removes any. A keyed widget still gets a new id when an
+argument that shapes its value changes (a slider's range, a multiselect's `max_selections`), and
+its record holds the widget's callback — often a function of the page, whose globals are
+everything that run computed (figures, trajectories). Before the charts became components with a
+stable id (`app_support.charts`), `st.plotly_chart(on_select=...)` got a new id with every new
+figure and `python -m bench.load` saw the server grow by about 0.9 MB per rerun, without bound;
+tracemalloc and `gc.get_referrers` traced it to these records.
 
 The records of a keyed widget whose key now points to a newer id can never be used again (the
-browser only holds the newest chart), so at the start of each page run they are dropped. Only
+browser only holds the newest widget), so at the start of each page run they are dropped. Only
 private Streamlit state is touched, under the session's own lock; if a Streamlit upgrade
 renames it, nothing is dropped and the app works as before (tests/app/test_widget_metadata.py
 notices).

@@ -9,7 +9,8 @@ injected before Streamlit's own, that keeps score of what the tests wait for:
   attribute that Streamlit's frontend puts on ``[data-testid=stApp]`` (``running`` while the
   script runs, ``notRunning`` after), and ``stateChangedAt``: when that attribute last changed;
 - ``chartChangedAt``: when a Plotly chart last received new data (checked every animation
-  frame: Streamlit hands Plotly a new ``data`` array when a rerun sends a new figure), and
+  frame: `app_support.charts` hands Plotly a new ``data`` array when a rerun sends a new
+  figure), and
   ``domChangedAt``: when an element was last added or removed anywhere on the page;
 - ``inputAt``: when the last key or pointer press happened, and ``sends``: when the page sent
   messages over the websocket, so that a latency can be split into input -> request -> redraw.
@@ -103,7 +104,7 @@ SETTLED = """
     && now - lll.stateChangedAt > quiet
     && now - Math.max(lll.domChangedAt, lll.chartChangedAt) > quiet
     && !document.querySelector('[data-testid^=stSkeleton], [data-testid=stAppSkeleton]')
-    && Array.from(document.querySelectorAll('[data-testid=stPlotlyChart]')).every(
+    && Array.from(document.querySelectorAll('[data-testid^=stBidiComponent]')).every(
          (chart) => chart.querySelector('.js-plotly-plot')?._fullLayout);
 }
 """

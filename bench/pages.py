@@ -9,7 +9,7 @@ query parameters given), and this prints, per page:
   move per slider; AppTest's own overhead is included;
 * compiles when warm: XLA compilations during those measured reruns (counted through
   `jax.monitoring`'s backend-compile event) — should be 0;
-* payload: bytes of figure JSON the page sends (all its `st.plotly_chart`s).
+* payload: bytes of figure JSON the page sends (all its charts, `app_support.charts`).
 
 A running server compiles each page script once (its `Runtime` holds one `ScriptCache`), but
 AppTest makes a fresh cache for every run, which would add the parse and compile of the whole
@@ -134,7 +134,7 @@ def _is_number(text) -> bool:
 
 
 def _payload(at: AppTest) -> int:
-    return sum(len(chart.proto.spec.encode()) for chart in at.get("plotly_chart"))
+    return sum(len(chart.proto.json.encode()) for chart in at.get("bidi_component"))
 
 
 def _timed_run(at: AppTest) -> float:

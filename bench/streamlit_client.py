@@ -220,6 +220,6 @@ class StreamlitSession:
         digest = hashlib.sha256(self.query_string.encode())
         for path in sorted(self.elements):
             element = self.elements[path]
-            if element.WhichOneof("type") == "plotly_chart":
-                digest.update(element.plotly_chart.spec.encode())
+            if element.WhichOneof("type") == "bidi_component":  # the charts' figures
+                digest.update(element.bidi_component.json.encode())
         return digest.hexdigest()

@@ -19,6 +19,7 @@ import streamlit as st
 import landscapes
 import optim
 from app_support.caching import cached
+from app_support.charts import plotly_chart
 from app_support.optimizers import schedule_choice, swatch
 from app_support.page import page_setup
 from app_support.presets import Preset
@@ -495,9 +496,10 @@ def surfaces_tab() -> None:
     note_data()
     xs, ys, panels = cached(surface_panels)(spec, batch, seed)
     minima = np.reshape(data.minima, (-1, 2))
-    st.plotly_chart(
+    plotly_chart(
         figs.minibatch_panels_figure(xs, ys, panels, minima, look=look),
         key=f"{PAGE}.panels",
+        look=page.look,
         config=PLOT_CONFIG,
     )
     st.caption(
@@ -511,9 +513,10 @@ def surfaces_tab() -> None:
         )
     )
     st.subheader("Step through the minibatches", anchor=False)
-    st.plotly_chart(
+    plotly_chart(
         figs.minibatch_animation_figure(xs, ys, panels[0].Z, panels[1:], minima, look=look),
         key=f"{PAGE}.animation",
+        look=page.look,
         config=PLOT_CONFIG,
     )
     st.caption(
@@ -546,7 +549,7 @@ def sgd_tab() -> None:
         ),
     ]
     saddles = [p.w for p in cached(full_critical_points)(spec) if p.kind == "saddle"]
-    st.plotly_chart(
+    plotly_chart(
         figs.cloud_figure(
             xs,
             ys,
@@ -559,6 +562,7 @@ def sgd_tab() -> None:
             look=look,
         ),
         key=f"{PAGE}.sgd",
+        look=page.look,
         config=PLOT_CONFIG,
     )
     st.caption(
@@ -635,9 +639,10 @@ def noise_tab() -> None:
         figs.Cloud("constant ε", figs.SGD_COLOR, constant.params),
         figs.Cloud(title, figs.ONLINE_COLOR, decayed.params),
     ]
-    st.plotly_chart(
+    plotly_chart(
         figs.cloud_figure(xs, ys, Z, clouds, rings=rings, minima=minima, log_color=True, look=look),
         key=f"{PAGE}.ball",
+        look=page.look,
         config=PLOT_CONFIG,
     )
     numbers = st.columns(3)
@@ -661,7 +666,7 @@ def noise_tab() -> None:
         figs.Curve("constant ε", figs.SGD_COLOR, steps, radius_of(constant)[1:]),
         figs.Curve(title, figs.ONLINE_COLOR, steps, radius_of(decayed)[1:]),
     ]
-    st.plotly_chart(
+    plotly_chart(
         figs.curves_figure(
             curves,
             levels=[figs.Level(theory, "theory, independent minibatches", look.foreground)],
@@ -670,6 +675,7 @@ def noise_tab() -> None:
             look=look,
         ),
         key=f"{PAGE}.radius",
+        look=page.look,
         config=PLOT_CONFIG,
     )
     per_epoch = int(data.loss.num_batches(batch))
@@ -727,15 +733,18 @@ def optimizers_tab() -> None:
         )
     largest = max((r.radius for r in rings if np.isfinite(r.radius)), default=0.0)
     xs, ys, Z = cached(full_grid)(spec, zoom(centre, largest, data.bounds))
-    st.plotly_chart(
+    plotly_chart(
         figs.cloud_figure(xs, ys, Z, clouds, rings=rings, minima=minima, log_color=True, look=look),
         key=f"{PAGE}.optimizers",
+        look=page.look,
         config=PLOT_CONFIG,
     )
     left, right = st.columns([3, 2])
-    left.plotly_chart(
+    plotly_chart(
         figs.curves_figure(curves, x_title="step", y_title="radius √mean ‖w − w*‖²", look=look),
         key=f"{PAGE}.optimizer_radius",
+        look=page.look,
+        where=left,
         config=PLOT_CONFIG,
     )
     right.dataframe(rows, hide_index=True, key=f"{PAGE}.optimizer_table")
@@ -757,7 +766,7 @@ def adam_tab() -> None:
     grads, stats, long_run, replays = cached(exercise)(
         tuple(patterns), tuple(sorted(exercise_hypers.items()))
     )
-    st.plotly_chart(
+    plotly_chart(
         figs.statistics_figure(
             grads,
             stats.mean,
@@ -768,6 +777,7 @@ def adam_tab() -> None:
             look=look,
         ),
         key=f"{PAGE}.statistics",
+        look=page.look,
         config=PLOT_CONFIG,
     )
     st.caption(
@@ -795,9 +805,10 @@ def adam_tab() -> None:
         (optim.get_rule(name).title, optimizer_color(name), replays[name].steps)
         for name in COMPARED
     ]
-    st.plotly_chart(
+    plotly_chart(
         figs.travel_figure(runs, weight_labels=WEIGHTS, look=look),
         key=f"{PAGE}.travel",
+        look=page.look,
         config=PLOT_CONFIG,
     )
     st.dataframe(
@@ -859,9 +870,10 @@ def examples_tab() -> None:
         if diverged_at is not None:
             st.error(f"**{labels[key]} diverged at step {diverged_at}** — lower ε.", icon="💥")
         curves.append((labels[key], colors[key], loss, seen))
-    st.plotly_chart(
+    plotly_chart(
         figs.examples_figure(curves, reference_loss=best, look=look),
         key=f"{PAGE}.examples",
+        look=page.look,
         config=PLOT_CONFIG,
     )
     numbers = st.columns(3)

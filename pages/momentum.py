@@ -19,6 +19,7 @@ import streamlit as st
 import optim
 from app_support import core
 from app_support.caching import cached
+from app_support.charts import plotly_chart
 from app_support.page import page_setup
 from app_support.presets import Preset
 from app_support.urlstate import Setting, format_number, load_url, log_grid
@@ -318,10 +319,15 @@ def slope_view() -> None:
         ],
         look=page.look,
     )
-    st.plotly_chart(race, key=f"{PAGE}.race", config=PLOT_CONFIG)
+    plotly_chart(
+        race,
+        key=f"{PAGE}.race",
+        look=page.look,
+        config=PLOT_CONFIG,
+    )
     terminal = float(theory.terminal_velocity(lr, alpha, np.linalg.norm(SLOPE)))
     speedup = float(theory.momentum_speedup(alpha))
-    st.plotly_chart(
+    plotly_chart(
         figures.step_length_figure(
             [
                 figures.Series("gd", TITLES["gd"], runs["gd"][1]),
@@ -334,6 +340,7 @@ def slope_view() -> None:
             look=page.look,
         ),
         key=f"{PAGE}.step_lengths",
+        look=page.look,
         config=PLOT_CONFIG,
     )
     gd_steps, momentum_steps = runs["gd"][1], runs["momentum"][1]
@@ -421,7 +428,12 @@ def ravine_view() -> None:
         shapes=[*fig.layout.shapes, *axes["shapes"]],
         annotations=[*fig.layout.annotations, *axes["annotations"]],
     )
-    st.plotly_chart(fig, key=f"{PAGE}.ravine", config=PLOT_CONFIG)
+    plotly_chart(
+        fig,
+        key=f"{PAGE}.ravine",
+        look=page.look,
+        config=PLOT_CONFIG,
+    )
     st.caption(
         "Notice: across the valley (dotted axis) gradient descent settles or bounces; "
         "along it (dashed axis) momentum covers the distance in far fewer steps. "
@@ -478,7 +490,7 @@ def sweep_view() -> None:
         "within the tolerance; the dashed line is the prediction ⌈log tol / log ρ⌉ from the "
         "spectral radius ρ of the iteration matrix."
     )
-    st.plotly_chart(
+    plotly_chart(
         figures.alpha_sweep_figure(
             SWEEP_ALPHAS,
             measured,
@@ -491,6 +503,7 @@ def sweep_view() -> None:
             look=page.look,
         ),
         key=f"{PAGE}.sweep",
+        look=page.look,
         config=PLOT_CONFIG,
     )
     numbers = st.columns(5)
@@ -524,7 +537,7 @@ def map_view() -> None:
         "faster). Bright: fast. Grey: ρ ≥ 1, the run diverges — beyond the dashed line "
         "ελₙ = 2 + 2α, so momentum tolerates learning rates up to 1 + α times larger."
     )
-    st.plotly_chart(
+    plotly_chart(
         figures.rate_map_figure(
             lrs,
             alphas,
@@ -536,6 +549,7 @@ def map_view() -> None:
             look=page.look,
         ),
         key=f"{PAGE}.map",
+        look=page.look,
         config=PLOT_CONFIG,
     )
     numbers = st.columns(3)
@@ -578,7 +592,7 @@ def eigen_view() -> None:
             )
         )
     flat, steep = explain_flat_and_steep()
-    st.plotly_chart(
+    plotly_chart(
         figures.eigen_errors_figure(
             measured,
             predicted,
@@ -586,6 +600,7 @@ def eigen_view() -> None:
             look=page.look,
         ),
         key=f"{PAGE}.eigen",
+        look=page.look,
         config=PLOT_CONFIG,
     )
     st.caption(

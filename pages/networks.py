@@ -20,6 +20,7 @@ import streamlit as st
 
 import optim
 from app_support.caching import cached
+from app_support.charts import plotly_chart
 from app_support.optimizers import optimizer_panel, swatch, training_options
 from app_support.page import page_setup
 from app_support.presets import Preset
@@ -503,7 +504,7 @@ if tab == "training":
             value_range, value_title = (-reach, reach), "output f"
         xs, ys, values, frame_steps, planes = cached(boundary)(*run_key, value_range)
         left, right = st.columns([3, 2])
-        left.plotly_chart(
+        plotly_chart(
             figures.decision_figure(
                 xs,
                 ys,
@@ -518,13 +519,15 @@ if tab == "training":
                 look=page.look,
             ),
             key=f"{PAGE}.chart.boundary",
+            look=page.look,
+            where=left,
             config=PLOT_CONFIG,
         )
         left.caption(
             "▶ Play: the colour is the network's answer, each black line one first-layer neuron "
             "(w·x + b = 0)" + (", dashed the teacher's units." if teacher is not None else ".")
         )
-        right.plotly_chart(
+        plotly_chart(
             figures.training_figure(
                 run.train_loss,
                 run.steps,
@@ -536,6 +539,8 @@ if tab == "training":
                 look=page.look,
             ),
             key=f"{PAGE}.chart.curves",
+            look=page.look,
+            where=right,
             config=PLOT_CONFIG,
         )
         right.caption(
@@ -588,7 +593,7 @@ elif tab == "spectrum":
         at, result = cached(spectrum_at)(*run_key, inspected_step, method, lanczos_steps, probes)
         steps_shown, counts = cached(index_over_training)(*run_key, method, lanczos_steps, probes)
         left, right = st.columns([3, 2])
-        left.plotly_chart(
+        plotly_chart(
             figures.spectrum_figure(
                 result["values"],
                 counts=result["counts"],
@@ -598,6 +603,8 @@ elif tab == "spectrum":
                 look=page.look,
             ),
             key=f"{PAGE}.chart.spectrum",
+            look=page.look,
+            where=left,
             config=PLOT_CONFIG,
         )
         negative = result["negative"]
@@ -614,11 +621,13 @@ elif tab == "spectrum":
                 "random vectors sharpen the estimate."
             )
         )
-        right.plotly_chart(
+        plotly_chart(
             figures.index_figure(
                 steps_shown, counts, arch.num_weights, marked_step=at, look=page.look
             ),
             key=f"{PAGE}.chart.index",
+            look=page.look,
+            where=right,
             config=PLOT_CONFIG,
         )
         right.caption("The index (number of downhill directions) over training.")
@@ -724,7 +733,7 @@ elif tab == "weights":
             "hessian": ("α (eigenvector of λ₁, the largest)", "β (eigenvector of λ₂)"),
         }[plane]
         left, right = st.columns([3, 2])
-        left.plotly_chart(
+        plotly_chart(
             figures.plane_figure(
                 alphas,
                 alphas,
@@ -736,6 +745,8 @@ elif tab == "weights":
                 look=page.look,
             ),
             key=f"{PAGE}.chart.plane",
+            look=page.look,
+            where=left,
             config=PLOT_CONFIG,
         )
         left.caption(
@@ -743,11 +754,13 @@ elif tab == "weights":
             "on it (○ start, ★ end). The paths leave the plane: only their shadows are drawn."
         )
         line_train, line_test = cached(interpolation)(*run_key)
-        right.plotly_chart(
+        plotly_chart(
             figures.line_figure(
                 LINE, [("training loss", line_train), ("test loss", line_test)], look=page.look
             ),
             key=f"{PAGE}.chart.line",
+            look=page.look,
+            where=right,
             config=PLOT_CONFIG,
         )
         between = (LINE >= 0) & (LINE <= 1)
@@ -814,11 +827,13 @@ else:
         ]
         curves = [(label, norms[:max_depth]) for label, norms in curves]
         left, right = st.columns(2)
-        left.plotly_chart(
+        plotly_chart(
             figures.chain_figure(
                 depths, curves, clip_threshold=threshold if clip_on else None, look=page.look
             ),
             key=f"{PAGE}.chart.chain",
+            look=page.look,
+            where=left,
             config=PLOT_CONFIG,
         )
         gradient = deep_chain.chain_gradients(a, b, [max_depth])[0]
@@ -840,7 +855,7 @@ else:
         axis, grid, plain, clipped = cached(cliff_runs)(
             cliff_depth, cliff_lr, start, threshold, cliff_steps
         )
-        right.plotly_chart(
+        plotly_chart(
             figures.plane_figure(
                 axis,
                 axis,
@@ -857,6 +872,8 @@ else:
                 look=page.look,
             ),
             key=f"{PAGE}.chart.cliff",
+            look=page.look,
+            where=right,
             config=PLOT_CONFIG,
         )
         fate = (

@@ -15,6 +15,7 @@ import itertools
 import numpy as np
 import streamlit as st
 
+from app_support.charts import plotly_chart
 from app_support.page import page_setup
 from app_support.presets import Preset
 from app_support.urlstate import Setting, load_url
@@ -312,7 +313,7 @@ def teacher_view() -> None:
         f"{matching.cosines.min():.6f}",
         help="cos of the angle between (wᵢ, bᵢ) of a student unit and its teacher unit.",
     )
-    st.plotly_chart(
+    plotly_chart(
         figures.teacher_student_figure(
             inputs,
             targets,
@@ -325,6 +326,7 @@ def teacher_view() -> None:
             look=page.look,
         ),
         key=f"{PAGE}.teacher_chart",
+        look=page.look,
         config=PLOT_CONFIG,
     )
     if run.minimum_loss < SOLVED:
@@ -366,7 +368,7 @@ def merge_view() -> None:
         )
     alphas, betas, plane_loss = result["plane"]
     line_s = (2.0 * line.t - 1.0) * d_star
-    st.plotly_chart(
+    plotly_chart(
         figures.exchange_figure(
             alphas,
             betas,
@@ -384,6 +386,7 @@ def merge_view() -> None:
             look=page.look,
         ),
         key=f"{PAGE}.exchange_chart",
+        look=page.look,
         config=PLOT_CONFIG,
     )
     st.caption(
@@ -423,9 +426,10 @@ def merge_view() -> None:
             icon="〰️",
         )
     tol = committee.ZERO_TOL * float(np.max(np.abs(saddle.eigenvalues)))
-    st.plotly_chart(
+    plotly_chart(
         figures.eigenvalue_figure(saddle.eigenvalues, tol, look=page.look),
         key=f"{PAGE}.hessian_chart",
+        look=page.look,
         config=PLOT_CONFIG,
     )
     st.caption(
@@ -454,7 +458,7 @@ def line_view() -> None:
         delta=f"{path.barrier - line.barrier:.3g}",
         delta_color="off",
     )
-    st.plotly_chart(
+    plotly_chart(
         figures.profile_figure(
             loop.position,
             loop.loss,
@@ -464,6 +468,7 @@ def line_view() -> None:
             look=page.look,
         ),
         key=f"{PAGE}.line_chart",
+        look=page.look,
         config=PLOT_CONFIG,
     )
     st.caption(
@@ -482,7 +487,7 @@ def critical_view() -> None:
         "this finds critical points of every kind, saddles included (Dauphin et al. 2014). "
         "The index is the fraction of Hessian eigenvalues that are negative."
     )
-    st.plotly_chart(
+    plotly_chart(
         figures.critical_figure(
             sample.index,
             sample.loss,
@@ -492,6 +497,7 @@ def critical_view() -> None:
             look=page.look,
         ),
         key=f"{PAGE}.critical_chart",
+        look=page.look,
         config=PLOT_CONFIG,
     )
     st.caption(
@@ -523,17 +529,21 @@ def regions_view() -> None:
     numbers[3].metric("Visible in this window", f"{result['visible']:,}")
     xs, ys, ids = result["map"]
     left, right = st.columns([3, 2])
-    left.plotly_chart(
+    plotly_chart(
         figures.regions_figure(xs, ys, ids, result["lines"], result["window"], look=page.look),
         key=f"{PAGE}.regions_chart",
+        look=page.look,
+        where=left,
         config=PLOT_CONFIG,
     )
     ns, series = region_growth(MAX_LINES)
-    right.plotly_chart(
+    plotly_chart(
         figures.region_count_figure(
             ns, series, highlight=(line_count, result["formula"]), look=page.look
         ),
         key=f"{PAGE}.growth_chart",
+        look=page.look,
+        where=right,
         config=PLOT_CONFIG,
     )
     right.caption(

@@ -14,6 +14,7 @@ import streamlit as st
 import landscapes
 import optim
 from app_support import core
+from app_support.charts import clicked_point, plotly_chart
 from app_support.export import figure_html, trajectories_csv
 from app_support.optimizers import (
     optimizer_choice,
@@ -24,7 +25,7 @@ from app_support.optimizers import (
 from app_support.page import page_setup
 from app_support.presets import PLAYGROUND_PRESETS, PRESETS
 from app_support.urlstate import Setting, format_number, load_url
-from viz.contour import CLICK_GRID_TRACE, contour_figure
+from viz.contour import contour_figure
 from viz.curves import curves_figure
 from viz.paths import OptimizerPath
 from viz.surface3d import surface_figure
@@ -220,14 +221,13 @@ xs, ys, Z = core.grid(spec, GRID)
 
 
 def _start_from_click():
-    event = st.session_state.get(CHART_KEY)
-    points = event["selection"]["points"] if event else []
-    for point in sorted(points, key=lambda p: p.get("curve_number") != CLICK_GRID_TRACE):
-        x, y = float(point["x"]), float(point["y"])
-        if x_min <= x <= x_max and y_min <= y <= y_max:
-            state.set_later("x0", float(f"{x:.4g}"))
-            state.set_later("y0", float(f"{y:.4g}"))
-            return
+    point = clicked_point(CHART_KEY)
+    if point is None:
+        return
+    x, y = float(point["x"]), float(point["y"])
+    if x_min <= x <= x_max and y_min <= y <= y_max:
+        state.set_later("x0", float(f"{x:.4g}"))
+        state.set_later("y0", float(f"{y:.4g}"))
 
 
 contour = contour_figure(
@@ -245,21 +245,17 @@ contour = contour_figure(
 )
 plot_config = {"displaylogo": False, "toImageButtonOptions": {"filename": "loss-landscape"}}
 if view == "3d":
-    st.plotly_chart(
+    plotly_chart(
         surface_figure(
             xs, ys, Z, paths, look=page.look, log_color=surface.log_color, minima=minima
         ),
         key=f"{PAGE}.surface3d",
+        look=page.look,
         config=plot_config,
     )
 else:
-    st.plotly_chart(
-        contour,
-        key=CHART_KEY,
-        width="content",
-        on_select=_start_from_click,
-        selection_mode="points",
-        config=plot_config,
+    plotly_chart(
+        contour, key=CHART_KEY, look=page.look, on_click=_start_from_click, config=plot_config
     )
 page.explain(
     "▶ **Play** animates every optimizer together; drag the step slider to scrub. "
@@ -275,9 +271,11 @@ for name, traj in trajectories.items():
     if d is not None:
         distances[name] = d
 curve_column, table_column = st.columns([3, 2])
-curve_column.plotly_chart(
+plotly_chart(
     curves_figure(paths, reference_loss=reference_loss, distances=distances, look=page.look),
     key=f"{PAGE}.curves",
+    look=page.look,
+    where=curve_column,
     config=plot_config,
 )
 tolerance = state.widget(

@@ -16,6 +16,7 @@ import streamlit as st
 
 import landscapes
 import optim
+from app_support.charts import plotly_chart
 from app_support.page import page_setup
 from app_support.urlstate import Setting, format_number, load_url
 from landscapes import regularization as reg
@@ -309,7 +310,13 @@ plot_config = {"displaylogo": False, "toImageButtonOptions": {"filename": "regul
 
 
 def _chart(figure, key: str, where=None):
-    (where or st).plotly_chart(figure, key=f"{PAGE}.{key}", config=plot_config)
+    plotly_chart(
+        figure,
+        key=f"{PAGE}.{key}",
+        look=page.look,
+        where=where,
+        config=plot_config,
+    )
 
 
 def _gd_stable(step: float) -> bool:

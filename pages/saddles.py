@@ -20,6 +20,7 @@ import landscapes
 import optim
 from app_support import core
 from app_support.caching import cached
+from app_support.charts import clicked_point, plotly_chart
 from app_support.page import page_setup
 from app_support.presets import Preset
 from app_support.urlstate import Setting, format_number, load_url, log_grid
@@ -41,7 +42,7 @@ DEFAULT_SURFACE = "himmelblau"
 DEFAULT_FORMULA = "x**4 - 2*x**2 + y**2 + 0.3*x*y"
 FORMULA = "formula"
 CHART_KEY = f"{PAGE}.map"
-CLICK_GRID = 40  # points per axis of the map's invisible click grid (`contour_figure`'s default)
+CLICK_GRID = 40  # points per axis of the map's hover grid (`contour_figure`'s default)
 TABS_KEY = f"{PAGE}.tabs"
 PLOT_CONFIG = {"displaylogo": False, "toImageButtonOptions": {"filename": "minima-and-saddles"}}
 TITLES = {name: optim.get_rule(name).title for name in ESCAPE_OPTIMIZERS}
@@ -438,19 +439,18 @@ def points_tab(where, spec, surface) -> None:
     xs, ys, Z = core.grid(spec, GRID)
 
     def inspect_click():
-        event = st.session_state.get(CHART_KEY)
-        chosen = event["selection"]["points"] if event else []
-        if not chosen:
+        clicked = clicked_point(CHART_KEY)
+        if clicked is None:
             return
-        x, y = float(chosen[0]["x"]), float(chosen[0]["y"])
-        # Plotly reports the invisible grid point under a marker as often as the marker: a
-        # click within a grid cell of a critical point inspects that point exactly.
-        spacing = max(x_max - x_min, y_max - y_min) / (CLICK_GRID - 1)
-        near = [p for p in points if np.hypot(p.w[0] - x, p.w[1] - y) < 0.75 * spacing]
+        x, y = float(clicked["x"]), float(clicked["y"])
+        # A click on a critical point's marker (within a marker's reach) inspects that point
+        # exactly; anywhere else, the point clicked, rounded to keep the link tidy.
+        reach = max(x_max - x_min, y_max - y_min) / (CLICK_GRID - 1)
+        near = [p for p in points if np.hypot(p.w[0] - x, p.w[1] - y) < 0.75 * reach]
         if near:
             x, y = (float(v) for v in min(near, key=lambda p: np.hypot(p.w[0] - x, p.w[1] - y)).w)
         else:
-            x, y = float(f"{x:.4g}"), float(f"{y:.4g}")  # a grid point, tidy in the link
+            x, y = float(f"{x:.4g}"), float(f"{y:.4g}")
         if x_min <= x <= x_max and y_min <= y <= y_max:
             state.set_later("px", x)
             state.set_later("py", y)
@@ -458,13 +458,13 @@ def points_tab(where, spec, surface) -> None:
     fig = figures.critical_points_figure(
         xs, ys, Z, points, look=page.look, log_color=surface.log_color, inspected=point, local=local
     )
-    map_column.plotly_chart(
+    plotly_chart(
         fig,
         key=CHART_KEY,
-        on_select=inspect_click,
-        selection_mode="points",
+        look=page.look,
+        where=map_column,
+        on_click=inspect_click,
         config=PLOT_CONFIG,
-        width="stretch",
     )
     counts = {kind: sum(p.kind == kind for p in points) for kind in figures.KIND_SYMBOLS}
     plural = {
@@ -583,7 +583,13 @@ def basins_tab(where, spec, surface) -> None:
         title=title,
         look=page.look,
     )
-    where.plotly_chart(fig, key=f"{PAGE}.basins", config=PLOT_CONFIG)
+    plotly_chart(
+        fig,
+        key=f"{PAGE}.basins",
+        look=page.look,
+        where=where,
+        config=PLOT_CONFIG,
+    )
     diverged = shares[-1]
     where.caption(
         "Notice: the border between two colours passes through the saddle (✕) between them: "
@@ -687,7 +693,7 @@ def escape_tab(where, spec, surface) -> None:
         for name, s in sweeps.items()
     ]
     left, right = where.columns(2)
-    left.plotly_chart(
+    plotly_chart(
         figures.escape_figure(
             series,
             budget=ESCAPE_STEPS,
@@ -696,6 +702,8 @@ def escape_tab(where, spec, surface) -> None:
             estimate=(distances, estimate, "log(r/d) / log(1 + ε|λ_u|)"),
         ),
         key=f"{PAGE}.escape",
+        look=page.look,
+        where=left,
         config=PLOT_CONFIG,
     )
 
@@ -711,7 +719,7 @@ def escape_tab(where, spec, surface) -> None:
             )
         )
     xs, ys, Z = cached(escape_window)(spec, which, radius)
-    right.plotly_chart(
+    plotly_chart(
         figures.escape_paths_figure(
             xs,
             ys,
@@ -726,8 +734,9 @@ def escape_tab(where, spec, surface) -> None:
             look=page.look,
         ),
         key=f"{PAGE}.escape_paths",
+        look=page.look,
+        where=right,
         config=PLOT_CONFIG,
-        width="stretch",
     )
 
     where.markdown(
@@ -797,12 +806,14 @@ def random_tab(where) -> None:
     counts = cached(goe_histogram)(seed, n, samples)
     positive = cached(goe_positive)(seed, samples)
     left, right = where.columns(2)
-    left.plotly_chart(
+    plotly_chart(
         figures.index_histogram_figure(counts, samples=samples, look=page.look),
         key=f"{PAGE}.index_histogram",
+        look=page.look,
+        where=left,
         config=PLOT_CONFIG,
     )
-    right.plotly_chart(
+    plotly_chart(
         figures.positive_fraction_figure(
             positive.ns,
             positive.fraction,
@@ -812,6 +823,8 @@ def random_tab(where) -> None:
             look=page.look,
         ),
         key=f"{PAGE}.positive_fraction",
+        look=page.look,
+        where=right,
         config=PLOT_CONFIG,
     )
     saddles = counts[1:n].sum() if n > 1 else 0

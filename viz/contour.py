@@ -2,8 +2,8 @@
 
 Layers, bottom to top: the filled map, a layout image banded like a contour fill, and its
 contour lines (not a Plotly contour trace, which Plotly drops while animating; see
-`viz.isolines`); an invisible grid of points that catches clicks (an image emits no point
-events, so a click on the map selects the nearest grid point, and the page makes it the start
+`viz.isolines`); an invisible heatmap that catches clicks (an image emits no point events,
+so a click on the map reports the nearest heatmap point, and the page makes it the start
 point); one line per optimizer; markers where runs
 diverged; the known minima, saddles and maxima; the start point; and the moving layer of the
 animation (each optimizer's current point and, optionally, its internals: −gradient, velocity
@@ -86,23 +86,29 @@ def _points_trace(points, name: str, symbol: str, look: Look, size: int) -> dict
 
 
 def _click_grid(xs, ys, Z, count: int) -> dict:
+    """An invisible heatmap over the map at ``count`` × ``count`` points: hovering shows the
+    loss there and a click reports the nearest point (an image emits no point events). One
+    heatmap is one image for Plotly to draw; 1,600 invisible markers were 1,600 SVG paths to
+    redraw on every rerun."""
     ix = np.unique(np.linspace(0, len(xs) - 1, count).round().astype(int))
     iy = np.unique(np.linspace(0, len(ys) - 1, count).round().astype(int))
-    gx, gy = np.meshgrid(xs[ix], ys[iy])
     return {
-        "type": "scatter",
-        "x": f32(gx.ravel()),
-        "y": f32(gy.ravel()),
-        "mode": "markers",
+        "type": "heatmap",
+        "x": f32(xs[ix]),
+        "y": f32(ys[iy]),
+        "z": f32(Z[np.ix_(iy, ix)]),
         "name": "click to start here",
+        "opacity": 0,
+        "showscale": False,
         "showlegend": False,
-        "customdata": f32(Z[np.ix_(iy, ix)].ravel()),
-        "marker": {"size": 14, "opacity": 0, "color": "#000000"},
-        "selected": {"marker": {"opacity": 0}},
-        "unselected": {"marker": {"opacity": 0}},
-        "hovertemplate": "(%{x:.3g}, %{y:.3g})  E = %{customdata:.4g}"
-        "<br><i>click: start here</i><extra></extra>",
+        "hovertemplate": click_hint("start here"),
     }
+
+
+def click_hint(action: str | None) -> str:
+    """The click grid's hover text: the point, its loss, and what a click does there."""
+    hint = f"<br><i>click: {action}</i>" if action else ""
+    return f"(%{{x:.3g}}, %{{y:.3g}})  E = %{{z:.4g}}{hint}<extra></extra>"
 
 
 def _path_trace(path: OptimizerPath, look: Look) -> dict:

@@ -24,7 +24,7 @@ from typing import NamedTuple
 import numpy as np
 import plotly.graph_objects as go
 
-from viz.contour import CLICK_GRID_TRACE, colour_values, contour_figure
+from viz.contour import CLICK_GRID_TRACE, click_hint, colour_values, contour_figure
 from viz.figure import AnimatedFigure, f32
 from viz.isolines import isolines
 from viz.paths import OptimizerPath
@@ -321,11 +321,6 @@ def _inspected_trace(point: PointView, look: Look) -> dict:
     }
 
 
-def _click_hint(action: str | None) -> str:
-    hint = f"<br><i>click: {action}</i>" if action else ""
-    return f"(%{{x:.3g}}, %{{y:.3g}})  E = %{{customdata:.4g}}{hint}<extra></extra>"
-
-
 def fit_to_column(
     fig: AnimatedFigure,
     look: Look,
@@ -344,7 +339,7 @@ def fit_to_column(
     of `contour_figure` may be shared with its cache, so they are copied before a change.
     """
     data = list(fig._data)  # the trace dicts, as `contour_figure` built them
-    data[CLICK_GRID_TRACE] = {**data[CLICK_GRID_TRACE], "hovertemplate": _click_hint(click)}
+    data[CLICK_GRID_TRACE] = {**data[CLICK_GRID_TRACE], "hovertemplate": click_hint(click)}
     if not colour_bar:
         data = [
             {**trace, "marker": {**trace["marker"], "showscale": False}}

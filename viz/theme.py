@@ -2,8 +2,9 @@
 
 Every figure builder takes a `Look` (light or dark, normal or presentation) and asks it for
 fonts, line widths and the layout defaults, so that a projected figure in a hall and a figure
-on a student's laptop come from the same code. Backgrounds stay transparent: Streamlit's
-Plotly theme paints them, so a figure follows the app's light or dark theme.
+on a student's laptop come from the same code. Backgrounds stay transparent, and
+`plotly_template(look)` gives every figure the app's fonts, greys and axis style in its light or
+dark theme (what Streamlit's own Plotly theme does for `st.plotly_chart`).
 
 The optimizer palette is chosen to stay distinct on both light and dark contour fills and to
 match the colours lecturers know from Radford's optimizer animations where it can (gradient
@@ -13,6 +14,7 @@ descent red, momentum green, Nesterov magenta).
 from __future__ import annotations
 
 import hashlib
+from functools import cache
 from typing import NamedTuple
 
 OPTIMIZER_COLORS: dict[str, str] = {
@@ -134,3 +136,51 @@ def base_layout(look: Look, **overrides) -> dict:
     }
     layout.update(overrides)
     return layout
+
+
+# The app's ink (.streamlit/config.toml): text, a muted text for axes, grid lines.
+_INK = {
+    False: {"text": "#111418", "muted": "rgba(17,20,24,0.62)", "grid": "#e4e8ee"},
+    True: {"text": "#f2f4f7", "muted": "rgba(242,244,247,0.66)", "grid": "#2f3847"},
+}
+_FONT_FAMILY = '"Source Sans", "Source Sans Pro", sans-serif'  # Streamlit's body font
+_CATEGORY_COLORS = ("#1f5fae", "#e6194b", "#2ca02c", "#f58231", "#8e44ad", "#0a9bb5", "#9a6324")
+
+
+@cache
+def plotly_template(look: Look) -> dict:
+    """A Plotly template in the app's style, modelled on Streamlit's own Plotly theme: muted
+    axis text, light grid, no vertical grid lines or x zero line, margins that grow to fit
+    tick labels (`automargin`), legend and hover labels in the body font. Figures set their
+    own colours, sizes and backgrounds on top of it (`base_layout`)."""
+    ink = _INK[look.dark]
+    axis_text = {"color": ink["muted"]}
+    lines = {key: ink["grid"] for key in ("gridcolor", "zerolinecolor", "linecolor", "tickcolor")}
+    scene_axis = {**lines, "tickfont": axis_text, "title": {"font": axis_text}}
+    axis = {
+        **scene_axis,
+        "automargin": True,
+        "title": {"font": axis_text, "standoff": 16},
+        "minor": {"gridcolor": ink["grid"]},
+    }
+    return {
+        "layout": {
+            "font": {"family": _FONT_FAMILY, "color": ink["muted"]},
+            "title": {"font": {"color": ink["text"]}, "xanchor": "left", "x": 0},
+            "legend": {"font": {"color": ink["text"]}, "borderwidth": 0, "valign": "top"},
+            "xaxis": {**axis, "showgrid": False, "zeroline": False},
+            "yaxis": {**axis, "ticklabelposition": "outside"},
+            "scene": {"xaxis": scene_axis, "yaxis": scene_axis, "zaxis": scene_axis},
+            "polar": {
+                "radialaxis": {"gridcolor": ink["grid"], "linecolor": ink["grid"]},
+                "angularaxis": {"gridcolor": ink["grid"], "linecolor": ink["grid"]},
+            },
+            "margin": {"pad": 8},
+            "hoverlabel": {
+                "bgcolor": look.background,
+                "bordercolor": ink["grid"],
+                "font": {"family": _FONT_FAMILY, "color": ink["text"]},
+            },
+            "colorway": list(_CATEGORY_COLORS),
+        }
+    }

@@ -10,6 +10,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 import landscapes
+from app_support.charts import drawn_figures
 
 PAGE = str(Path(__file__).resolve().parents[2] / "pages" / "minibatches.py")
 VIEWS = ("surfaces", "sgd", "noise", "optimizers", "adam", "examples")
@@ -102,7 +103,7 @@ def test_default_page_loads_with_the_minibatch_surfaces():
     assert current_view(at) == "surfaces"
     assert [t.label for t in at.tabs][0].endswith("Minibatch surfaces")
     assert len(at.tabs) == len(VIEWS)
-    assert len(at.get("plotly_chart")) == 2  # the small multiples and the slider map
+    assert len(drawn_figures(at)) == 2  # the small multiples and the slider map
     assert widget(at, "data").value == "tanh_network"
     assert url(at) == {}  # defaults only: a plain URL
 
@@ -113,7 +114,7 @@ def test_each_tab_loads_from_its_link(view):
     healthy(at)
     assert not at.warning, [w.value for w in at.warning]
     assert current_view(at) == view
-    assert at.get("plotly_chart")
+    assert drawn_figures(at)
     assert url(at) == ({} if view == "surfaces" else {"view": view})
 
 

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from app_support.charts import drawn_figures
 from tests.compiles import CompileCounter
 
 PAGE = str(Path(__file__).resolve().parents[2] / "pages" / "momentum.py")
@@ -51,7 +52,7 @@ def test_default_page_loads_with_the_ravine():
     healthy(at)
     assert not at.warning
     assert widget(at, "view").value == "ravine"
-    assert len(at.get("plotly_chart")) == 1
+    assert len(drawn_figures(at)) == 1
     table = next(m.value for m in at.markdown if "way walked across the valley" in m.value)
     assert table.count("\n| ") == 3  # one row per optimizer under the map
     assert url(at) == {}  # defaults only: a plain URL

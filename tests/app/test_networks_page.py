@@ -6,6 +6,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from app_support.charts import drawn_figures
+
 ROOT = Path(__file__).resolve().parents[2]
 PAGE = str(ROOT / "pages" / "networks.py")
 TIMEOUT = 180  # the first run compiles training, the Hessian and the slices
@@ -59,7 +61,7 @@ def assert_clean(at: AppTest) -> None:
 
 
 def charts(at: AppTest) -> list:
-    return at.get("plotly_chart")
+    return drawn_figures(at)
 
 
 def test_default_page_loads_with_boundary_and_curves():

@@ -7,6 +7,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from app_support.charts import drawn_figures
+
 PAGE = str(Path(__file__).resolve().parents[2] / "pages" / "permutation.py")
 TABS = ("teacher", "merge", "line", "critical", "regions")
 
@@ -40,7 +42,7 @@ def test_default_page_loads_with_the_teacher_and_student():
     healthy(at)
     assert not at.warning
     assert url(at) == {}  # defaults only: a plain URL
-    assert len(at.get("plotly_chart")) == 1
+    assert len(drawn_figures(at)) == 1
     numbers = metrics(at)
     assert float(numbers["Student's final loss E"]) < 1e-12
     assert sorted(numbers["Student units, in teacher order"].split()) == ["1", "2", "3"]
@@ -51,7 +53,7 @@ def test_every_tab_opens_from_a_link(tab):
     at = load(tab=tab)
     healthy(at)
     assert not at.warning
-    assert at.get("plotly_chart")
+    assert drawn_figures(at)
     assert url(at) == ({} if tab == "teacher" else {"tab": tab})
 
 
@@ -161,7 +163,7 @@ def test_scenes_load_their_settings():
         assert url(at)["preset"] == key
         assert url(at).get("tab", "teacher") == tab
         assert at.info  # the scene's caption says what to notice
-        assert at.get("plotly_chart")
+        assert drawn_figures(at)
     assert widget(at, "lines").value == 6  # the regions scene's 10 lines were its own
 
 
@@ -174,5 +176,5 @@ def test_presentation_mode_hides_the_explanations_but_keeps_figures_and_controls
     at = load(tab="merge", present="1")
     healthy(at)
     assert not explained(at)
-    assert len(at.get("plotly_chart")) == 2
+    assert len(drawn_figures(at)) == 2
     assert widget(at, "pair").value == "1-3"  # the tab's own controls stay on screen

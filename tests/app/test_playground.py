@@ -7,6 +7,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 import landscapes
+from app_support.charts import drawn_figures
 from app_support.presets import PLAYGROUND_PRESETS
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -44,7 +45,7 @@ def assert_clean(at: AppTest) -> None:
 
 
 def charts(at: AppTest) -> list:
-    return at.get("plotly_chart")
+    return drawn_figures(at)
 
 
 def test_default_page_loads_with_map_and_curves():

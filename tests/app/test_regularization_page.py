@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from app_support.charts import drawn_figures
 from tests.compiles import CompileCounter
 
 PAGE = str(Path(__file__).resolve().parents[2] / "pages" / "regularization.py")
@@ -47,11 +48,11 @@ def extremes(at: AppTest, kind: str, key: str) -> list:
 def test_page_loads_with_every_view():
     at = fresh()
     no_exception(at)
-    assert len(at.get("plotly_chart")) == 3  # two maps and the coefficient paths
+    assert len(drawn_figures(at)) == 3  # two maps and the coefficient paths
     for view in VIEWS:
         at = fresh(view=view)
         no_exception(at)
-        assert at.get("plotly_chart"), view
+        assert drawn_figures(at), view
         assert at.query_params.get("view", "paths") == view
 
 
@@ -96,7 +97,7 @@ def test_every_catalogue_surface_gives_paths_at_its_parameters_extremes():
     for index in range(len(box.options)):
         at.selectbox(key=KEY + "loss").select_index(index).run()
         no_exception(at)
-        assert len(at.get("plotly_chart")) == 3
+        assert len(drawn_figures(at)) == 3
         name = at.session_state[KEY + "loss"]
         surface_keys = [(k, key) for k, key in page_widgets(at) if key.startswith(f"{KEY}{name}.")]
         for kind, key in surface_keys:

@@ -2,13 +2,14 @@
 its extremes, deep links round-trip (also for the tabs that are closed), bad links warn instead
 of failing, scenes load, and the numbers it shows match closed forms."""
 
-import json
 import math
 import re
 from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
+
+from app_support.charts import drawn_figures
 
 PAGE = str(Path(__file__).resolve().parents[2] / "pages" / "saddles.py")
 TABS = {
@@ -60,7 +61,7 @@ def digits_shown(at: AppTest) -> str:
 
 
 def chart_names(at: AppTest, index: int = 0) -> list[str]:
-    spec = json.loads(at.get("plotly_chart")[index].proto.spec)
+    spec = drawn_figures(at)[index]
     return [trace.get("name", "") for trace in spec["data"]]
 
 
@@ -69,7 +70,7 @@ def test_default_page_shows_himmelblaus_critical_points():
     healthy(at)
     assert not at.warning
     assert url(at) == {}  # defaults only: a plain URL
-    assert len(at.get("plotly_chart")) == 1
+    assert len(drawn_figures(at)) == 1
     table = at.dataframe[0].value
     # Himmelblau's function: four minima (E = 0), four saddles and one maximum
     assert sorted(table["kind"]) == ["maximum"] + ["minimum"] * 4 + ["saddle"] * 4
@@ -87,7 +88,7 @@ def test_every_tab_loads_from_its_link(tab):
     at = load(tab=tab)
     healthy(at)
     assert not at.warning
-    assert len(at.get("plotly_chart")) == CHARTS[tab]
+    assert len(drawn_figures(at)) == CHARTS[tab]
     assert url(at) == ({} if tab == "points" else {"tab": tab})
 
 
@@ -225,7 +226,7 @@ def test_a_bad_formula_shows_where_and_keeps_the_page():
     at = load(surface="formula", f="x**2 + __import__('os')")
     healthy(at)
     assert at.error and "cannot be used" in at.error[0].value
-    assert len(at.get("plotly_chart")) == 1  # the last formula that worked
+    assert len(drawn_figures(at)) == 1  # the last formula that worked
 
 
 def _scenes():
@@ -246,7 +247,7 @@ def test_scene_buttons_open_their_tab(key, tab):
     assert at.info  # the scene's caption says what to notice
     assert url(at).get("tab", "points") == tab
     assert at.session_state["saddles.tabs"] == TABS[tab]
-    assert len(at.get("plotly_chart")) == CHARTS[tab]
+    assert len(drawn_figures(at)) == CHARTS[tab]
 
 
 def test_newton_basins_include_the_saddle_but_gradient_descent_does_not():

@@ -1,28 +1,52 @@
-"""Streamlit keeps a record for every id a widget ever had; a clickable chart gets a new id
-whenever its figure changes, and each record holds a whole page run alive. The pages drop the
-records of replaced ids (app_support.widget_metadata); without that a class leaks memory."""
+"""Streamlit keeps a record for every id a widget ever had, and a keyed slider gets a new id
+whenever its range changes; each record holds the widget's callback, and a callback defined in a
+page holds that page's whole run alive. The pages drop the records of replaced ids
+(app_support.widget_metadata); without that a class leaks memory. The charts themselves keep
+one id whatever their figure (app_support.charts), so they are redrawn in place."""
 
 from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
-PAGE = str(Path(__file__).resolve().parents[2] / "pages" / "playground.py")
-CHART_KEY = "playground.contour"
+PLAYGROUND = str(Path(__file__).resolve().parents[2] / "pages" / "playground.py")
 
 
-def _chart_records(at: AppTest) -> list[str]:
+def _records(at: AppTest, key: str) -> list[str]:
     widgets = at.session_state._state._state._new_widget_state
-    return [wid for wid in widgets.widget_metadata if wid.endswith(f"-{CHART_KEY}")]
+    return [wid for wid in widgets.widget_metadata if wid.endswith(f"-{key}")]
 
 
-def test_a_clickable_chart_keeps_one_record_however_often_it_changes():
-    at = AppTest.from_file(PAGE, default_timeout=180).run()
-    seen = set(_chart_records(at))
-    for k in range(6):
+def _slider_with_a_moving_range():
+    import streamlit as st
+
+    from app_support.widget_metadata import drop_replaced_widget_records
+
+    drop_replaced_widget_records()
+    runs = st.session_state["runs"] = st.session_state.get("runs", 0) + 1
+    st.slider("step", 0, 10 + runs, key="step", on_change=lambda: None)
+
+
+def test_a_widget_whose_id_changes_keeps_one_record():
+    at = AppTest.from_function(_slider_with_a_moving_range).run()
+    seen = set(_records(at, "step"))
+    for _ in range(6):
+        at.run()
+        assert not at.exception
+        records = _records(at, "step")
+        assert 1 <= len(records) <= 2  # this run's slider and, until the next run, the last one
+        seen.update(records)
+    assert len(seen) >= 6  # the slider's id did change with its range
+
+
+def test_a_chart_keeps_its_id_when_its_figure_changes():
+    at = AppTest.from_file(PLAYGROUND, default_timeout=180).run()
+    ids, figures = set(), set()
+    for k in range(3):
         steps = next(s for s in at.slider if s.key == "playground.steps")
         steps.set_value(150 + 10 * k).run()  # a longer path: a new figure
         assert not at.exception
-        records = _chart_records(at)
-        assert 1 <= len(records) <= 2  # this run's chart and, until the next run, the last one
-        seen.update(records)
-    assert len(seen) >= 6  # the chart's id did change with its figure
+        charts = at.get("bidi_component")
+        (chart,) = [c for c in charts if c.proto.id.endswith("playground.contour")]
+        ids.add(chart.proto.id)
+        figures.add(chart.proto.json)
+    assert len(figures) == 3 and len(ids) == 1

@@ -170,11 +170,10 @@ FIRST_POINTS_JS = """
 @pytest.mark.parametrize("path", pages_offering("click_start"))
 def test_a_click_on_the_map_sets_the_start_point(open_page, path):
     page = open_page(path)
-    # The clickable map is the chart whose clicks select points (Streamlit's on_select).
+    # The clickable map is the chart that listens to clicks (`app_support.charts`).
     target = page.evaluate(
         """([fx, fy]) => {
-          const gd = Array.from(document.querySelectorAll('.js-plotly-plot'))
-                          .find((g) => g._fullLayout.clickmode.includes('select'));
+          const gd = document.querySelector('.js-plotly-plot[data-clickable]');
           const xa = gd._fullLayout.xaxis, ya = gd._fullLayout.yaxis;
           const box = gd.getBoundingClientRect();
           const px = fx * xa._length, py = fy * ya._length;

@@ -91,15 +91,16 @@ def test_a_diverged_run_is_drawn_to_its_last_point_and_then_holds():
 def test_click_grid_is_invisible_inside_the_box_and_carries_the_loss():
     fig = contour_figure(XS, YS, Z, [spiral_path("gd", 10)], click_grid=40)
     grid = fig.data[CLICK_GRID_TRACE]
-    assert grid.marker.opacity == 0 and grid.mode == "markers"
-    assert len(grid.x) <= 40 * 40
+    assert grid.type == "heatmap" and grid.opacity == 0 and not grid.showscale
+    assert len(grid.x) <= 40 and len(grid.y) <= 40
+    assert np.shape(grid.z) == (len(grid.y), len(grid.x))
     assert grid.x.min() >= XS[0] and grid.x.max() <= XS[-1]
     assert grid.y.min() >= YS[0] and grid.y.max() <= YS[-1]
-    # each point's hover value is the loss at that point (brute force)
-    i = 123
-    expected = (1 - grid.x[i]) ** 2 + 100 * (grid.y[i] - grid.x[i] ** 2) ** 2
-    assert grid.customdata[i] == pytest.approx(expected, rel=1e-5)
-
+    # each cell's hover value is the loss at its point (brute force)
+    i, j = 17, 29
+    x, y = grid.x[j], grid.y[i]
+    assert grid.z[i][j] == pytest.approx((1 - x) ** 2 + 100 * (y - x**2) ** 2, rel=1e-5)
+    assert "E = %{z" in grid.hovertemplate and "click: start here" in grid.hovertemplate
 
 def test_gradient_arrows_point_downhill_and_ellipses_follow_the_second_moment():
     path = spiral_path("adam", 50, moment=True)
@@ -138,9 +139,11 @@ def test_without_paths_there_is_no_animation():
 
 
 def test_the_map_is_an_image_and_lines_so_the_animation_cannot_drop_it():
-    # Plotly.js drops contour/heatmap traces during `redraw: false` animations (#4491)
+    # Plotly.js drops contour/heatmap traces during `redraw: false` animations (#4491): the
+    # only heatmap is the invisible hover and click grid
     fig = contour_figure(XS, YS, Z, [spiral_path("gd", 30)], log_color=True)
-    assert not [t for t in fig.data if t.type in ("contour", "heatmap")]
+    drawn = [t for t in fig.data if t.type in ("contour", "heatmap")]
+    assert drawn == [fig.data[CLICK_GRID_TRACE]] and drawn[0].opacity == 0
     (image,) = fig.layout.images
     assert image.source.startswith("data:image/png;base64,") and image.layer == "below"
     assert image.x < XS[0] and image.x + image.sizex > XS[-1]  # covers the whole box

@@ -1,12 +1,15 @@
-"""The palette: one distinct colour per optimizer of the core, stable for unknown names."""
+"""The palette: one distinct colour per optimizer of the core, stable for unknown names; the
+figures' template (standing in for Streamlit's Plotly theme)."""
 
 import re
 
 import numpy as np
+import plotly.graph_objects as go
+import pytest
 
 import optim
 from viz.figure import decode_array, typed_array
-from viz.theme import OPTIMIZER_COLORS, Look, base_layout, optimizer_color
+from viz.theme import OPTIMIZER_COLORS, Look, base_layout, optimizer_color, plotly_template
 
 
 def test_every_optimizer_has_its_own_colour():
@@ -36,3 +39,17 @@ def test_typed_arrays_round_trip_in_float32():
     assert back.dtype.name == "float32"
     assert back[0] == np.float32(0.1) and back[3] == np.float32(1e30)
     assert back[2] != back[2]
+
+
+@pytest.mark.parametrize("look", [Look(), Look(dark=True), Look(dark=True, presentation=True)])
+def test_the_template_is_valid_plotly(look):
+    template = go.layout.Template(plotly_template(look))  # validates every attribute
+    assert template.layout.xaxis.automargin and template.layout.yaxis.automargin
+    assert template.layout.hoverlabel.bgcolor == look.background
+
+
+def test_light_and_dark_ink_differ_and_match_the_app_theme():
+    light, dark = plotly_template(Look())["layout"], plotly_template(Look(dark=True))["layout"]
+    assert light["legend"]["font"]["color"] == "#111418"  # textColor of .streamlit/config.toml
+    assert dark["legend"]["font"]["color"] == "#f2f4f7"
+    assert light["xaxis"]["gridcolor"] != dark["xaxis"]["gridcolor"]

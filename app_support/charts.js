@@ -1,0 +1,81 @@
+// The browser side of app_support/charts.py: one Plotly chart that stays mounted across
+// reruns. Streamlit calls this function with every new figure; the chart's <div> is kept and
+// Plotly.react updates it in place (Streamlit's own st.plotly_chart would draw a new chart).
+
+// Plotly.js, loaded once per page from the app's static files.
+const loadPlotly = (src) => (window.__lllPlotly ??= new Promise((resolve, reject) => {
+  const script = document.createElement('script');
+  script.src = src;
+  script.onload = () => resolve(window.Plotly);
+  script.onerror = () => {
+    window.__lllPlotly = undefined; // let a later figure try again
+    reject(new Error(`could not load ${src}`));
+  };
+  document.head.appendChild(script);
+}));
+
+// Plotly drops heatmaps while it animates without redrawing (plotly.js #4491), and the maps'
+// invisible hover grid is one: draw the chart again once an animation or a scrub has ended.
+function redrawAfterAnimations(gd, Plotly) {
+  let pending = 0;
+  gd.on('plotly_animated', () => {
+    clearTimeout(pending);
+    pending = setTimeout(() => Plotly.redraw(gd), 300);
+  });
+}
+
+// A click anywhere inside the plot area, in the axes' data coordinates (Plotly itself only
+// reports clicks on a drawn point).
+function plotAreaPoint(gd, event) {
+  const xa = gd._fullLayout?.xaxis, ya = gd._fullLayout?.yaxis;
+  if (!xa?._length || !ya?._length) return null;
+  const box = gd.getBoundingClientRect();
+  const px = event.clientX - box.left - xa._offset;
+  const py = event.clientY - box.top - ya._offset;
+  if (px < 0 || py < 0 || px > xa._length || py > ya._length) return null;
+  return {x: xa.p2c(px), y: ya.p2c(py)};
+}
+
+function chartDiv(parentElement) {
+  let gd = parentElement.querySelector(':scope > .lll-chart');
+  if (gd) return gd;
+  gd = document.createElement('div');
+  gd.className = 'lll-chart';
+  parentElement.appendChild(gd);
+  gd.addEventListener('click', (event) => {
+    const point = gd.dataset.clickable && plotAreaPoint(gd, event);
+    if (point) gd.__lllTrigger('click', point);
+  });
+  // Follow the column's width (the sidebar opening or closing resizes no window; a chart in
+  // a tab that was hidden gets its width when the tab is shown).
+  let width = 0;
+  new ResizeObserver(([entry]) => {
+    const now = Math.round(entry.contentRect.width);
+    if (now > 0 && now !== width && gd._fullLayout && window.Plotly) {
+      width = now;
+      window.Plotly.Plots.resize(gd).catch(() => {}); // hidden again meanwhile: next time
+    }
+  }).observe(gd);
+  return gd;
+}
+
+export default function ({ parentElement, data, setTriggerValue }) {
+  const gd = chartDiv(parentElement);
+  gd.__lllTrigger = setTriggerValue; // this run's, for the click listener
+  if (data.clickable) gd.dataset.clickable = 'true';
+  else delete gd.dataset.clickable;
+  const figure = JSON.parse(data.figure);
+  // One figure after the other: a newer figure waits until the previous one is drawn.
+  gd.__lllQueue = (gd.__lllQueue ?? Promise.resolve())
+    .then(() => loadPlotly(data.src))
+    .then(async (Plotly) => {
+      await Plotly.react(gd, {
+        data: figure.data, layout: figure.layout, frames: figure.frames ?? [], config: data.config,
+      });
+      if (!gd.__lllListening) {
+        gd.__lllListening = true;
+        redrawAfterAnimations(gd, Plotly);
+      }
+    })
+    .catch((error) => console.error('Loss Landscape Lab: a figure was not drawn', error));
+}

@@ -1,0 +1,106 @@
+"""Plotly charts that redraw in place: `plotly_chart(figure, key=...)` instead of `st.plotly_chart`.
+
+Why not `st.plotly_chart`: Streamlit 1.67 identifies a Plotly chart by a hash of its figure and
+its frontend uses that id as the chart's React key, so a rerun that changes a figure unmounts
+the chart and draws a new one from scratch (`Plotly.newPlot`, new DOM, layout and paint of the
+whole element). That was most of a slider move's 450–650 ms in the browser
+(`python -m bench.browser`, CDP profile). A chart here is a small Streamlit component (v2)
+whose identity is its `key`: the browser keeps its `<div>` and hands each new figure to
+`Plotly.react`, which updates what changed, animation frames included. Clicks come back as a
+one-run trigger (`on_click`), the way `st.plotly_chart(on_select=...)` reported them.
+
+Plotly.js itself is the copy that ships with the plotly Python package (the version its figures
+are written for), served by Streamlit's static file serving from ``static/`` next to `app.py`
+(`server.enableStaticServing`); it is copied there when this module is imported.
+
+Streamlit's Plotly theme no longer reaches the figures, so each gets `viz.theme.plotly_template`
+for the page's look: the same fonts, greys and margins, light or dark.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import plotly
+import plotly.io
+import streamlit as st
+
+from viz.theme import Look, plotly_template
+
+STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
+PLOTLY_JS = f"plotly-{plotly.__version__}.min.js"
+# Relative to the page's URL, so that the app also works behind a path prefix.
+PLOTLY_URL = f"app/static/{PLOTLY_JS}"
+
+
+def install_plotly_js(static_dir: Path = STATIC_DIR) -> Path:
+    """Copy the plotly package's own plotly.min.js into ``static_dir`` (once per version)."""
+    target = static_dir / PLOTLY_JS
+    if not target.exists():
+        source = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
+        static_dir.mkdir(exist_ok=True)
+        partial = target.with_suffix(".part")
+        shutil.copyfile(source, partial)
+        partial.replace(target)  # atomic: a browser never loads half a file
+    return target
+
+
+_JS = (Path(__file__).parent / "charts.js").read_text()
+_CSS = """
+.lll-chart { width: 100%; }
+"""
+
+COMPONENT = "loss_landscape_lab.plotly_chart"
+_component = st.components.v2.component(COMPONENT, js=_JS, css=_CSS, isolate_styles=False)
+
+
+def plotly_chart(
+    figure,
+    *,
+    key: str,
+    look: Look,
+    where=None,
+    config: dict | None = None,
+    on_click: Callable[[], None] | None = None,
+) -> dict | None:
+    """Draw ``figure`` (a Plotly figure) under ``key``; a new figure redraws the same chart.
+
+    on_click: called (as a widget callback, before the rerun) when the user clicks a point;
+    the click is then ``clicked_point(key)``: the point in the plot's data coordinates.
+    Returns the click of this run, if any."""
+    install_plotly_js()
+    spec = figure.to_dict()
+    spec["layout"]["template"] = plotly_template(look)
+    data = {
+        "figure": plotly.io.json.to_json_plotly(spec),
+        "config": {"displaylogo": False, **(config or {})},
+        "src": PLOTLY_URL,
+        "clickable": on_click is not None,
+    }
+    callbacks = {"on_click_change": on_click} if on_click is not None else {}
+    if where is None:
+        result = _component(key=key, data=data, **callbacks)
+    else:
+        with where:
+            result = _component(key=key, data=data, **callbacks)
+    return result.get("click") if on_click is not None else None
+
+
+def clicked_point(key: str) -> dict | None:
+    """Where the click that triggered this run on chart ``key`` landed, if any: ``{"x", "y"}``
+    in the plot's data coordinates."""
+    value = st.session_state.get(key)
+    return None if value is None else value.get("click")
+
+
+def drawn_figures(app_test) -> list[dict]:
+    """The figures (Plotly JSON as dicts) that the charts of an `AppTest` run drew, in page
+    order: what tests and `bench.pages` inspect."""
+    return [
+        json.loads(json.loads(element.proto.json)["figure"])
+        for element in app_test.get("bidi_component")
+        if element.proto.component_name == COMPONENT
+    ]

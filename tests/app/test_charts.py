@@ -1,0 +1,40 @@
+"""The chart component: Plotly.js from the plotly package, figures with the app's template."""
+
+from pathlib import Path
+
+import plotly
+from streamlit.testing.v1 import AppTest
+
+from app_support.charts import PLOTLY_JS, drawn_figures, install_plotly_js
+
+
+def test_plotly_js_is_the_packages_own_copy(tmp_path):
+    target = install_plotly_js(tmp_path / "static")
+    source = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
+    assert target.name == PLOTLY_JS and plotly.__version__ in PLOTLY_JS
+    assert target.read_bytes() == source.read_bytes()
+    stamp = target.stat().st_mtime_ns
+    assert install_plotly_js(tmp_path / "static") == target and target.stat().st_mtime_ns == stamp
+    assert not list(target.parent.glob("*.part"))
+
+
+def _two_charts():
+    import plotly.graph_objects as go
+    import streamlit as st
+
+    from app_support.charts import plotly_chart
+    from viz.theme import Look
+
+    left, right = st.columns(2)
+    fig = go.Figure(go.Scatter(x=[0, 1], y=[1, 0]))
+    plotly_chart(fig, key="a", look=Look(dark=True), where=left)
+    plotly_chart(fig, key="b", look=Look(), where=right, on_click=lambda: None)
+
+
+def test_each_chart_draws_its_figure_with_the_app_template():
+    at = AppTest.from_function(_two_charts).run()
+    assert not at.exception
+    dark, light = drawn_figures(at)
+    assert dark["data"][0]["x"] == light["data"][0]["x"] == [0, 1]
+    assert dark["layout"]["template"]["layout"]["legend"]["font"]["color"] == "#f2f4f7"
+    assert light["layout"]["template"]["layout"]["legend"]["font"]["color"] == "#111418"
