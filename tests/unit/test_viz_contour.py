@@ -102,6 +102,7 @@ def test_click_grid_is_invisible_inside_the_box_and_carries_the_loss():
     assert grid.z[i][j] == pytest.approx((1 - x) ** 2 + 100 * (y - x**2) ** 2, rel=1e-5)
     assert "E = %{z" in grid.hovertemplate and "click: start here" in grid.hovertemplate
 
+
 def test_gradient_arrows_point_downhill_and_ellipses_follow_the_second_moment():
     path = spiral_path("adam", 50, moment=True)
     fig = contour_figure(XS, YS, Z, [path], internals=True)
