@@ -333,3 +333,17 @@ def test_bad_bounds_are_rejected():
         critical_points(double_well, ((1.0, -1.0), (-1.0, 1.0)))
     with pytest.raises(ValueError, match="bounds"):
         critical_points(double_well, ((-np.inf, 1.0), (-1.0, 1.0)))
+
+
+def test_closed_form_2x2_eigen_decomposition_matches_lapack():
+    rng = np.random.default_rng(7)
+    matrices = [rng.normal(size=(2, 2)) * 10.0 ** rng.uniform(-6, 6) for _ in range(200)]
+    matrices += [np.zeros((2, 2)), np.eye(2), np.diag([3.0, -1.0]), np.diag([-1.0, 3.0])]
+    matrices += [np.array([[1e8, 1e-3], [1e-3, 1e8]]), np.array([[0.0, 2.0], [2.0, 0.0]])]
+    for m in matrices:
+        h = 0.5 * (m + m.T)
+        values, vectors = (np.asarray(a) for a in geometry._eigh_2x2(jnp.asarray(h)))
+        scale = max(np.abs(h).max(), 1e-300)
+        np.testing.assert_allclose(values, np.linalg.eigvalsh(h), rtol=0, atol=1e-14 * scale)
+        np.testing.assert_allclose(vectors.T @ vectors, np.eye(2), atol=1e-14)  # orthonormal
+        np.testing.assert_allclose(h @ vectors, vectors * values, rtol=0, atol=1e-13 * scale)
