@@ -131,6 +131,29 @@ class DataLoss:
         seed changes only its leaves, so nothing that takes it recompiles."""
         return Partial(_weighted_loss, self, _minibatch_weights(self, k, batch_size, seed))
 
+    def minibatch_on_its_examples(self, k, batch_size, seed) -> Partial:
+        """The same loss as `minibatch(k, batch_size, seed)`, computed on a copy of only its
+        examples when B ≤ n/4: those B examples padded with zero-weight repeats to ⌊n/4⌋, so
+        that drawing a small minibatch's surface (a grid, a critical-point search) costs a
+        quarter of the full data or less instead of evaluating all n examples with zero
+        weights. For B > n/4 it is `minibatch` itself. Only two array shapes per data set,
+        ⌊n/4⌋ and n, so k, B and the seed still compile nothing new once both are compiled
+        (the full batch as `minibatch(0, n, seed)` compiles the second)."""
+        weights = np.asarray(_minibatch_weights(self, k, batch_size, seed))
+        size = max(1, self.n // 4)
+        chosen = np.flatnonzero(weights)
+        if chosen.size > size:
+            return Partial(_weighted_loss, self, jnp.asarray(weights))
+        index = np.resize(chosen, size)  # the chosen examples, then repeats of them
+        padded = (np.arange(size) < chosen.size).astype(np.float64)  # repeats weigh 0
+        subset = DataLoss(
+            jnp.asarray(np.asarray(self.inputs)[index]),
+            jnp.asarray(np.asarray(self.targets)[index]),
+            self.name,
+            self.per_example,
+        )
+        return Partial(_weighted_loss, subset, jnp.asarray(padded))
+
     def stochastic_grad(self, w, k, batch_size, seed):
         """∇E_B(w), the gradient of minibatch k's loss: what SGD follows at step k."""
         return jax.grad(self.weighted)(w, self.minibatch_weights(k, batch_size, seed))

@@ -186,10 +186,12 @@ def _panel(title: str, loss, xs, ys, Z, bounds) -> figs.SurfacePanel:
 
 
 def full_panel(spec: DataSpec):
-    """The full batch on the panel grid with its critical points."""
+    """The full batch on the panel grid with its critical points. Computed as the minibatch
+    of all n examples: the compilation that large minibatches then reuse."""
     data = dataset(spec)
-    xs, ys, Z = landscapes.loss_grid(data.loss, data.bounds, PANEL_GRID)
-    return xs, ys, _panel("full batch", data.loss, xs, ys, Z, data.bounds)
+    loss = data.loss.minibatch(0, data.loss.n, 0)
+    xs, ys, Z = landscapes.loss_grid(loss, data.bounds, PANEL_GRID)
+    return xs, ys, _panel("full batch", loss, xs, ys, Z, data.bounds)
 
 
 def surface_panels(spec: DataSpec, batch: int, seed: int):
@@ -200,7 +202,7 @@ def surface_panels(spec: DataSpec, batch: int, seed: int):
     panels = [full]
     count = min(PANELS, int(data.loss.num_batches(batch)))
     for k in range(count):
-        loss = data.loss.minibatch(k, batch, seed)
+        loss = data.loss.minibatch_on_its_examples(k, batch, seed)
         _, _, Zk = landscapes.loss_grid(loss, data.bounds, PANEL_GRID)
         panels.append(_panel(f"minibatch {k + 1}", loss, xs, ys, Zk, data.bounds))
     return xs, ys, panels

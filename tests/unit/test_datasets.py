@@ -163,6 +163,23 @@ def test_nothing_recompiles_when_minibatch_seed_batch_size_or_data_change():
     assert (_evaluate._cache_size(), _stochastic_grad._cache_size()) == compiled
 
 
+@pytest.mark.parametrize("dataset", ALL, ids=DATASETS)
+def test_a_minibatch_on_its_examples_is_the_same_loss_with_two_shapes_per_data_set(dataset):
+    data = dataset.loss
+    ws = jnp.asarray(np.random.default_rng(4).uniform(-2.0, 2.0, (5, 2)))
+    shapes = set()
+    for k, batch_size, seed in [(0, 1, 0), (3, 8, 2), (1, 32, 5), (0, 33, 5), (2, 64, 1)]:
+        masked = data.minibatch(k, batch_size, seed)
+        compact = data.minibatch_on_its_examples(k, batch_size, seed)
+        shapes.add(compact.args[0].targets.shape)
+        for w in ws:
+            assert float(compact(w)) == pytest.approx(float(masked(w)), rel=1e-12, abs=1e-14)
+            np.testing.assert_allclose(
+                jax.grad(compact)(w), jax.grad(masked)(w), rtol=1e-11, atol=1e-13
+            )
+    assert shapes == {(data.n // 4,), (data.n,)}  # B ≤ n/4 on its examples, larger masked
+
+
 # --- correlated regression -----------------------------------------------------------------
 
 
