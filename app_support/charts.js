@@ -59,12 +59,13 @@ function chartDiv(parentElement) {
   return gd;
 }
 
-export default function ({ parentElement, data, setTriggerValue }) {
+export default function ({ parentElement, data: payload, setTriggerValue }) {
+  const data = JSON.parse(new TextDecoder().decode(payload)); // bytes of one JSON text
   const gd = chartDiv(parentElement);
   gd.__lllTrigger = setTriggerValue; // this run's, for the click listener
   if (data.clickable) gd.dataset.clickable = 'true';
   else delete gd.dataset.clickable;
-  const figure = JSON.parse(data.figure);
+  const figure = data.figure;
   // One figure after the other: a newer figure waits until the previous one is drawn.
   gd.__lllQueue = (gd.__lllQueue ?? Promise.resolve())
     .then(() => loadPlotly(data.src))

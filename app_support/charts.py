@@ -74,12 +74,15 @@ def plotly_chart(
     install_plotly_js()
     spec = figure.to_dict()
     spec["layout"]["template"] = plotly_template(look)
-    data = {
-        "figure": plotly.io.json.to_json_plotly(spec),
+    settings = {
         "config": {"displaylogo": False, **(config or {})},
         "src": PLOTLY_URL,
         "clickable": on_click is not None,
     }
+    # Sent as bytes of one JSON text: a dict would be JSON-encoded twice more by Streamlit
+    # (once to send, once sorted to hash an identity this keyed chart does not use).
+    text = json.dumps(settings)[:-1] + ', "figure": ' + plotly.io.json.to_json_plotly(spec) + "}"
+    data = text.encode()
     callbacks = {"on_click_change": on_click} if on_click is not None else {}
     if where is None:
         result = _component(key=key, data=data, **callbacks)
@@ -100,7 +103,7 @@ def drawn_figures(app_test) -> list[dict]:
     """The figures (Plotly JSON as dicts) that the charts of an `AppTest` run drew, in page
     order: what tests and `bench.pages` inspect."""
     return [
-        json.loads(json.loads(element.proto.json)["figure"])
+        json.loads(element.proto.bytes)["figure"]
         for element in app_test.get("bidi_component")
         if element.proto.component_name == COMPONENT
     ]

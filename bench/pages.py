@@ -134,7 +134,7 @@ def _is_number(text) -> bool:
 
 
 def _payload(at: AppTest) -> int:
-    return sum(len(chart.proto.json.encode()) for chart in at.get("bidi_component"))
+    return sum(len(chart.proto.bytes) for chart in at.get("bidi_component"))
 
 
 def _timed_run(at: AppTest) -> float:

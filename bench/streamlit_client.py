@@ -221,5 +221,5 @@ class StreamlitSession:
         for path in sorted(self.elements):
             element = self.elements[path]
             if element.WhichOneof("type") == "bidi_component":  # the charts' figures
-                digest.update(element.bidi_component.json.encode())
+                digest.update(element.bidi_component.bytes)
         return digest.hexdigest()

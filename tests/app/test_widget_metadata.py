@@ -48,5 +48,5 @@ def test_a_chart_keeps_its_id_when_its_figure_changes():
         charts = at.get("bidi_component")
         (chart,) = [c for c in charts if c.proto.id.endswith("playground.contour")]
         ids.add(chart.proto.id)
-        figures.add(chart.proto.json)
+        figures.add(chart.proto.bytes)
     assert len(figures) == 3 and len(ids) == 1
