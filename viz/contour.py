@@ -25,7 +25,7 @@ from viz import animation
 from viz.figure import MAX_FRAMES, AnimatedFigure, f32, frame_steps
 from viz.isolines import isolines
 from viz.paths import OptimizerPath, arrow_segments, at_steps, ellipse_outlines, length_scale
-from viz.raster import banded_colours, level_colours, palette_at, png_data_uri
+from viz.raster import banded_colours, png_data_uri
 from viz.theme import DEFAULT_LOOK, Look, base_layout, optimizer_color
 
 CLICK_GRID_TRACE = 2  # index of the invisible click-catching grid among the figure's traces
@@ -248,211 +248,6 @@ class _Moving:
         ]
 
 
-# --- a filled contour map as one image and one line trace (this page's map, and others') ------
-
-
-def grid_image(xs, ys, rgba: np.ndarray, axes: Sequence[str] = ("x", "y")) -> dict:
-    """A layout image of `rgba` (rows along `ys`, columns along `xs`) on the axes `axes` (a
-    subplot's, e.g. ("x2", "y2")): one pixel per grid point, centred on it. Plotly clips an
-    image placed on axes to their box, so the half pixel beyond the grid's edge never shows."""
-    (x0, x1), (y0, y1) = (float(xs[0]), float(xs[-1])), (float(ys[0]), float(ys[-1]))
-    dx, dy = (x1 - x0) / max(len(xs) - 1, 1), (y1 - y0) / max(len(ys) - 1, 1)
-    return {
-        "source": png_data_uri(rgba),
-        "xref": axes[0],
-        "yref": axes[1],
-        "x": x0 - dx / 2,
-        "y": y1 + dy / 2,
-        "sizex": x1 - x0 + dx,
-        "sizey": y1 - y0 + dy,
-        "sizing": "stretch",
-        "layer": "below",
-    }
-
-
-def contour_lines(
-    xs,
-    ys,
-    V,
-    levels,
-    *,
-    color: str,
-    width: float,
-    axes: Sequence[str] = ("x", "y"),
-    name: str = "contours",
-    **line,
-) -> dict:
-    """The contour lines of V at `levels` as one scatter trace of NaN-separated polylines
-    (`viz.isolines`), on the axes `axes`."""
-    xy = f32(isolines(xs, ys, V, levels))
-    return {
-        "type": "scatter",
-        "x": xy[:, 0],
-        "y": xy[:, 1],
-        "xaxis": axes[0],
-        "yaxis": axes[1],
-        "mode": "lines",
-        "name": name,
-        "line": {"color": color, "width": width, **line},
-        "hoverinfo": "skip",
-        "showlegend": False,
-    }
-
-
-def auto_levels(V, count: int) -> np.ndarray:
-    """The levels a Plotly contour trace picks itself (`autocontour`, `ncontours=count`;
-    Plotly.js `contour/set_contours`, `Axes.autoTicks` and `Axes.tickFirst`): the multiples
-    of a round step (2, 5 or 10 × 10^k, the first of them above (max − min)/count) from the
-    first to the last within the finite values' range widened by 10⁻⁴ of it on both sides, less
-    a level that equals the lowest or highest value. So between count/2.5 and count levels."""
-    V = np.asarray(V, dtype=float)
-    finite = V[np.isfinite(V)]
-    if finite.size == 0:
-        return np.empty(0)
-    low, high = float(finite.min()), float(finite.max())
-    if not high > low:
-        return np.array([low])
-    rough = (high - low) / count
-    base = 10.0 ** np.floor(np.log10(rough))
-    step = base * next(m for m in (2.0, 5.0, 10.0) if m > rough / base)
-    margin = 1e-4 * (high - low)
-    first = np.ceil((low - margin) / step) * step
-    last = np.floor((high + margin) / step) * step
-    first += step if first == low else 0.0
-    last -= step if last == high else 0.0
-    if first > last:
-        return np.array([(first + last) / 2])
-    return first + step * np.arange(round((last - first) / step) + 1)
-
-
-def band_positions(count: int, *, padded: bool) -> np.ndarray:
-    """Where on the colour scale each of the count + 1 bands between `count` levels takes its
-    colour, as a Plotly contour trace fills them (Plotly.js `contour/make_color_map`): each
-    band the colour of its middle value, the band below the first level and the one above the
-    last level the scale's two ends.
-
-    padded: the scale runs from half a step below the first level to half a step above the
-    last (Plotly's `autocontour`); otherwise from the first level to the last (a trace with
-    `zmin`, `zmax` set to its first and last level, as the minibatch maps have)."""
-    if padded or count < 2:
-        return np.arange(count + 1) / max(count, 1)
-    return np.concatenate([[0.0], (np.arange(count - 1) + 0.5) / (count - 1), [1.0]])
-
-
-def filled_contour(
-    xs,
-    ys,
-    V,
-    levels,
-    look: Look,
-    *,
-    padded: bool = True,
-    axes: Sequence[str] = ("x", "y"),
-    line_width: float = 0.6,
-) -> tuple[dict, dict]:
-    """A filled contour map of V (rows along `ys`, columns along `xs`) split at `levels`,
-    coloured as a Plotly contour trace with ``coloring: "fill"`` (see `band_positions`), as
-    (layout image, scatter trace of its contour lines). NaN and ±inf stay empty.
-
-    Not a contour trace: Plotly traces every contour trace again on every redraw (marching
-    squares, then a path per level and per band), in the browser; an image costs next to
-    nothing to redraw, one line trace less than the contour trace, and both survive a fast
-    animation (`viz.isolines`). The marching squares now run here instead (~10 ms for a
-    60 × 60 map with 24 levels, ~25 ms for 150 × 150 with 20), so the last few maps are
-    kept: a page that draws the same map in two figures, or again on a rerun that changed
-    something else, traces it once."""
-    xs, ys, V = np.asarray(xs, float), np.asarray(ys, float), np.asarray(V, float)
-    levels = np.asarray(levels, dtype=float)
-    digest = hashlib.sha1(b"".join(a.tobytes() for a in (xs, ys, V, levels))).hexdigest()
-    key = (digest, V.shape, padded, line_width, look.dark)
-    if key not in _FILLED:
-        if len(_FILLED) >= FILLED_KEPT:
-            _FILLED.pop(next(iter(_FILLED)))
-        _FILLED[key] = _filled_contour(xs, ys, V, levels, look, padded, line_width)
-    image, lines = _FILLED[key]
-    # Copies on the caller's axes: the kept ones are shared by every figure that asks again.
-    return (
-        {**image, "xref": axes[0], "yref": axes[1]},
-        {**lines, "xaxis": axes[0], "yaxis": axes[1]},
-    )
-
-
-FILLED_KEPT = 32  # maps kept by `filled_contour`: a page's small multiples and frames, twice
-_FILLED: dict[tuple, tuple[dict, dict]] = {}
-
-
-def _filled_contour(xs, ys, V, levels, look, padded, line_width) -> tuple[dict, dict]:
-    positions = band_positions(len(levels), padded=padded)
-    rgba = level_colours(V, look.contour_colorscale, levels, positions)
-    # A level at the lowest value would draw a speck around that point, not a line.
-    finite = V[np.isfinite(V)]
-    drawn = levels[levels > finite.min()] if finite.size else levels[:0]
-    lines = contour_lines(xs, ys, V, drawn, color=look.contour_line_color, width=line_width)
-    return grid_image(xs, ys, rgba), lines
-
-
-def colour_bar_trace(
-    colorscale, low: float, high: float, colorbar: dict, at: Sequence[float]
-) -> dict:
-    """An invisible point at `at` whose only job is to show a colour bar from `low` to
-    `high` (a layout image has none)."""
-    return {
-        "type": "scatter",
-        "x": [float(at[0])],
-        "y": [float(at[1])],
-        "mode": "markers",
-        "hoverinfo": "skip",
-        "showlegend": False,
-        "marker": {
-            "color": [low],
-            "cmin": low,
-            "cmax": high,
-            "opacity": 0,
-            "colorscale": colorscale,
-            "showscale": True,
-            "colorbar": colorbar,
-        },
-    }
-
-
-def banded_colour_bar(
-    levels, look: Look, colorbar: dict, at: Sequence[float], *, length_px: float
-) -> dict:
-    """The colour bar of a `filled_contour` with padded colours: one flat step per band,
-    its edges at the levels, from half a step below the first level to half a step above
-    the last, as Plotly draws a filled contour trace's colour bar, ticks included (see
-    `level_ticks`; `length_px`: the bar's length on screen, about)."""
-    levels = np.asarray(levels, dtype=float)
-    if len(levels) == 0:
-        return colour_bar_trace(look.contour_colorscale, 0.0, 1.0, colorbar, at)
-    step = float(np.diff(levels).mean()) if len(levels) > 1 else 1.0
-    low, high = float(levels[0]) - step / 2, float(levels[-1]) + step / 2
-    edges = [0.0, *((levels - low) / (high - low)), 1.0]
-    positions = band_positions(len(levels), padded=True)
-    colours = palette_at(look.contour_colorscale, positions)
-    scale = []
-    for k, rgb in enumerate(colours):  # a band's colour at both of its edges: a flat step
-        colour = "rgb({:.0f},{:.0f},{:.0f})".format(*rgb)
-        scale += [[float(edges[k]), colour], [float(edges[k + 1]), colour]]
-    if "tickvals" not in colorbar:
-        colorbar = {**level_ticks(levels[0], step, high - low, length_px), **colorbar}
-    return colour_bar_trace(scale, low, high, colorbar, at)
-
-
-def level_ticks(first: float, step: float, span: float, length_px: float) -> dict:
-    """The ticks Plotly gives a filled contour trace's colour bar (Plotly.js `colorbar/draw`):
-    on the levels, every level or every 2, 5, 10, 20, ... levels, about one per 50 px of a bar
-    `length_px` long, spanning `span`; from 0 when the levels are multiples of the step."""
-    dtick, tick0 = step, first
-    factor = span / ((min(max(length_px / 50, 4), 15) + 1) * step)
-    if factor > 1:
-        base = 10.0 ** np.floor(np.log10(factor))
-        dtick *= base * next(m for m in (2.0, 5.0, 10.0) if m > factor / base)
-        if (abs(first) / step + 1e-6) % 1 < 2e-6:
-            tick0 = 0.0
-    return {"tickmode": "linear", "tick0": float(tick0), "dtick": float(dtick)}
-
-
 _BACKGROUNDS: dict[tuple, tuple] = {}  # the last few maps: sliders that move paths reuse them
 
 
@@ -469,24 +264,56 @@ def _background(xs, ys, Z, log_color: bool, look: Look) -> tuple[dict, dict, dic
     low, high = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
     high = high if high > low else low + 1.0
     edges = np.linspace(low, high, BANDS + 1)
-    image = grid_image(xs, ys, banded_colours(colour, look.contour_colorscale, edges))
-    lines = contour_lines(xs, ys, colour, edges[1:-1], color=look.contour_line_color, width=0.7)
-    colour_bar = colour_bar_trace(
-        look.contour_colorscale,
-        low,
-        high,
-        {
-            **colorbar,
-            "title": {**colorbar["title"], "side": "right"},
-            "thickness": 14,
-            "len": 0.85,
-            "x": 1.0,
-            "xanchor": "left",
-            "xpad": 10,
-            "outlinewidth": 0,
+    (x0, x1), (y0, y1) = (xs[0], xs[-1]), (ys[0], ys[-1])
+    dx, dy = (x1 - x0) / max(len(xs) - 1, 1), (y1 - y0) / max(len(ys) - 1, 1)
+    image = {  # one pixel per grid point, centred on it
+        "source": png_data_uri(banded_colours(colour, look.contour_colorscale, edges)),
+        "xref": "x",
+        "yref": "y",
+        "x": x0 - dx / 2,
+        "y": y1 + dy / 2,
+        "sizex": x1 - x0 + dx,
+        "sizey": y1 - y0 + dy,
+        "sizing": "stretch",
+        "layer": "below",
+    }
+    xy = f32(isolines(xs, ys, colour, edges[1:-1]))
+    lines = {
+        "type": "scatter",
+        "x": xy[:, 0],
+        "y": xy[:, 1],
+        "mode": "lines",
+        "name": "contours",
+        "line": {"color": look.contour_line_color, "width": 0.7},
+        "hoverinfo": "skip",
+        "showlegend": False,
+    }
+    colour_bar = {  # an invisible point whose only job is to show the colour bar
+        "type": "scatter",
+        "x": [float(x0)],
+        "y": [float(y0)],
+        "mode": "markers",
+        "hoverinfo": "skip",
+        "showlegend": False,
+        "marker": {
+            "color": [low],
+            "cmin": low,
+            "cmax": high,
+            "opacity": 0,
+            "colorscale": look.contour_colorscale,
+            "showscale": True,
+            "colorbar": {
+                **colorbar,
+                "title": {**colorbar["title"], "side": "right"},
+                "thickness": 14,
+                "len": 0.85,
+                "x": 1.0,
+                "xanchor": "left",
+                "xpad": 10,
+                "outlinewidth": 0,
+            },
         },
-        (xs[0], ys[0]),
-    )
+    }
     if len(_BACKGROUNDS) >= 8:
         _BACKGROUNDS.pop(next(iter(_BACKGROUNDS)))
     _BACKGROUNDS[key] = (image, lines, colour_bar)

@@ -17,9 +17,9 @@ import numpy as np
 import plotly.graph_objects as go
 
 from viz import animation
-from viz.contour import auto_levels, banded_colour_bar, colour_values, filled_contour
+from viz.contour import colour_values
 from viz.figure import AnimatedFigure, f32, frame_steps, typed_array
-from viz.theme import DEFAULT_LOOK, Look, base_layout
+from viz.theme import DEFAULT_LOOK, Look, base_layout, contour_line
 
 # Colours of what this page draws besides the optimizers (which keep the lab's palette).
 FULL_BATCH_COLOR = "#e6194b"  # gradient descent on the full batch: the lab's colour of GD
@@ -32,7 +32,6 @@ STATISTICS_STEPS = 40  # steps in view in the running-statistics panels
 LEVELS = 24  # contour levels of the surface panels
 LEVEL_QUANTILE = 0.9  # each map's colours span its lowest value to this quantile
 CLOUD_FRAMES = 120
-CLOUD_MARGIN = 165  # px of the cloud figure's height outside its plot (margins, axis, slider)
 SADDLE_ARM = 0.16  # half-length of the downhill line at a saddle, as a fraction of the box
 RING_POINTS = 73
 
@@ -63,33 +62,24 @@ def panel_levels(Z: np.ndarray) -> dict:
     return {"start": low, "end": high, "size": (high - low) / LEVELS}
 
 
-def _levels(Z: np.ndarray) -> np.ndarray:
-    """The contour levels of `panel_levels(Z)`, from its start to its end."""
+def _contour(xs, ys, Z, look: Look, *, axes=("x", "y")) -> dict:
     levels = panel_levels(Z)
-    count = int(round((levels["end"] - levels["start"]) / levels["size"])) + 1
-    return levels["start"] + levels["size"] * np.arange(count)
-
-
-def _surface(xs, ys, Z, look: Look, *, axes=("x", "y")) -> tuple[dict, dict]:
-    """One map as (layout image of its filled bands, scatter trace of its contour lines),
-    coloured as a contour trace with `panel_levels` and ``zmin``/``zmax`` at its first and last
-    level would be. Not a contour trace: see `viz.contour.filled_contour`."""
-    return filled_contour(xs, ys, Z, _levels(Z), look, padded=False, axes=axes, line_width=0.5)
-
-
-def _hover_grid(xs, ys, Z) -> dict:
-    """An invisible heatmap over the slider's map: hovering shows the loss at the nearest grid
-    point (an image has no hover). The small multiples go without: eight heatmaps were a fifth
-    of their redraw, and the slider's map below shows the same surfaces with hover."""
     return {
-        "type": "heatmap",
+        "type": "contour",
         "x": f32(xs),
         "y": f32(ys),
         "z": f32(Z),
-        "opacity": 0,
+        "xaxis": axes[0],
+        "yaxis": axes[1],
+        "colorscale": look.contour_colorscale,
+        "autocontour": False,
+        "contours": {**levels, "coloring": "fill", "showlines": True},
+        "zmin": levels["start"],
+        "zmax": levels["end"],
+        "line": contour_line(look.contour_line_color, 0.5),
         "showscale": False,
-        "showlegend": False,
         "hovertemplate": "(%{x:.3g}, %{y:.3g})  E = %{z:.4g}<extra></extra>",
+        "showlegend": False,
     }
 
 
@@ -175,11 +165,10 @@ def _legend_keys(look: Look) -> list[dict]:
     return keys
 
 
-def _panel_markers(panel: SurfacePanel, reference_minima, look, axes, arm) -> list[dict]:
-    """The points on one map (`_KEYS` in order, the downhill line before the saddles)."""
+def _panel_traces(xs, ys, panel: SurfacePanel, reference_minima, look, axes, arm) -> list[dict]:
     lowest = [] if panel.lowest is None else [panel.lowest]
     points = (reference_minima, lowest, panel.saddles, panel.minima)
-    traces = []
+    traces = [_contour(xs, ys, panel.Z, look, axes=axes)]
     for (name, symbol), where in zip(_KEYS, points, strict=True):
         if name == "saddle":
             traces.append(
@@ -211,7 +200,7 @@ def minibatch_panels_figure(
     width = (1.0 - gap_x * (columns - 1)) / columns
     height = (1.0 - gap_y * (rows - 1)) / rows
     arm = SADDLE_ARM * min(xs[-1] - xs[0], ys[-1] - ys[0])
-    data, layout_axes, titles, images = [], {}, [], []
+    data, layout_axes, titles = [], {}, []
     for i, panel in enumerate(panels):
         row, column = divmod(i, columns)
         suffix = "" if i == 0 else str(i + 1)
@@ -219,10 +208,6 @@ def minibatch_panels_figure(
         x0 = column * (width + gap_x)
         y1 = 1.0 - row * (height + gap_y)
         layout_axes[f"xaxis{suffix}"] = {
-            # A type given: otherwise Plotly guesses it from every trace's data on every redraw;
-            # ticks outside, as Plotly puts them on the axes of a contour trace.
-            "type": "linear",
-            "ticks": "outside",
             "domain": [max(x0, 0.0), min(x0 + width, 1.0)],
             "range": [xs[0], xs[-1]],
             "anchor": axes[1],
@@ -231,8 +216,6 @@ def minibatch_panels_figure(
             "constrain": "domain",
         }
         layout_axes[f"yaxis{suffix}"] = {
-            "type": "linear",
-            "ticks": "outside",
             "domain": [max(y1 - height, 0.0), min(y1, 1.0)],
             "range": [ys[0], ys[-1]],
             "anchor": axes[0],
@@ -256,9 +239,7 @@ def minibatch_panels_figure(
                 "font": {"size": look.font_size},
             }
         )
-        image, lines = _surface(xs, ys, panel.Z, look, axes=axes)
-        images.append(image)
-        data += [lines, *_panel_markers(panel, reference_minima if i else [], look, axes, arm)]
+        data += _panel_traces(xs, ys, panel, reference_minima if i else [], look, axes, arm)
     data += _legend_keys(look)
     layout = base_layout(
         look,
@@ -268,7 +249,6 @@ def minibatch_panels_figure(
         **layout_axes,
     )
     layout["legend"] = {**layout["legend"], "y": 1.04}
-    layout["images"] = images
     return go.Figure(data=data, layout=layout, _validate=False)
 
 
@@ -291,37 +271,45 @@ def minibatch_animation_figure(
     xs, ys, full_Z, panels: Sequence[SurfacePanel], reference_minima, *, look: Look = DEFAULT_LOOK
 ) -> AnimatedFigure:
     """One map whose slider (and ▶ Play) steps through the minibatch surfaces with their
-    minima and saddles, under the full batch's contour lines (dotted) for comparison.
-
-    Each frame swaps the map's image (a frame's ``layout.images``), its contour lines, hover
-    grid and points; frames redraw (``redraw: True``), which a layout image needs and which
-    costs little without contour traces."""
+    minima and saddles, under the full batch's contour lines (dotted) for comparison."""
     if not panels:
         raise ValueError("need at least one minibatch panel")
     xs, ys = np.asarray(xs, dtype=float), np.asarray(ys, dtype=float)
     arm = SADDLE_ARM * min(xs[-1] - xs[0], ys[-1] - ys[0])
-    surfaces = [_surface(xs, ys, panel.Z, look) for panel in panels]
-    image, lines = surfaces[0]
-    data = [lines, _hover_grid(xs, ys, panels[0].Z)]
-    # The full batch's lines, dotted: the lines of its own map (`_surface`, already drawn on
-    # the page's small multiples, so not traced again).
-    full = _surface(xs, ys, full_Z, look)[1]
-    full["line"] = {"color": look.foreground, "width": 1.0, "dash": "dot"}
-    full.update(name="full-batch contours", opacity=0.5, showlegend=True)
-    # Drawn above the minibatch's map and below its points (scatter traces draw in order).
-    data = [*data, full]
-    markers = _panel_markers(panels[0], reference_minima, look, ("x", "y"), arm)
-    moving = [0, 1, *range(len(data), len(data) + len(markers))]  # the full-batch lines stay
-    data += markers + _legend_keys(look)
+    data = _panel_traces(xs, ys, panels[0], reference_minima, look, ("x", "y"), arm)
+    moving = list(range(len(data)))  # every trace of the panel; the full-batch lines stay
+    data.append(
+        {
+            "type": "contour",
+            "x": f32(xs),
+            "y": f32(ys),
+            "z": f32(full_Z),
+            "autocontour": False,
+            "contours": {**panel_levels(full_Z), "coloring": "none"},
+            "line": contour_line(look.foreground, 1.0, dash="dot"),
+            "opacity": 0.5,
+            "showscale": False,
+            "name": "full-batch contours",
+            "showlegend": True,
+            "hoverinfo": "skip",
+        }
+    )
+    data += _legend_keys(look)
     frames = []
-    for k, (panel, (frame_image, lines)) in enumerate(zip(panels, surfaces, strict=True)):
+    for k, panel in enumerate(panels):
         lowest = [] if panel.lowest is None else [panel.lowest]
+        levels = panel_levels(panel.Z)
         frames.append(
             {
                 "name": str(k),
                 "data": [
-                    {"type": "scatter", "x": typed_array(lines["x"]), "y": typed_array(lines["y"])},
-                    {"type": "heatmap", "z": _typed_grid(panel.Z)},
+                    {
+                        "type": "contour",
+                        "z": _typed_grid(panel.Z),
+                        "contours": {**levels, "coloring": "fill", "showlines": True},
+                        "zmin": levels["start"],
+                        "zmax": levels["end"],
+                    },
                     {"type": "scatter", **_xy(reference_minima)},
                     {"type": "scatter", **_xy(lowest)},
                     {
@@ -332,15 +320,12 @@ def minibatch_animation_figure(
                     {"type": "scatter", **_xy(panel.minima)},
                 ],
                 "traces": moving,
-                "layout": {"images": [frame_image]},
             }
         )
     layout = base_layout(
         look,
         height=look.height,
         xaxis={
-            "type": "linear",  # not guessed from the data on every redraw
-            "ticks": "outside",  # as on the axes of a contour trace
             "range": [xs[0], xs[-1]],
             "showgrid": False,
             "zeroline": False,
@@ -348,8 +333,6 @@ def minibatch_animation_figure(
             "title": {"text": "w₁"},
         },
         yaxis={
-            "type": "linear",
-            "ticks": "outside",
             "range": [ys[0], ys[-1]],
             "showgrid": False,
             "zeroline": False,
@@ -364,10 +347,9 @@ def minibatch_animation_figure(
     slider["currentvalue"]["prefix"] = ""
     for step, panel in zip(slider["steps"], panels, strict=True):
         step["label"] = panel.title
-        step["args"][1]["frame"]["redraw"] = True  # an image must be redrawn, a scatter not
+        step["args"][1]["frame"]["redraw"] = True  # a contour must be redrawn, a scatter not
     play = controls["updatemenus"][0]["buttons"][0]["args"][1]
     play["frame"] = {"duration": 900, "redraw": True}
-    layout["images"] = [image]
     return AnimatedFigure(data, layout, frames, controls)
 
 
@@ -424,18 +406,26 @@ def cloud_figure(
     points moving together when ▶ Play runs, the noise-ball rings, minima and saddles."""
     xs, ys = np.asarray(xs, dtype=float), np.asarray(ys, dtype=float)
     colour, colorbar = colour_values(Z, log_color)
-    # The map as an image and one line trace, not a contour trace: faster to redraw, and
-    # ▶ Play (frames with `redraw: False`) does not drop it from the plot (`viz.isolines`).
-    levels = auto_levels(colour, 30)
-    image, lines = filled_contour(xs, ys, colour, levels, look)
-    colour_bar = banded_colour_bar(
-        levels,
-        look,
-        {**colorbar, "title": {**colorbar["title"], "side": "right"}, "thickness": 14, "len": 0.85},
-        (xs[0], ys[0]),
-        length_px=0.85 * (look.height - CLOUD_MARGIN),
-    )
-    data = [colour_bar, lines]
+    data = [
+        {
+            "type": "contour",
+            "x": f32(xs),
+            "y": f32(ys),
+            "z": f32(colour),
+            "colorscale": look.contour_colorscale,
+            "ncontours": 30,
+            "hoverinfo": "skip",
+            "contours": {"coloring": "fill", "showlines": True},
+            "line": contour_line(look.contour_line_color, 0.6),
+            "colorbar": {
+                **colorbar,
+                "title": {**colorbar["title"], "side": "right"},
+                "thickness": 14,
+                "len": 0.85,
+            },
+            "showlegend": False,
+        }
+    ]
     for cloud in clouds:
         bold, joined = cloud.bold, _joined(cloud.params)
         data.append(
@@ -478,8 +468,6 @@ def cloud_figure(
         look,
         height=look.height,
         xaxis={
-            "type": "linear",  # not guessed from the data on every redraw
-            "ticks": "outside",  # as on the axes of a contour trace
             "range": [xs[0], xs[-1]],
             "showgrid": False,
             "zeroline": False,
@@ -487,8 +475,6 @@ def cloud_figure(
             "title": {"text": "w₁"},
         },
         yaxis={
-            "type": "linear",
-            "ticks": "outside",
             "range": [ys[0], ys[-1]],
             "showgrid": False,
             "zeroline": False,
@@ -499,7 +485,6 @@ def cloud_figure(
         margin={"l": 60, "r": 10, "t": 40, "b": 120},
         hovermode="closest",
     )
-    layout["images"] = [image]
     if not clouds:
         return AnimatedFigure(data, layout)
     last = max(c.params.shape[1] for c in clouds) - 1

@@ -16,9 +16,9 @@ from typing import NamedTuple
 import numpy as np
 import plotly.graph_objects as go
 
-from viz.contour import auto_levels, banded_colour_bar, colour_values, filled_contour
+from viz.contour import colour_values
 from viz.figure import AnimatedFigure, f32
-from viz.theme import DEFAULT_LOOK, Look, base_layout
+from viz.theme import DEFAULT_LOOK, Look, base_layout, contour_line
 
 COLORS: dict[str, str] = {
     "l2": "#3b5bdb",
@@ -35,7 +35,6 @@ LABELLED_LAMBDAS = (0.01, 0.1, 1.0, 10.0, 100.0)
 JUMP_FRACTION = 0.1  # a path step longer than this fraction of the box is a jump: not joined
 ZERO_FLOOR = 1e-16  # where an exact zero is drawn on a log axis
 LABEL_SPACING = 0.07  # labels on a map closer than this fraction of the box are left out
-PLOT_MARGIN = 115  # px of an untitled map figure's height outside its plot (margins, axis)
 
 
 class Run(NamedTuple):
@@ -50,34 +49,26 @@ class Run(NamedTuple):
 # --- shared pieces -------------------------------------------------------------------------
 
 
-def _filled_map(
-    xs,
-    ys,
-    Z,
-    look: Look,
-    log_color: bool,
-    colorbar_title: str | None = None,
-    *,
-    height: int | None = None,
-) -> tuple[dict, list[dict]]:
-    """The (penalised) loss as a filled contour map: a layout image and its traces (the colour
-    bar's carrier when the figure's `height` is given, and the contour lines). Coloured as
-    Plotly's contour trace with ``ncontours: 30`` would be, but Plotly redraws an image and
-    one line trace in less time (`viz.contour.filled_contour`), and the page redraws a map
-    or two on every move of λ."""
+def _contour(
+    xs, ys, Z, look: Look, log_color: bool, colorbar_title: str | None = None, scale=True
+) -> dict:
     colour, colorbar = colour_values(Z, log_color)
     if colorbar_title is not None:
         colorbar["title"] = {"text": colorbar_title}
-    levels = auto_levels(colour, 30)
-    image, lines = filled_contour(xs, ys, colour, levels, look)
-    if height is None:
-        return image, [lines]
-    length = 0.8 * (height - PLOT_MARGIN)
-    settings = {**colorbar, "thickness": 12, "len": 0.8}
-    return image, [
-        banded_colour_bar(levels, look, settings, (xs[0], ys[0]), length_px=length),
-        lines,
-    ]
+    return {
+        "type": "contour",
+        "x": f32(xs),
+        "y": f32(ys),
+        "z": f32(colour),
+        "colorscale": look.contour_colorscale,
+        "ncontours": 30,
+        "hoverinfo": "skip",
+        "contours": {"coloring": "fill", "showlines": True},
+        "line": contour_line(look.contour_line_color, 0.6),
+        "colorbar": {**colorbar, "thickness": 12, "len": 0.8},
+        "showscale": scale,
+        "showlegend": False,
+    }
 
 
 def _declutter(points, box_size: float, avoid=()) -> list[int]:
@@ -149,8 +140,6 @@ def _map_layout(xs, ys, look: Look, *, height: int, title: str | None = None, **
         look,
         height=height,
         xaxis={
-            "type": "linear",  # not guessed from the data on every redraw
-            "ticks": "outside",  # as on the axes of a contour trace
             "range": [x0, x1],
             "title": {"text": "w₁"},
             "showgrid": False,
@@ -158,8 +147,6 @@ def _map_layout(xs, ys, look: Look, *, height: int, title: str | None = None, **
             "constrain": "domain",
         },
         yaxis={
-            "type": "linear",
-            "ticks": "outside",
             "range": [y0, y1],
             "title": {"text": "w₂"},
             "showgrid": False,
@@ -232,8 +219,10 @@ def penalty_map(
     lams, path = np.asarray(lams, dtype=float), np.asarray(path, dtype=float)
     box = min(xs[-1] - xs[0], ys[-1] - ys[0])
     color = COLORS[kind]
-    image, data = _filled_map(xs, ys, Z_penalized, look, log_color)
-    data.append(_axes_lines(xs, ys, look))
+    data = [
+        _contour(xs, ys, Z_penalized, look, log_color, scale=False),
+        _axes_lines(xs, ys, look),
+    ]
     current = np.asarray(current, dtype=float).reshape(2)
     if np.all(np.isfinite(current)):
         radius = float(np.sum(np.abs(current)) if kind == "l1" else np.linalg.norm(current))
@@ -295,7 +284,6 @@ def penalty_map(
             )
         )
     layout = _map_layout(xs, ys, look, height=height or look.height, title=TITLES[kind])
-    layout["images"] = [image]
     return AnimatedFigure(data, layout)
 
 
@@ -472,8 +460,7 @@ def eigen_map(
     xs, ys = np.asarray(xs, dtype=float), np.asarray(ys, dtype=float)
     q = np.asarray(eigenvectors, dtype=float)
     reach = float(np.hypot(xs[-1] - xs[0], ys[-1] - ys[0]))
-    height = height or look.height
-    image, data = _filled_map(xs, ys, Z, look, False, height=height)
+    data = [_contour(xs, ys, Z, look, False)]
     for i, color in enumerate(EIGEN_COLORS):
         ends = f32(np.outer([-reach, reach], q[:, i]))
         data.append(
@@ -508,8 +495,7 @@ def eigen_map(
         )
         color = COLORS["l2"] if symbol == "circle" else None
         data.append(_marker([point], name, symbol, look, color=color))
-    layout = _map_layout(xs, ys, look, height=height)
-    layout["images"] = [image]
+    layout = _map_layout(xs, ys, look, height=height or look.height)
     return AnimatedFigure(data, layout)
 
 
@@ -533,9 +519,7 @@ def runs_map(
     range is the grid's, or `view_box` ((x0, x1), (y0, y1)); a run that diverged ends in a
     cross. Positions are drawn where they are, never clipped."""
     xs, ys = np.asarray(xs, dtype=float), np.asarray(ys, dtype=float)
-    height = height or look.height
-    image, data = _filled_map(xs, ys, Z, look, log_color, colorbar_title, height=height)
-    data.append(_axes_lines(xs, ys, look))
+    data = [_contour(xs, ys, Z, look, log_color, colorbar_title), _axes_lines(xs, ys, look)]
     for run in runs:
         xy = f32(run.params)
         color = COLORS.get(run.key, look.foreground)
@@ -565,8 +549,7 @@ def runs_map(
             )
     for point, name, symbol in markers:
         data.append(_marker([point], name, symbol, look))
-    layout = _map_layout(xs, ys, look, height=height)
-    layout["images"] = [image]
+    layout = _map_layout(xs, ys, look, height=height or look.height)
     if view_box is not None:
         (x0, x1), (y0, y1) = view_box
         layout["xaxis"]["range"] = [x0, x1]
@@ -667,9 +650,8 @@ def early_stopping_map(
     for m in matches:
         joins += [m.gd_point, m.l2_point, [np.nan, np.nan]]
     joins = f32(np.reshape(joins, (-1, 2)))
-    height = height or look.height
-    image, data = _filled_map(xs, ys, Z, look, False, height=height)
-    data += [
+    data = [
+        _contour(xs, ys, Z, look, False),
         {
             "type": "scatter",
             "x": l2[:, 0],
@@ -742,8 +724,7 @@ def early_stopping_map(
         )
     )
     data.append(_marker([w_star], "w*", "star", look))
-    layout = _map_layout(xs, ys, look, height=height)
-    layout["images"] = [image]
+    layout = _map_layout(xs, ys, look, height=height or look.height)
     return AnimatedFigure(data, layout)
 
 

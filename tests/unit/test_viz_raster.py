@@ -8,7 +8,7 @@ import pytest
 from PIL import Image
 
 from viz.isolines import isolines
-from viz.raster import banded_colours, level_colours, png_data_uri
+from viz.raster import banded_colours, png_data_uri
 
 XS = np.linspace(-2.0, 2.0, 81)
 YS = np.linspace(-1.5, 2.5, 71)
@@ -70,19 +70,3 @@ def test_banded_png_decodes_to_the_grid_with_transparent_nan_and_top_row_is_larg
     pixels = np.asarray(image.convert("RGBA"))
     assert pixels.shape == (3, 5, 4)
     np.testing.assert_array_equal(pixels[::-1], rgba)  # first data row is the image's bottom
-
-
-def test_level_colours_band_by_level_with_one_position_per_band_and_no_colour_for_inf():
-    scale = [[0.0, "#000000"], [1.0, "#ff0000"]]
-    levels = [1.0, 2.0]
-    values = np.array([[0.5, 1.0, 1.5, 2.5, np.inf, -np.inf, np.nan]])
-    rgba = level_colours(values, scale, levels, [0.0, 0.5, 1.0])
-    # below the first level, between the two, above the last (a value on a level: above it)
-    assert rgba[0, :4, 0].tolist() == [0, 128, 128, 255]
-    assert np.all(rgba[0, :4, 3] == 255) and np.all(rgba[0, 4:, 3] == 0)
-    # the old banded colours are level colours at the band middles
-    edges = np.linspace(0.0, 3.0, 4)
-    np.testing.assert_array_equal(
-        banded_colours(values, scale, edges),
-        level_colours(values, scale, edges[1:-1], [1 / 6, 3 / 6, 5 / 6]),
-    )
