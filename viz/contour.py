@@ -16,6 +16,7 @@ colour bar is labelled in loss values.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 from collections.abc import Sequence
 
@@ -251,7 +252,7 @@ class _Moving:
 _BACKGROUNDS: dict[tuple, tuple] = {}  # the last few maps: sliders that move paths reuse them
 
 
-def _background(xs, ys, Z, log_color: bool, look: Look) -> tuple[dict, dict, dict]:
+def filled_map(xs, ys, Z, log_color: bool, look: Look) -> tuple[dict, dict, dict]:
     """The filled map (layout image), its contour lines and a colour-bar carrier trace.
 
     Not a Plotly contour trace: see `viz.isolines` (animation drops contour traces)."""
@@ -314,8 +315,9 @@ def _background(xs, ys, Z, log_color: bool, look: Look) -> tuple[dict, dict, dic
             },
         },
     }
-    if len(_BACKGROUNDS) >= 8:
-        _BACKGROUNDS.pop(next(iter(_BACKGROUNDS)))
+    if len(_BACKGROUNDS) >= 8:  # the oldest goes; sessions share the cache (threads)
+        with contextlib.suppress(StopIteration, RuntimeError):
+            _BACKGROUNDS.pop(next(iter(_BACKGROUNDS)), None)
     _BACKGROUNDS[key] = (image, lines, colour_bar)
     return image, lines, colour_bar
 
@@ -343,7 +345,7 @@ def contour_figure(
     Positions are drawn where they are, never clipped: a point outside the box is off-plot.
     """
     xs, ys = np.asarray(xs, dtype=float), np.asarray(ys, dtype=float)
-    map_image, lines, colour_bar = _background(xs, ys, np.asarray(Z, dtype=float), log_color, look)
+    map_image, lines, colour_bar = filled_map(xs, ys, np.asarray(Z, dtype=float), log_color, look)
     data = [colour_bar, lines, _click_grid(xs, ys, np.asarray(Z, dtype=float), click_grid)]
     data += [_path_trace(p, look) for p in paths]
     diverged = _diverged_trace(paths, look)

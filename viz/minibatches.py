@@ -17,7 +17,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from viz import animation
-from viz.contour import colour_values
+from viz.contour import filled_map
 from viz.figure import AnimatedFigure, f32, frame_steps, typed_array
 from viz.theme import DEFAULT_LOOK, Look, base_layout, contour_line
 
@@ -405,27 +405,10 @@ def cloud_figure(
     """The full-batch loss with clouds of runs on it: each cloud's paths, its runs' current
     points moving together when ▶ Play runs, the noise-ball rings, minima and saddles."""
     xs, ys = np.asarray(xs, dtype=float), np.asarray(ys, dtype=float)
-    colour, colorbar = colour_values(Z, log_color)
-    data = [
-        {
-            "type": "contour",
-            "x": f32(xs),
-            "y": f32(ys),
-            "z": f32(colour),
-            "colorscale": look.contour_colorscale,
-            "ncontours": 30,
-            "hoverinfo": "skip",
-            "contours": {"coloring": "fill", "showlines": True},
-            "line": contour_line(look.contour_line_color, 0.6),
-            "colorbar": {
-                **colorbar,
-                "title": {**colorbar["title"], "side": "right"},
-                "thickness": 14,
-                "len": 0.85,
-            },
-            "showlegend": False,
-        }
-    ]
+    # The map as the playground draws it: an image and its contour lines. A Plotly contour
+    # trace vanished while ▶ Play ran (Plotly drops contours in `redraw: false` animations).
+    map_image, lines, colour_bar = filled_map(xs, ys, np.asarray(Z, dtype=float), log_color, look)
+    data = [colour_bar, lines]
     for cloud in clouds:
         bold, joined = cloud.bold, _joined(cloud.params)
         data.append(
@@ -484,6 +467,7 @@ def cloud_figure(
         },
         margin={"l": 60, "r": 10, "t": 40, "b": 120},
         hovermode="closest",
+        images=[map_image],
     )
     if not clouds:
         return AnimatedFigure(data, layout)

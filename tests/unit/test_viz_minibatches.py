@@ -120,6 +120,11 @@ def test_cloud_figure_draws_every_run_and_moves_them_together():
         start=(1.0, 1.0),
     )
     as_dict = valid(fig)
+    # the map is an image and its lines, which an animation cannot drop (a contour trace was)
+    assert not [t for t in fig.data if t.type in ("contour", "heatmap")]
+    (image,) = fig.layout.images
+    assert image.source.startswith("data:image/png;base64,") and image.layer == "below"
+    assert image.x < XS[0] and image.x + image.sizex > XS[-1]
     (paths,) = named(fig, "cloud")
     assert len(paths.x) == 5 * (301 + 1)  # every run, NaN-separated
     np.testing.assert_array_equal(paths.x[:301], runs[0, :, 0].astype(np.float32))
