@@ -284,6 +284,9 @@ def critical_points(loss, bounds, grid=40, iterations=100, zero_tol=1e-6, degene
         remaining = remaining[distance > radius * diagonal]
     classes = {i: classify(eigenvalues[i], eigen_tol) for i in kept}
 
+    # A coordinate within round-off of zero is zero (Newton may stop at 1e-106 instead of 0),
+    # so that labels and links read "(0, 0)".
+    ends = np.where(np.abs(ends) < 1e-12 * diagonal, 0.0, ends)
     points = [
         CriticalPoint(
             w=ends[i].copy(),

@@ -8,6 +8,7 @@ import pytest
 from jax.tree_util import Partial
 from scipy.optimize import root
 
+import landscapes
 from landscapes import geometry
 from landscapes.geometry import classify, critical_points, hessian, hessian_eig
 
@@ -347,3 +348,11 @@ def test_closed_form_2x2_eigen_decomposition_matches_lapack():
         np.testing.assert_allclose(values, np.linalg.eigvalsh(h), rtol=0, atol=1e-14 * scale)
         np.testing.assert_allclose(vectors.T @ vectors, np.eye(2), atol=1e-14)  # orthonormal
         np.testing.assert_allclose(h @ vectors, vectors * values, rtol=0, atol=1e-13 * scale)
+
+
+def test_a_coordinate_at_round_off_from_zero_is_zero():
+    # two minima's saddle is at the origin; Newton stopped at x = 1.08e-106 there
+    surface = landscapes.get_surface("two_minima")
+    points = critical_points(surface.loss, surface.bounds)
+    (saddle,) = [p for p in points if p.kind == "saddle"]
+    assert saddle.w.tolist() == [0.0, 0.0]
