@@ -11,7 +11,7 @@ one-run trigger (`on_click`), the way `st.plotly_chart(on_select=...)` reported 
 
 Plotly.js itself is the copy that ships with the plotly Python package (the version its figures
 are written for), served by Streamlit's static file serving from ``static/`` next to `app.py`
-(`server.enableStaticServing`); it is copied there when this module is imported.
+(`server.enableStaticServing`); it is copied there when a chart is first drawn.
 
 Streamlit's Plotly theme no longer reaches the figures, so each gets `viz.theme.plotly_template`
 for the page's look: the same fonts, greys and margins, light or dark.
@@ -19,6 +19,7 @@ for the page's look: the same fonts, greys and margins, light or dark.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import shutil
 from collections.abc import Callable
@@ -84,11 +85,8 @@ def plotly_chart(
     text = json.dumps(settings)[:-1] + ', "figure": ' + plotly.io.json.to_json_plotly(spec) + "}"
     data = text.encode()
     callbacks = {"on_click_change": on_click} if on_click is not None else {}
-    if where is None:
+    with where if where is not None else contextlib.nullcontext():
         result = _component(key=key, data=data, **callbacks)
-    else:
-        with where:
-            result = _component(key=key, data=data, **callbacks)
     return result.get("click") if on_click is not None else None
 
 

@@ -501,7 +501,7 @@ def surfaces_tab() -> None:
     plotly_chart(
         figs.minibatch_panels_figure(xs, ys, panels, minima, look=look),
         key=f"{PAGE}.panels",
-        look=page.look,
+        look=look,
         config=PLOT_CONFIG,
     )
     st.caption(
@@ -518,7 +518,7 @@ def surfaces_tab() -> None:
     plotly_chart(
         figs.minibatch_animation_figure(xs, ys, panels[0].Z, panels[1:], minima, look=look),
         key=f"{PAGE}.animation",
-        look=page.look,
+        look=look,
         config=PLOT_CONFIG,
     )
     st.caption(
@@ -564,7 +564,7 @@ def sgd_tab() -> None:
             look=look,
         ),
         key=f"{PAGE}.sgd",
-        look=page.look,
+        look=look,
         config=PLOT_CONFIG,
     )
     st.caption(
@@ -644,7 +644,7 @@ def noise_tab() -> None:
     plotly_chart(
         figs.cloud_figure(xs, ys, Z, clouds, rings=rings, minima=minima, log_color=True, look=look),
         key=f"{PAGE}.ball",
-        look=page.look,
+        look=look,
         config=PLOT_CONFIG,
     )
     numbers = st.columns(3)
@@ -677,7 +677,7 @@ def noise_tab() -> None:
             look=look,
         ),
         key=f"{PAGE}.radius",
-        look=page.look,
+        look=look,
         config=PLOT_CONFIG,
     )
     per_epoch = int(data.loss.num_batches(batch))
@@ -738,14 +738,14 @@ def optimizers_tab() -> None:
     plotly_chart(
         figs.cloud_figure(xs, ys, Z, clouds, rings=rings, minima=minima, log_color=True, look=look),
         key=f"{PAGE}.optimizers",
-        look=page.look,
+        look=look,
         config=PLOT_CONFIG,
     )
     left, right = st.columns([3, 2])
     plotly_chart(
         figs.curves_figure(curves, x_title="step", y_title="radius √mean ‖w − w*‖²", look=look),
         key=f"{PAGE}.optimizer_radius",
-        look=page.look,
+        look=look,
         where=left,
         config=PLOT_CONFIG,
     )
@@ -779,7 +779,7 @@ def adam_tab() -> None:
             look=look,
         ),
         key=f"{PAGE}.statistics",
-        look=page.look,
+        look=look,
         config=PLOT_CONFIG,
     )
     st.caption(
@@ -810,7 +810,7 @@ def adam_tab() -> None:
     plotly_chart(
         figs.travel_figure(runs, weight_labels=WEIGHTS, look=look),
         key=f"{PAGE}.travel",
-        look=page.look,
+        look=look,
         config=PLOT_CONFIG,
     )
     st.dataframe(
@@ -875,7 +875,7 @@ def examples_tab() -> None:
     plotly_chart(
         figs.examples_figure(curves, reference_loss=best, look=look),
         key=f"{PAGE}.examples",
-        look=page.look,
+        look=look,
         config=PLOT_CONFIG,
     )
     numbers = st.columns(3)

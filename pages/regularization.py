@@ -313,7 +313,7 @@ def _chart(figure, key: str, where=None):
     plotly_chart(
         figure,
         key=f"{PAGE}.{key}",
-        look=page.look,
+        look=look,
         where=where,
         config=plot_config,
     )

@@ -138,10 +138,10 @@ def base_layout(look: Look, **overrides) -> dict:
     return layout
 
 
-# The app's ink (.streamlit/config.toml): text, a muted text for axes, grid lines.
+# Besides the text (`Look.foreground`): a muted text for axes, and grid lines.
 _INK = {
-    False: {"text": "#111418", "muted": "rgba(17,20,24,0.62)", "grid": "#e4e8ee"},
-    True: {"text": "#f2f4f7", "muted": "rgba(242,244,247,0.66)", "grid": "#2f3847"},
+    False: {"muted": "rgba(17,20,24,0.62)", "grid": "#e4e8ee"},
+    True: {"muted": "rgba(242,244,247,0.66)", "grid": "#2f3847"},
 }
 _FONT_FAMILY = '"Source Sans", "Source Sans Pro", sans-serif'  # Streamlit's body font
 _CATEGORY_COLORS = ("#1f5fae", "#e6194b", "#2ca02c", "#f58231", "#8e44ad", "#0a9bb5", "#9a6324")
@@ -166,8 +166,8 @@ def plotly_template(look: Look) -> dict:
     return {
         "layout": {
             "font": {"family": _FONT_FAMILY, "color": ink["muted"]},
-            "title": {"font": {"color": ink["text"]}, "xanchor": "left", "x": 0},
-            "legend": {"font": {"color": ink["text"]}, "borderwidth": 0, "valign": "top"},
+            "title": {"font": {"color": look.foreground}, "xanchor": "left", "x": 0},
+            "legend": {"font": {"color": look.foreground}, "borderwidth": 0, "valign": "top"},
             "xaxis": {**axis, "showgrid": False, "zeroline": False},
             "yaxis": {**axis, "ticklabelposition": "outside"},
             "scene": {"xaxis": scene_axis, "yaxis": scene_axis, "zaxis": scene_axis},
@@ -179,7 +179,7 @@ def plotly_template(look: Look) -> dict:
             "hoverlabel": {
                 "bgcolor": look.background,
                 "bordercolor": ink["grid"],
-                "font": {"family": _FONT_FAMILY, "color": ink["text"]},
+                "font": {"family": _FONT_FAMILY, "color": look.foreground},
             },
             "colorway": list(_CATEGORY_COLORS),
         }
