@@ -40,104 +40,142 @@ _SADDLES = {
     5: ((("B", "R"), ("L", "T")), (("B", "L"), ("R", "T"))),
     10: ((("B", "L"), ("R", "T")), (("B", "R"), ("L", "T"))),
 }
+_EDGES = "BTLR"
+
+
+def _segment_table() -> np.ndarray:
+    """`table[case, centre_above, k]` = (from edge, to edge) of the cell's k-th segment, as
+    indices into "BTLR", or (-1, -1) where the cell has no k-th segment.
+
+    Each segment is oriented with the cell's above-level corners on its left: then the
+    segments of one contour line follow each other head to tail across cells, and chaining
+    is a lookup of "the segment that starts where this one ends"."""
+    table = np.full((16, 2, 2, 2), -1, dtype=np.int64)
+    for code in range(16):
+        for centre in (0, 1):
+            saddle = _SADDLES.get(code)
+            pairs = _SEGMENTS.get(code, ()) if saddle is None else saddle[1 - centre]
+            for k, (e1, e2) in enumerate(pairs):
+                if not _above_on_left(code, e1, e2):
+                    e1, e2 = e2, e1
+                table[code, centre, k] = _EDGES.index(e1), _EDGES.index(e2)
+    return table
+
+
+def _above_on_left(code: int, e1: str, e2: str) -> bool:
+    """Whether, walking from edge e1's midpoint to e2's in the unit cell, the corner the
+    segment cuts off (the one both edges touch, or any corner for opposite edges) lies to the
+    left exactly when it is above the level."""
+    mid = {"B": (0.5, 0.0), "T": (0.5, 1.0), "L": (0.0, 0.5), "R": (1.0, 0.5)}
+    corners = {"BL": ((0, 0), 1), "BR": ((1, 0), 2), "TR": ((1, 1), 4), "TL": ((0, 1), 8)}
+    shared = [c for c in corners if {e1, e2} <= set(c)] or ["BL"]
+    (cx, cy), bit = corners[shared[0]]
+    (x1, y1), (x2, y2) = mid[e1], mid[e2]
+    left = (x2 - x1) * (cy - y1) - (y2 - y1) * (cx - x1) > 0
+    return left == bool(code & bit)
+
+
+_TABLE = _segment_table()
 
 
 def isolines(xs: np.ndarray, ys: np.ndarray, V: np.ndarray, levels: Sequence[float]) -> np.ndarray:
     """Polylines where V (rows along `ys`, columns along `xs`) equals each level, as (m, 2)
-    points with a NaN row after each polyline. Cells with a NaN corner are skipped."""
+    points with a NaN row after each polyline. Cells with a NaN corner are skipped.
+
+    All levels at once, and only where they cross: a cell meets the levels between its lowest
+    and its highest corner (a search in the sorted levels), a table gives each crossing's
+    segments, and Python only walks the crossed edges."""
     xs, ys, V = np.asarray(xs, float), np.asarray(ys, float), np.asarray(V, float)
-    pieces = [_level_lines(xs, ys, V, float(level)) for level in levels]
-    pieces = [p for p in pieces if len(p)]
-    return np.concatenate(pieces) if pieces else np.empty((0, 2))
-
-
-def _level_lines(xs, ys, V, level) -> np.ndarray:
+    levels = np.sort(np.asarray(levels, float).reshape(-1))
     ny, nx = V.shape
-    above = level < V
-    valid = np.isfinite(V)
-    # Crossing points on horizontal edges (i, j)-(i, j+1) and vertical edges (i, j)-(i+1, j).
-    with np.errstate(divide="ignore", invalid="ignore"):
-        th = (level - V[:, :-1]) / (V[:, 1:] - V[:, :-1])
-        tv = (level - V[:-1, :]) / (V[1:, :] - V[:-1, :])
-    hx = xs[:-1][None, :] + th * np.diff(xs)[None, :]
-    vy = ys[:-1][:, None] + tv * np.diff(ys)[:, None]
-    n_h = ny * (nx - 1)
-
-    def edge_ids(i, j):
-        return {
-            "B": i * (nx - 1) + j,
-            "T": (i + 1) * (nx - 1) + j,
-            "L": n_h + i * nx + j,
-            "R": n_h + i * nx + j + 1,
-        }
-
-    a = above.astype(np.int8)
-    case = a[:-1, :-1] + 2 * a[:-1, 1:] + 4 * a[1:, 1:] + 8 * a[1:, :-1]
-    ok = valid[:-1, :-1] & valid[:-1, 1:] & valid[1:, 1:] & valid[1:, :-1]
-    centre_above = (V[:-1, :-1] + V[:-1, 1:] + V[1:, 1:] + V[1:, :-1]) / 4 > level
-
-    starts, ends = [], []
-    for code, pairs in _SEGMENTS.items():
-        i, j = np.nonzero((case == code) & ok)
-        ids = edge_ids(i, j)
-        for e1, e2 in pairs:
-            starts.append(ids[e1])
-            ends.append(ids[e2])
-    for code, (if_above, if_below) in _SADDLES.items():
-        for centre, pairs in ((True, if_above), (False, if_below)):
-            i, j = np.nonzero((case == code) & ok & (centre_above == centre))
-            ids = edge_ids(i, j)
-            for e1, e2 in pairs:
-                starts.append(ids[e1])
-                ends.append(ids[e2])
-    if not starts:
+    if not len(levels) or ny < 2 or nx < 2:
         return np.empty((0, 2))
-    segments = np.stack([np.concatenate(starts), np.concatenate(ends)], axis=1)
+    corners = np.stack([V[:-1, :-1], V[:-1, 1:], V[1:, 1:], V[1:, :-1]]).reshape(4, -1)
+    ok = np.isfinite(corners).all(axis=0)
+    low, high = corners.min(axis=0), corners.max(axis=0)
+    # Level l crosses the cell when low <= l < high (a corner above it and one not above).
+    first = np.searchsorted(levels, low, side="left")
+    count = np.where(ok, np.searchsorted(levels, high, side="left") - first, 0)
+    cell = np.repeat(np.arange(len(count)), count)
+    if not len(cell):
+        return np.empty((0, 2))
+    level = np.arange(len(cell)) - np.repeat(np.cumsum(count) - count, count) + first[cell]
+    above = corners[:, cell] > levels[level]
+    case = above[0] + 2 * above[1] + 4 * above[2] + 8 * above[3]
+    centre = corners[:, cell].mean(axis=0) > levels[level]
+    pairs = _TABLE[case, centre.astype(np.int64)]  # (crossings, 2 segments, 2 edges)
+    has = pairs[:, :, 0] >= 0
+    which = np.nonzero(has)[0]
+    kinds = pairs[has]  # (segments, 2)
+    i, j = np.divmod(cell, nx - 1)
 
-    # Every edge's crossing point, indexed by edge id: horizontal edges first, then vertical.
-    edge_points = np.concatenate(
-        [
-            np.stack([hx.ravel(), np.repeat(ys, nx - 1)], axis=1),
-            np.stack([np.tile(xs, ny - 1), vy.ravel()], axis=1),
-        ]
+    # Edge ids: horizontal edges (i, j)-(i, j+1) first, then vertical ones (i, j)-(i+1, j),
+    # each level with its own block, so chains never jump between levels.
+    n_h = ny * (nx - 1)
+    per_level = n_h + (ny - 1) * nx
+    li, ii, jj = level[which, None], i[which, None], j[which, None]
+    ids = (
+        np.choose(
+            kinds,
+            [
+                ii * (nx - 1) + jj,  # B
+                (ii + 1) * (nx - 1) + jj,  # T
+                n_h + ii * nx + jj,  # L
+                n_h + ii * nx + jj + 1,  # R
+            ],
+        )
+        + li * per_level
     )
-    ids = []
-    for chain in _chains(segments):
-        ids.extend(chain)
-        ids.append(-1)  # the NaN row that ends a polyline
-    ids = np.asarray(ids, dtype=int)
-    rows = edge_points[ids]
-    rows[ids < 0] = np.nan
+    order = np.asarray(_chains(ids), dtype=np.int64)
+    return _edge_points(order, xs, ys, V, levels, per_level, n_h)
+
+
+def _edge_points(ids, xs, ys, V, levels, per_level, n_h) -> np.ndarray:
+    """Where each edge id's level crosses its edge (linear interpolation); NaN rows for -1."""
+    nx = len(xs)
+    gap = ids < 0
+    level, rest = np.divmod(np.where(gap, 0, ids), per_level)
+    horizontal = rest < n_h
+    hi, hj = np.divmod(rest, nx - 1)
+    vi, vj = np.divmod(rest - n_h, nx)
+    i0, j0 = np.where(horizontal, hi, vi), np.where(horizontal, hj, vj)
+    i0 = np.minimum(i0, len(ys) - 1)
+    i1 = np.minimum(np.where(horizontal, i0, i0 + 1), len(ys) - 1)
+    j1 = np.where(horizontal, j0 + 1, j0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t = (levels[level] - V[i0, j0]) / (V[i1, j1] - V[i0, j0])
+        x = np.where(horizontal, xs[j0] + t * (xs[np.minimum(j1, nx - 1)] - xs[j0]), xs[j0])
+        y = np.where(horizontal, ys[i0], ys[i0] + t * (ys[i1] - ys[i0]))
+    rows = np.stack([x, y], axis=1)
+    rows[gap] = np.nan
     return rows
 
 
-def _chains(segments: np.ndarray) -> list[list[int]]:
-    """Join segments (pairs of edge ids) that share an edge into polylines of edge ids.
+def _chains(ids: np.ndarray) -> list[int]:
+    """Oriented segments (rows of from/to edge ids) joined head to tail into polylines, as one
+    list of edge ids with -1 after each polyline.
 
-    An edge touches one segment (on the box's border or next to a NaN cell) or two, so a walk
-    from edge to edge is unambiguous. Plain lists inside: the walk visits one element at a
-    time, where NumPy indexing would cost more than the work."""
-    pairs = segments.tolist()
-    touching: dict[int, list[int]] = {}
-    for k, (e1, e2) in enumerate(pairs):
-        touching.setdefault(e1, []).append(k)
-        touching.setdefault(e2, []).append(k)
-    used = [False] * len(pairs)
-
-    def walk(edge: int) -> list[int]:
-        chain = [edge]
-        while True:
-            for k in touching[edge]:
-                if not used[k]:
-                    break
-            else:
-                return chain
-            used[k] = True
-            e1, e2 = pairs[k]
-            edge = e2 if e1 == edge else e1
-            chain.append(edge)
-
-    # Open lines first, from an end (an edge with one segment); then the closed loops.
-    chains = [walk(e) for e, ks in touching.items() if len(ks) == 1 and not used[ks[0]]]
-    chains += [walk(pairs[k][0]) for k in range(len(pairs)) if not used[k]]
-    return chains
+    An edge starts at most one segment and ends at most one, so `following[s]` (the segment
+    that starts where s ends) is a lookup; the walk is a plain loop over lists, where NumPy
+    indexing one element at a time would cost more than the work. Open lines are walked from
+    their first segment (one that no segment leads to), then the closed loops."""
+    starts, ends = ids[:, 0], ids[:, 1]
+    by_start = np.argsort(starts)
+    at = np.minimum(np.searchsorted(starts, ends, sorter=by_start), len(ids) - 1)
+    following = np.where(starts[by_start[at]] == ends, by_start[at], -1)
+    led_to = np.zeros(len(ids), dtype=bool)
+    led_to[following[following >= 0]] = True
+    first = np.concatenate([np.nonzero(~led_to)[0], np.arange(len(ids))]).tolist()
+    following, starts, ends = following.tolist(), starts.tolist(), ends.tolist()
+    done = bytearray(len(ids))
+    out: list[int] = []
+    for s in first:
+        if done[s]:
+            continue
+        out.append(starts[s])
+        while s >= 0 and not done[s]:
+            done[s] = 1
+            out.append(ends[s])
+            s = following[s]
+        out.append(-1)
+    return out
