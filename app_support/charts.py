@@ -29,6 +29,7 @@ import plotly
 import plotly.io
 import streamlit as st
 
+from viz.figure import figure_dict
 from viz.theme import Look, plotly_template
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
@@ -73,7 +74,7 @@ def plotly_chart(
     the click is then ``clicked_point(key)``: the point in the plot's data coordinates.
     Returns the click of this run, if any."""
     install_plotly_js()
-    spec = figure.to_dict()
+    spec = figure_dict(figure)
     spec["layout"]["template"] = plotly_template(look)
     settings = {
         "config": {"displaylogo": False, **(config or {})},

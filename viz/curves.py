@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import plotly.graph_objects as go
 
-from viz.figure import f32
+from viz.figure import AnimatedFigure, f32
 from viz.paths import OptimizerPath
 from viz.theme import DEFAULT_LOOK, Look, base_layout, optimizer_color
 
@@ -104,4 +104,4 @@ def curves_figure(
             "anchor": "x2",
             "exponentformat": "power",
         }
-    return go.Figure(data=data, layout=layout, _validate=False)  # tested valid instead
+    return AnimatedFigure(data, layout)  # tested valid instead

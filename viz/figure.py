@@ -1,15 +1,18 @@
 """Figure plumbing shared by the builders: float32 arrays, ready-to-send frames, frame sampling.
 
-Why a figure class of our own: Plotly turns every animation frame into validated objects and
-base64-encodes every array one by one when the figure is serialised. For ~200 frames that
-costs 100–300 ms per figure, which would dominate a Streamlit rerun (the budget is ~60 ms).
+Why a figure class of our own: Plotly turns every animation frame into validated objects,
+turns every trace dict into a trace object when a figure is built, and deep-copies everything
+and base64-encodes every array one by one when the figure is serialised. For ~200 frames that
+costs 100–300 ms per figure, and for a page of small multiples building and serialising costs
+more than computing it, which would dominate a Streamlit rerun (the budget is ~60 ms).
 `AnimatedFigure` is a `go.Figure` whose frames are kept as plain dicts with float32 arrays
 already encoded in Plotly's typed-array form (``{"dtype": "f4", "bdata": ...}``, the same form
-`go.Figure.to_dict` produces), and whose animation controls (a slider step per frame) are kept
-as a plain layout dict. Both are added when the figure is serialised (`to_dict`, hence
-`to_json`, `to_html` and `st.plotly_chart`); `fig.frames` still returns validated `go.Frame`
-objects for inspection. Static traces skip Plotly's per-property validation too (the builders
-are tested instead: `go.Figure(fig.to_dict())` validates everything, frames included).
+`go.Figure.to_dict` produces), whose animation controls (a slider step per frame) are kept as
+a plain layout dict, and whose Plotly objects are built only when something asks for them
+(`fig.data`, `update_layout`, `to_html`): a page that only sends the figure (`to_dict`, through
+`figure_dict`) never builds them. `fig.frames` still returns validated `go.Frame` objects for
+inspection. Static traces skip Plotly's per-property validation too (the builders are tested
+instead: `go.Figure(fig.to_dict())` validates everything, frames included).
 """
 
 from __future__ import annotations
@@ -18,7 +21,6 @@ import base64
 
 import numpy as np
 import plotly.graph_objects as go
-from _plotly_utils.utils import convert_to_base64  # what go.Figure.to_dict uses (plotly pinned)
 
 MAX_FRAMES = 200
 
@@ -64,9 +66,22 @@ class AnimatedFigure(go.Figure):
     """
 
     def __init__(self, data, layout, frames=(), controls=None):
-        super().__init__(data=data, layout=layout, _validate=False)
+        # Plotly's own figure is built only when something asks for it (`fig.data`,
+        # `fig.layout`, `update_layout`, `to_html`, ...): turning every trace dict into a
+        # trace object costs ~10 µs a property, a tenth of a page's rerun for a figure that
+        # the page only sends (`to_dict`). `__getattr__` builds it on first use.
+        self.__dict__["_pending"] = ([dict(trace) for trace in data], dict(layout))
+        self._own_template = "template" in layout
         self._raw_frames = list(frames)
         self._controls = dict(controls or {})
+
+    def __getattr__(self, name):
+        # Called only for attributes not (yet) set: Plotly's, before the figure is built.
+        pending = self.__dict__.pop("_pending", None)
+        if pending is None:
+            raise AttributeError(name)
+        go.Figure.__init__(self, data=pending[0], layout=pending[1], _validate=False)
+        return getattr(self, name)
 
     @property
     def frames(self) -> tuple[go.Frame, ...]:
@@ -81,21 +96,72 @@ class AnimatedFigure(go.Figure):
         return self._controls
 
     def to_dict(self) -> dict:
-        # `go.Figure.to_dict` deep-copies every trace (`copy.deepcopy`, a tenth of a page's
-        # rerun); copying only the dicts and lists is enough, since the base64 conversion
-        # below replaces arrays in the copy and never changes an array itself.
-        result = {"data": _copy_tree(self._data), "layout": _copy_tree(self._layout)}
-        convert_to_base64(result)
+        data, layout = self.__dict__.get("_pending") or (self._data, self._layout)
+        result = {"data": encoded(data), "layout": encoded(layout)}
+        if not self._own_template:  # the default Plotly gives a built figure: not ours to send
+            result["layout"].pop("template", None)
         result["layout"].update(self._controls)
         if self._raw_frames:
             result["frames"] = list(self._raw_frames)
         return result
 
 
-def _copy_tree(value):
-    """A copy of the dicts and lists in `value`; everything else (arrays, strings) shared."""
+def figure_dict(fig: go.Figure) -> dict:
+    """`fig.to_dict()`, faster for a plain `go.Figure` too: `go.Figure.to_dict` deep-copies
+    every trace (`copy.deepcopy`) and then looks at every value to find the arrays, which
+    together cost more than building the figure; `encoded` does both in one pass."""
+    if isinstance(fig, AnimatedFigure) or fig.frames:
+        return fig.to_dict()
+    return {"data": encoded(fig._data), "layout": encoded(fig._layout)}
+
+
+# Plotly.js's typed-array names (`_plotly_utils.utils.plotlyjsShortTypes`) and the keys whose
+# values Plotly never encodes (`is_skipped_key`): `encoded` gives what `go.Figure.to_dict` gives.
+_SHORT_TYPES = {
+    "int8": "i1",
+    "uint8": "u1",
+    "int16": "i2",
+    "uint16": "u2",
+    "int32": "i4",
+    "uint32": "u4",
+    "float32": "f4",
+    "float64": "f8",
+}
+_NOT_ENCODED = frozenset({"geojson", "layer", "layers", "range"})
+_NARROWER = {"int64": (np.int8, np.int16, np.int32), "uint64": (np.uint8, np.uint16, np.uint32)}
+
+
+def encoded(value):
+    """A copy of the dicts and lists in `value` with every NumPy array in a dict replaced by
+    Plotly's typed-array form; strings, numbers and other leaves are shared, not copied."""
     if isinstance(value, dict):
-        return {key: _copy_tree(item) for key, item in value.items()}
+        return {
+            key: item if key in _NOT_ENCODED else _typed_or_encoded(item)
+            for key, item in value.items()
+        }
     if isinstance(value, list | tuple):
-        return [_copy_tree(item) for item in value]
+        return [encoded(item) for item in value]
+    if hasattr(value, "to_plotly_json"):  # a Plotly object inside a plain dict
+        return encoded(value.to_plotly_json())
     return value
+
+
+def _typed_or_encoded(value):
+    if not isinstance(value, np.ndarray):
+        return encoded(value)
+    if value.size == 0:
+        return value
+    if str(value.dtype) in _NARROWER:  # as Plotly does: the narrowest type that fits
+        low, high = value.min(), value.max()
+        narrower = _NARROWER[str(value.dtype)]
+        fits = [t for t in narrower if np.iinfo(t).min <= low and high <= np.iinfo(t).max]
+        if not fits:
+            return value
+        value = value.astype(fits[0])
+    short = _SHORT_TYPES.get(str(value.dtype))
+    if short is None:
+        return value
+    typed = {"dtype": short, "bdata": base64.b64encode(np.ascontiguousarray(value)).decode()}
+    if value.ndim > 1:
+        typed["shape"] = str(value.shape)[1:-1]
+    return typed

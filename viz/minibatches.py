@@ -249,7 +249,7 @@ def minibatch_panels_figure(
         **layout_axes,
     )
     layout["legend"] = {**layout["legend"], "y": 1.04}
-    return go.Figure(data=data, layout=layout, _validate=False)
+    return AnimatedFigure(data, layout)
 
 
 def _typed_grid(Z) -> dict:
@@ -586,7 +586,7 @@ def curves_figure(
         shapes=shapes,
         annotations=notes,
     )
-    return go.Figure(data=data, layout=layout, _validate=False)
+    return AnimatedFigure(data, layout)
 
 
 def _side_by_side(count: int, gap: float = 0.06) -> list[list[float]]:
@@ -667,7 +667,7 @@ def examples_figure(
         margin={"l": 10, "r": 10, "t": 70, "b": 10},
     )
     layout["legend"] = {**layout["legend"], "y": 1.12}
-    return go.Figure(data=data, layout=layout, _validate=False)
+    return AnimatedFigure(data, layout)
 
 
 # --- the lecture's exercise: running statistics and steps per weight -------------------------
@@ -747,7 +747,7 @@ def _weights_panels(
         **axes_layout,
     )
     layout["legend"] = {**layout["legend"], "y": 1.14}
-    return go.Figure(data=data, layout=layout, _validate=False)
+    return AnimatedFigure(data, layout)
 
 
 def statistics_figure(

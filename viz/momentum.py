@@ -215,7 +215,7 @@ def step_length_figure(
         annotations=[top_note, bottom_note],
         hovermode="x unified",
     )
-    return go.Figure(data=data, layout=layout, _validate=False)
+    return AnimatedFigure(data, layout)
 
 
 # --- steps to tolerance against α -----------------------------------------------------------
@@ -345,7 +345,7 @@ def alpha_sweep_figure(
         hovermode="closest",
     )
     layout["margin"] = {**layout["margin"], "t": 70}
-    return go.Figure(data=data, layout=layout, _validate=False)
+    return AnimatedFigure(data, layout)
 
 
 # --- the rate map -----------------------------------------------------------------------------
@@ -451,7 +451,7 @@ def rate_map_figure(
         yaxis={"title": {"text": "momentum α"}, "range": [float(alphas[0]), float(alphas[-1])]},
         hovermode="closest",
     )
-    return go.Figure(data=data, layout=layout, _validate=False)
+    return AnimatedFigure(data, layout)
 
 
 # --- the error along the eigen-directions ----------------------------------------------------
@@ -534,7 +534,7 @@ def eigen_errors_figure(
     )
     layout["legend"] = {**layout["legend"], "y": 1.09}
     layout["margin"] = {**layout["margin"], "t": 90}
-    return go.Figure(data=data, layout=layout, _validate=False)
+    return AnimatedFigure(data, layout)
 
 
 def eigen_axes(

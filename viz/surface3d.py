@@ -14,7 +14,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from viz.contour import colour_values, log_transform
-from viz.figure import f32
+from viz.figure import AnimatedFigure, f32
 from viz.paths import OptimizerPath
 from viz.theme import DEFAULT_LOOK, Look, base_layout, optimizer_color
 
@@ -100,4 +100,4 @@ def surface_figure(
             "camera": {"eye": {"x": 1.05, "y": -1.15, "z": 0.75}},
         },
     )
-    return go.Figure(data=data, layout=layout, _validate=False)  # tested valid instead
+    return AnimatedFigure(data, layout)  # tested valid instead

@@ -1,11 +1,12 @@
-"""`viz.figure.AnimatedFigure` serialises to what Plotly itself would produce, frames added."""
+"""`viz.figure.AnimatedFigure` and `figure_dict` serialise to what Plotly itself would produce
+(frames added; the template is left to whoever draws the figure, `app_support.charts`)."""
 
 from __future__ import annotations
 
 import numpy as np
 import plotly.graph_objects as go
 
-from viz.figure import AnimatedFigure, decode_array, typed_array
+from viz.figure import AnimatedFigure, decode_array, figure_dict, typed_array
 
 
 def _traces():
@@ -21,6 +22,7 @@ def test_to_dict_matches_plotly_and_adds_frames_and_controls():
     controls = {"sliders": [{"steps": [{"label": "1"}]}]}
     figure = AnimatedFigure(_traces(), layout, frames=frames, controls=controls)
     expected = go.Figure(data=_traces(), layout=layout).to_dict()
+    del expected["layout"]["template"]  # Plotly's default one, which the app replaces
 
     result = figure.to_dict()
     assert result["data"] == expected["data"]
@@ -39,3 +41,58 @@ def test_to_dict_leaves_the_figure_as_it_was():
     assert second["layout"]["title"]["text"] == "t"
     assert isinstance(figure.data[1].z, np.ndarray | tuple)
     assert figure.to_dict() == second
+
+
+def _mixed_traces():
+    """Arrays of every kind Plotly encodes or leaves alone, and a Plotly object in a dict."""
+    return [
+        {
+            "type": "scatter",
+            "x": np.arange(5),  # int64 that fits int8
+            "y": np.linspace(0, 1, 5).astype(np.float32),
+            "text": np.array(["a", "b"]),  # not numeric: left as a list
+            "customdata": np.zeros((2, 3)),  # 2-D: a shape is sent
+            "marker": {
+                "color": np.array([1, 2, 300_000]),  # int64 that needs int32
+                "size": np.array([1, 2, 3], dtype=np.uint64),
+                "opacity": np.array([2**40, 1]),  # int64 too large for int32: left alone
+            },
+        },
+        {"type": "heatmap", "z": np.ones((3, 4)), "x": [1, 2, 3], "y": (1, 2)},
+        {"type": "scatter", "x": np.array([]), "y": np.array([True, False])},
+    ]
+
+
+def _mixed_layout():
+    return {
+        "xaxis": {"range": np.array([0.0, 1.0])},  # Plotly never encodes a range
+        "images": [{"source": "x", "x": np.float64(1.0)}],
+        "annotations": [go.layout.Annotation(text="hi", x=1)],
+    }
+
+
+def test_figure_dict_of_a_plain_figure_is_plotlys_own():
+    import plotly.io
+
+    figure = go.Figure(data=_mixed_traces(), layout=_mixed_layout(), _validate=False)
+    expected = plotly.io.json.to_json_plotly(figure.to_dict())
+    ours = figure_dict(figure)
+    ours["layout"]["template"] = figure.layout.template.to_plotly_json()
+    assert plotly.io.json.to_json_plotly(ours) == expected
+
+
+def test_the_plotly_figure_is_built_when_first_asked_for_and_its_changes_are_sent():
+    figure = AnimatedFigure(_mixed_traces(), _mixed_layout())
+    assert "_pending" in figure.__dict__  # nothing built yet
+    assert figure.data[0].type == "scatter"  # built on first use
+    figure.update_layout(title_text="new title")
+    figure.data[1].zmin = -1.0
+    sent = figure_dict(figure)
+    assert sent["layout"]["title"] == {"text": "new title"}
+    assert sent["data"][1]["zmin"] == -1.0
+    try:
+        figure.no_such_attribute  # noqa: B018 - the lookup itself is what is tested
+    except AttributeError:
+        pass
+    else:
+        raise AssertionError("an unknown attribute must raise AttributeError")
