@@ -57,6 +57,73 @@ def test_saddle_level_through_the_critical_point_gives_the_two_diagonals():
     np.testing.assert_allclose(np.abs(finite[:, 0]), np.abs(finite[:, 1]), atol=0.015)  # O(h²)
 
 
+def _segments_cell_by_cell(xs, ys, V, levels) -> set:
+    """Marching squares the slow way, one cell and one level at a time: each cell whose
+    corners straddle the level joins the crossings on its edges (the cell's mean decides the
+    two saddle cases). Undirected segments, end points rounded."""
+
+    def crossing(p, q, vp, vq, level):
+        t = (level - vp) / (vq - vp)
+        return tuple(np.round(np.asarray(p) + t * (np.asarray(q) - np.asarray(p)), 9))
+
+    found = set()
+    for level in levels:
+        for i in range(len(ys) - 1):
+            for j in range(len(xs) - 1):
+                corners = [(xs[j], ys[i]), (xs[j + 1], ys[i]), (xs[j + 1], ys[i + 1])]
+                corners.append((xs[j], ys[i + 1]))
+                values = [V[i, j], V[i, j + 1], V[i + 1, j + 1], V[i + 1, j]]
+                if not np.all(np.isfinite(values)):
+                    continue
+                above = [v > level for v in values]
+                # edges in order bottom, right, top, left, and their crossings
+                points = [
+                    crossing(
+                        corners[k], corners[(k + 1) % 4], values[k], values[(k + 1) % 4], level
+                    )
+                    if above[k] != above[(k + 1) % 4]
+                    else None
+                    for k in range(4)
+                ]
+                cut = [k for k in range(4) if points[k] is not None]
+                if len(cut) == 2:
+                    pairs = [tuple(cut)]
+                elif len(cut) == 4:  # a saddle cell: the mean says which corners connect
+                    centre_above = np.mean(values) > level
+                    pairs = [(0, 1), (2, 3)] if centre_above == above[0] else [(0, 3), (1, 2)]
+                else:
+                    pairs = []
+                for a, b in pairs:
+                    found.add(frozenset((points[a], points[b])))
+    return found
+
+
+def _segments_of(points) -> set:
+    pairs = zip(points[:-1], points[1:], strict=True)
+    return {
+        frozenset((tuple(np.round(a, 9)), tuple(np.round(b, 9))))
+        for a, b in pairs
+        if np.all(np.isfinite(a)) and np.all(np.isfinite(b))
+    }
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_isolines_are_the_segments_of_marching_squares_done_cell_by_cell(seed):
+    rng = np.random.default_rng(seed)
+    ny, nx = rng.integers(2, 14, size=2)
+    xs = np.cumsum(rng.uniform(0.1, 1.0, nx))
+    ys = np.cumsum(rng.uniform(0.1, 1.0, ny))
+    V = np.round(rng.normal(size=(ny, nx)), 1)  # rounded: values equal to a level occur
+    V[rng.random(V.shape) < 0.1] = np.nan
+    levels = rng.choice([-1.0, -0.5, 0.0, 0.3, 1.0], size=3, replace=False)
+    points = isolines(xs, ys, V, levels)
+    expected = _segments_cell_by_cell(xs, ys, V, levels)
+    assert _segments_of(points) == expected
+    # each polyline is chained: NaN rows separate lines, never two in a row
+    gaps = ~np.isfinite(points[:, 0])
+    assert not np.any(gaps[1:] & gaps[:-1])
+
+
 def test_banded_png_decodes_to_the_grid_with_transparent_nan_and_top_row_is_largest_y():
     values = np.tile(np.linspace(0.0, 1.0, 5), (3, 1))
     values[0, 0] = np.nan
