@@ -106,6 +106,22 @@ def test_minibatches_depend_on_seed_and_reshuffle_each_epoch():
     assert not np.array_equal(first, second_epoch)
 
 
+def test_shuffles_are_uniform_over_epochs_and_seeds():
+    """Every example is equally likely at every slot, and any two examples are equally
+    likely in either order: chi-square and binomial tests over 3000 shuffles of 12."""
+    data = tanh_network(n=12).loss
+    shuffles = jax.jit(jax.vmap(data.epoch_ranks))
+    epochs, seeds = np.arange(3000) % 1000, np.arange(3000) // 1000
+    ranks = np.asarray(shuffles(epochs, seeds))  # (3000, 12)
+    assert all(sorted(row) == list(range(12)) for row in ranks)
+    counts = np.stack([np.bincount(ranks[:, i], minlength=12) for i in range(12)])
+    expected = len(ranks) / 12
+    chi2 = ((counts - expected) ** 2 / expected).sum(axis=1)  # 11 degrees of freedom each
+    assert np.all(chi2 < 40.0)  # P(χ²₁₁ > 40) ≈ 4e-5 per example
+    before = (ranks[:, 0] < ranks[:, 1]).mean()
+    assert abs(before - 0.5) < 4 * 0.5 / np.sqrt(len(ranks))
+
+
 @pytest.mark.parametrize("dataset", ALL, ids=DATASETS)
 @pytest.mark.parametrize("batch_size", [16, 48])  # 128 = 8 × 16; 128 = 48 + 48 + 32
 def test_minibatch_losses_and_gradients_average_to_full(dataset, batch_size):
