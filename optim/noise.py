@@ -36,7 +36,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from landscapes.geometry import CriticalPoint, critical_points
+from landscapes.geometry import CriticalPoint, critical_points, critical_points_of_each
 from optim.hyper import check_all
 from optim.rules import RULES, get_rule
 
@@ -314,6 +314,21 @@ def surface_critical_points(loss, bounds) -> list[CriticalPoint]:
     return critical_points(
         loss, bounds, grid=SURFACE_SEARCH_GRID, iterations=SURFACE_SEARCH_ITERATIONS
     )
+
+
+def surface_critical_points_of_each(losses, bounds, slots: int) -> list[list[CriticalPoint]]:
+    """`surface_critical_points` of several minibatch losses of one size in one search
+    (`landscapes.critical_points_of_each`). The search always holds `slots` losses (the
+    first repeated to fill it), so a number of minibatches that changes with the batch size
+    compiles nothing new."""
+    losses = list(losses)
+    if not 1 <= len(losses) <= slots:
+        raise ValueError(f"need 1 to {slots} losses, got {len(losses)}")
+    padded = losses + [losses[0]] * (slots - len(losses))
+    found = critical_points_of_each(
+        padded, bounds, grid=SURFACE_SEARCH_GRID, iterations=SURFACE_SEARCH_ITERATIONS
+    )
+    return found[: len(losses)]
 
 
 # --- batch, minibatch, online: examples seen -----------------------------------------------

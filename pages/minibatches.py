@@ -167,8 +167,7 @@ def full_grid(spec: DataSpec, bounds=None, n: int = GRID):
     return landscapes.loss_grid(data.loss, bounds or data.bounds, n)
 
 
-def _panel(title: str, loss, xs, ys, Z, bounds) -> figs.SurfacePanel:
-    points = noise.surface_critical_points(loss, bounds)
+def _panel(title: str, points, xs, ys, Z) -> figs.SurfacePanel:
     minima = [p.w for p in points if p.kind == "minimum"]
     saddles = [p for p in points if p.kind == "saddle"]
     lowest = None
@@ -191,20 +190,22 @@ def full_panel(spec: DataSpec):
     data = dataset(spec)
     loss = data.loss.minibatch(0, data.loss.n, 0)
     xs, ys, Z = landscapes.loss_grid(loss, data.bounds, PANEL_GRID)
-    return xs, ys, _panel("full batch", loss, xs, ys, Z, data.bounds)
+    points = noise.surface_critical_points(loss, data.bounds)
+    return xs, ys, _panel("full batch", points, xs, ys, Z)
 
 
 def surface_panels(spec: DataSpec, batch: int, seed: int):
     """The full batch and its first minibatches (of one epoch of batches of `batch`), each on
-    the grid with its critical points."""
+    the grid with its critical points (all minibatches searched in one call)."""
     data = dataset(spec)
     xs, ys, full = cached(full_panel)(spec)  # the same for every batch size and seed
-    panels = [full]
     count = min(PANELS, int(data.loss.num_batches(batch)))
-    for k in range(count):
-        loss = data.loss.minibatch_on_its_examples(k, batch, seed)
+    losses = [data.loss.minibatch_on_its_examples(k, batch, seed) for k in range(count)]
+    found = noise.surface_critical_points_of_each(losses, data.bounds, slots=PANELS)
+    panels = [full]
+    for k, (loss, points) in enumerate(zip(losses, found, strict=True)):
         _, _, Zk = landscapes.loss_grid(loss, data.bounds, PANEL_GRID)
-        panels.append(_panel(f"minibatch {k + 1}", loss, xs, ys, Zk, data.bounds))
+        panels.append(_panel(f"minibatch {k + 1}", points, xs, ys, Zk))
     return xs, ys, panels
 
 

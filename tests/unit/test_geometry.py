@@ -356,3 +356,24 @@ def test_a_coordinate_at_round_off_from_zero_is_zero():
     points = critical_points(surface.loss, surface.bounds)
     (saddle,) = [p for p in points if p.kind == "saddle"]
     assert saddle.w.tolist() == [0.0, 0.0]
+
+
+def _same_points(found, expected):
+    """The same points, whatever the order of ties (mirror minima of equal loss)."""
+    assert len(found) == len(expected)
+    for p in found:
+        q = next(q for q in expected if np.allclose(q.w, p.w, atol=1e-9))
+        assert q.kind == p.kind
+        np.testing.assert_allclose(p.eigenvalues, q.eigenvalues, rtol=1e-9, atol=1e-12)
+
+
+def test_critical_points_of_each_are_those_found_one_loss_at_a_time():
+    """Several surfaces of one kind (different tilts) searched in one call give exactly what
+    one search per surface gives, although the batched loop runs until the slowest stops."""
+    bounds = ((-2.0, 2.0), (-2.0, 2.0))
+    losses = [landscapes.get_surface("two_minima", tilt=t).loss for t in (0.0, 0.2, -0.35)]
+    together = geometry.critical_points_of_each(losses, bounds, grid=12, iterations=60)
+    assert len(together) == 3
+    for loss, found in zip(losses, together, strict=True):
+        _same_points(found, critical_points(loss, bounds, grid=12, iterations=60))
+    assert [len(f) for f in together] == [3, 3, 3]  # two minima and the saddle between

@@ -412,6 +412,22 @@ def test_the_coarse_surface_search_finds_what_the_thorough_one_finds(name, batch
         )
 
 
+def test_minibatch_surfaces_searched_together_match_one_search_each():
+    """The page's one call for all minibatches (padded to a fixed number of slots) finds what
+    a search of each minibatch on its own finds."""
+    data = landscapes.get_dataset("tanh_network")
+    losses = [data.loss.minibatch_on_its_examples(k, 8, 2) for k in range(3)]
+    together = noise.surface_critical_points_of_each(losses, data.bounds, slots=5)
+    assert len(together) == 3
+    for loss, found in zip(losses, together, strict=True):
+        alone = noise.surface_critical_points(loss, data.bounds)
+        assert len(found) == len(alone)
+        for p in found:  # the order of mirror minima (equal losses) may differ by round-off
+            assert any(q.kind == p.kind and np.allclose(q.w, p.w, atol=1e-9) for q in alone), p
+    with pytest.raises(ValueError, match="1 to 5 losses"):
+        noise.surface_critical_points_of_each(losses * 2, data.bounds, slots=5)
+
+
 def test_at_the_saddle_downhill_turns_for_some_minibatch():
     """The "downhill turns" scene (tanh unit, B = 4, seeds 0): every minibatch keeps the saddle
     at the origin; its Hessian there is [[0, −c_B], [−c_B, 0]] with c_B = mean_B(x·y), so the
