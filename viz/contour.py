@@ -419,7 +419,5 @@ def contour_figure(
         data.append({**style, "x": f32(xy[0, :, 0]), "y": f32(xy[0, :, 1])})
     if len(steps) == 1:
         return AnimatedFigure(data, layout)
-    frames = [
-        animation.frame(step, [xy[i] for xy in layers], indices) for i, step in enumerate(steps)
-    ]
+    frames = animation.frames(steps, layers, indices)
     return AnimatedFigure(data, layout, frames, animation.controls(steps, look))

@@ -497,7 +497,7 @@ def cloud_figure(
         )
     if len(steps) == 1:
         return AnimatedFigure(data, layout)
-    frames = [animation.frame(step, [h[i] for h in heads], indices) for i, step in enumerate(steps)]
+    frames = animation.frames(steps, heads, indices)
     return AnimatedFigure(data, layout, frames, animation.controls(steps, look))
 
 

@@ -175,7 +175,7 @@ def slope_race_figure(
         showlegend=False,
     )
     layout["margin"] = {**layout["margin"], "b": 90}
-    frames = [animation.frame(step, [heads[i]], [head_index]) for i, step in enumerate(steps)]
+    frames = animation.frames(steps, [heads], [head_index])
     controls = animation.controls(steps, look)
     controls["sliders"][0]["active"] = len(steps) - 1
     return AnimatedFigure(data, layout, frames, controls)

@@ -96,3 +96,18 @@ def test_the_plotly_figure_is_built_when_first_asked_for_and_its_changes_are_sen
         pass
     else:
         raise AssertionError("an unknown attribute must raise AttributeError")
+
+
+def test_frames_cut_each_layer_per_step_as_float32():
+    from viz import animation
+
+    rng = np.random.default_rng(0)
+    steps = np.array([0, 5, 10])
+    layers = [rng.normal(size=(3, 4, 2)), rng.normal(size=(3, 1, 2))]
+    frames = animation.frames(steps, layers, [7, 9])
+    assert [f["name"] for f in frames] == ["0", "5", "10"]
+    for i, frame in enumerate(frames):
+        assert frame["traces"] == [7, 9]
+        for trace, layer in zip(frame["data"], layers, strict=True):
+            np.testing.assert_array_equal(decode_array(trace["x"]), layer[i, :, 0].astype("f4"))
+            np.testing.assert_array_equal(decode_array(trace["y"]), layer[i, :, 1].astype("f4"))
