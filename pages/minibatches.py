@@ -237,13 +237,16 @@ def best_loss(spec: DataSpec) -> float:
 
 
 def zoom(centre, radius: float, bounds):
-    """A square box around `centre` that shows a ball of `radius` large, rounded to one
-    significant digit so that nearby radii share one cached grid; `bounds` when the ball is
-    not finite or larger than them (runs that diverged)."""
+    """A square box around `centre` that shows a ball of `radius` small enough to see the
+    slope around it: half a side of 4 radii rounded up to 1, 2 or 5 times a power of ten, so
+    that most moves of a slider reuse the cached map; `bounds` when the ball is not finite or
+    larger than them (runs that diverged)."""
     (x0, x1), (y0, y1) = bounds
     if not np.isfinite(radius) or 4.0 * radius > max(x1 - x0, y1 - y0):
         return bounds
-    half = float(f"{max(4.0 * radius, 1e-3):.1g}")
+    wanted = max(4.0 * radius, 1e-3)
+    power = 10.0 ** np.floor(np.log10(wanted))
+    half = next(float(m * power) for m in (1, 2, 5, 10) if m * power >= wanted * (1 - 1e-12))
     return ((centre[0] - half, centre[0] + half), (centre[1] - half, centre[1] + half))
 
 

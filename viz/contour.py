@@ -50,14 +50,19 @@ def colour_values(Z: np.ndarray, log_color: bool) -> tuple[np.ndarray, dict]:
     decades = np.arange(np.ceil(np.log10(shift)), np.floor(np.log10(span)) + 1)
     ticks = {
         "tickvals": np.log10(10.0**decades + shift).tolist(),
-        "ticktext": [_tick_label(low + 10.0**d) for d in decades],
+        "ticktext": [_tick_label(low + 10.0**d, d) for d in decades],
         "title": {"text": "E(w), log scale"},
     }
     return values, ticks
 
 
-def _tick_label(value: float) -> str:
-    return f"{value:.3g}" if 1e-3 <= abs(value) < 1e4 else f"{value:.0e}"
+def _tick_label(value: float, decade: float) -> str:
+    """E* + 10^decade, with digits down to that decade, so that ticks a decade apart never
+    read the same (1.0954, 1.0963, 1.105, 1.2 above E* = 1.0953, not 1.1, 1.1, 1.11, 1.2)."""
+    if not 1e-3 <= abs(value) < 1e4:
+        return f"{value:.0e}"
+    digits = max(3, int(np.floor(np.log10(abs(value)))) - int(decade) + 2)
+    return f"{value:.{digits}g}"
 
 
 def log_transform(values, Z: np.ndarray) -> np.ndarray:

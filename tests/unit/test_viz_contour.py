@@ -134,6 +134,19 @@ def test_log_colour_scale_labels_are_loss_values():
     np.testing.assert_array_equal(linear, Z)
 
 
+def test_log_colour_ticks_above_a_large_minimum_read_differently():
+    """A loss whose minimum is far from zero (1.0953, spanning 0.1): the ticks E* + 10^k must
+    not collapse to the same label at three significant digits."""
+    shifted = 1.0953 + 0.1 * (Z - Z.min()) / np.ptp(Z)
+    _, bar = colour_values(shifted, log_color=True)
+    texts = bar["ticktext"]
+    assert len(texts) >= 3 and len(set(texts)) == len(texts), texts
+    low, span = shifted.min(), np.ptp(shifted)
+    for tick, text in zip(bar["tickvals"], texts, strict=True):
+        loss = low + 10**tick - 1e-4 * span
+        assert float(text) == pytest.approx(loss, abs=0.1 * (loss - low))  # to its own decade
+
+
 def test_without_paths_there_is_no_animation():
     fig = contour_figure(XS, YS, Z, [])
     assert "frames" not in fig.to_dict() and not fig.to_dict()["layout"].get("sliders")
