@@ -8,12 +8,11 @@ which Plotly can do at 60 frames per second for scatter traces.
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Sequence
 
 import numpy as np
 
-from viz.figure import f32
+from viz.figure import f32, typed_form
 from viz.theme import Look
 
 PLAY_SECONDS = 8.0  # a whole run plays in about this long, however many frames it has
@@ -31,16 +30,14 @@ def frames(steps, layers: Sequence[np.ndarray], indices: Sequence[int]) -> list[
     return [
         {
             "name": str(int(step)),
-            "data": [{"type": "scatter", "x": _typed(x[i]), "y": _typed(y[i])} for x, y in columns],
+            "data": [
+                {"type": "scatter", "x": typed_form(x[i]), "y": typed_form(y[i])}
+                for x, y in columns
+            ],
             "traces": list(indices),
         }
         for i, step in enumerate(steps)
     ]
-
-
-def _typed(row: np.ndarray) -> dict:
-    """`viz.figure.typed_array` of a row that is float32 already."""
-    return {"dtype": "f4", "bdata": base64.b64encode(row.tobytes()).decode("ascii")}
 
 
 def controls(steps: np.ndarray, look: Look) -> dict:

@@ -39,8 +39,20 @@ def f32(values) -> np.ndarray:
 
 
 def typed_array(values) -> dict:
-    """A float32 array in Plotly's typed-array JSON form (what `go.Figure.to_dict` emits)."""
-    return {"dtype": "f4", "bdata": base64.b64encode(f32(values).tobytes()).decode("ascii")}
+    """`values` as float32 in Plotly's typed-array JSON form (what `go.Figure.to_dict` emits)."""
+    return typed_form(f32(values))
+
+
+def typed_form(array: np.ndarray) -> dict:
+    """An array of a type Plotly.js reads (see `_SHORT_TYPES`) in its typed-array JSON form,
+    ``{"dtype", "bdata"}``, with ``"shape"`` when it has more than one axis."""
+    typed = {
+        "dtype": _SHORT_TYPES[str(array.dtype)],
+        "bdata": base64.b64encode(np.ascontiguousarray(array)).decode("ascii"),
+    }
+    if array.ndim > 1:
+        typed["shape"] = str(array.shape)[1:-1]
+    return typed
 
 
 def decode_array(value) -> np.ndarray:
@@ -158,10 +170,4 @@ def _typed_or_encoded(value):
         if not fits:
             return value
         value = value.astype(fits[0])
-    short = _SHORT_TYPES.get(str(value.dtype))
-    if short is None:
-        return value
-    typed = {"dtype": short, "bdata": base64.b64encode(np.ascontiguousarray(value)).decode()}
-    if value.ndim > 1:
-        typed["shape"] = str(value.shape)[1:-1]
-    return typed
+    return typed_form(value) if str(value.dtype) in _SHORT_TYPES else value

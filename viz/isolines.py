@@ -131,7 +131,10 @@ def isolines(xs: np.ndarray, ys: np.ndarray, V: np.ndarray, levels: Sequence[flo
 
 
 def _edge_points(ids, xs, ys, V, levels, per_level, n_h) -> np.ndarray:
-    """Where each edge id's level crosses its edge (linear interpolation); NaN rows for -1."""
+    """Where each edge id's level crosses its edge (linear interpolation); NaN rows for -1.
+
+    An edge runs from grid point (i0, j0) to (i1, j1): one column on for a horizontal edge, one
+    row up for a vertical one, so the same interpolation gives both."""
     nx = len(xs)
     gap = ids < 0
     level, rest = np.divmod(np.where(gap, 0, ids), per_level)
@@ -139,14 +142,10 @@ def _edge_points(ids, xs, ys, V, levels, per_level, n_h) -> np.ndarray:
     hi, hj = np.divmod(rest, nx - 1)
     vi, vj = np.divmod(rest - n_h, nx)
     i0, j0 = np.where(horizontal, hi, vi), np.where(horizontal, hj, vj)
-    i0 = np.minimum(i0, len(ys) - 1)
-    i1 = np.minimum(np.where(horizontal, i0, i0 + 1), len(ys) - 1)
-    j1 = np.where(horizontal, j0 + 1, j0)
-    with np.errstate(divide="ignore", invalid="ignore"):
+    i1, j1 = i0 + ~horizontal, j0 + horizontal
+    with np.errstate(divide="ignore", invalid="ignore"):  # the gap rows, overwritten below
         t = (levels[level] - V[i0, j0]) / (V[i1, j1] - V[i0, j0])
-        x = np.where(horizontal, xs[j0] + t * (xs[np.minimum(j1, nx - 1)] - xs[j0]), xs[j0])
-        y = np.where(horizontal, ys[i0], ys[i0] + t * (ys[i1] - ys[i0]))
-    rows = np.stack([x, y], axis=1)
+        rows = np.stack([xs[j0] + t * (xs[j1] - xs[j0]), ys[i0] + t * (ys[i1] - ys[i0])], axis=1)
     rows[gap] = np.nan
     return rows
 

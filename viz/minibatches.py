@@ -9,7 +9,6 @@ button moves every run of the cloud at once.
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Sequence
 from typing import NamedTuple
 
@@ -252,16 +251,6 @@ def minibatch_panels_figure(
     return AnimatedFigure(data, layout)
 
 
-def _typed_grid(Z) -> dict:
-    """A 2-D float32 array in Plotly's typed-array form (row-major, with its shape)."""
-    values = f32(Z)
-    return {
-        "dtype": "f4",
-        "bdata": base64.b64encode(values.tobytes()).decode("ascii"),
-        "shape": f"{values.shape[0]}, {values.shape[1]}",
-    }
-
-
 def _xy(points) -> dict:
     xy = np.reshape(np.asarray(points, dtype=float), (-1, 2))
     return {"x": typed_array(xy[:, 0]), "y": typed_array(xy[:, 1])}
@@ -305,7 +294,7 @@ def minibatch_animation_figure(
                 "data": [
                     {
                         "type": "contour",
-                        "z": _typed_grid(panel.Z),
+                        "z": typed_array(panel.Z),
                         "contours": {**levels, "coloring": "fill", "showlines": True},
                         "zmin": levels["start"],
                         "zmax": levels["end"],
