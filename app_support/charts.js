@@ -36,6 +36,71 @@ function plotAreaPoint(gd, event) {
   return {x: xa.p2c(px), y: ya.p2c(py)};
 }
 
+// --- animation controls -------------------------------------------------------------------
+// Play/Pause and the step slider, drawn here as a button and a range input under the plot
+// instead of by Plotly (see `viz.animation.controls_outside`, which describes them: steps
+// with the arguments of Plotly.animate, the active step, a label prefix, play and pause).
+
+function animationBar(parentElement, gd) {
+  const bar = document.createElement('div');
+  bar.className = 'lll-animation';
+  bar.innerHTML = '<button type="button" class="lll-play"></button>'
+    + '<input type="range" class="lll-step" min="0" step="1" aria-label="animation step">'
+    + '<span class="lll-step-label" aria-live="off"></span>';
+  parentElement.appendChild(bar);
+  const [button, range, label] = bar.children;
+  const state = {animation: null, playing: false};
+  const show = (index) => {
+    const step = state.animation.steps[index];
+    range.value = String(index);
+    label.textContent = state.animation.prefix + step.label;
+  };
+  const setPlaying = (playing) => {
+    state.playing = playing;
+    button.textContent = playing ? '❚❚ Pause' : '▶ Play';
+    button.setAttribute('aria-pressed', String(playing));
+  };
+  button.addEventListener('click', () => {
+    const animation = state.animation;
+    if (!animation) return;
+    if (state.playing) {
+      window.Plotly.animate(gd, [null], animation.pause);
+      setPlaying(false);
+      return;
+    }
+    setPlaying(true);
+    window.Plotly.animate(gd, null, animation.play)
+      .then(() => setPlaying(false), () => setPlaying(false));
+  });
+  range.addEventListener('input', () => {
+    const animation = state.animation;
+    if (!animation) return;
+    const index = Number(range.value);
+    show(index);
+    if (state.playing) setPlaying(false);
+    window.Plotly.animate(gd, animation.steps[index].frames, animation.steps[index].options);
+  });
+  // While Play runs, the range input follows the frame being shown.
+  const index = new Map();
+  gd.on('plotly_animatingframe', (event) => {
+    const at = state.animation && index.get(String(event?.name));
+    if (at !== undefined) show(at);
+  });
+  gd.on('plotly_animationinterrupted', () => setPlaying(false));
+  return (animation) => {
+    state.animation = animation;
+    bar.hidden = !animation;
+    if (!animation) return;
+    index.clear();
+    animation.steps.forEach((step, i) => {
+      for (const name of step.frames ?? []) index.set(String(name), i);
+    });
+    range.max = String(animation.steps.length - 1);
+    setPlaying(false);
+    show(animation.active);
+  };
+}
+
 function chartDiv(parentElement) {
   let gd = parentElement.querySelector(':scope > .lll-chart');
   if (gd) return gd;
@@ -66,6 +131,7 @@ export default function ({ parentElement, data: payload, setTriggerValue }) {
   if (data.clickable) gd.dataset.clickable = 'true';
   else delete gd.dataset.clickable;
   const figure = data.figure;
+  const animation = data.animation ?? null;
   // One figure after the other: a newer figure waits until the previous one is drawn.
   gd.__lllQueue = (gd.__lllQueue ?? Promise.resolve())
     .then(() => loadPlotly(data.src))
@@ -76,7 +142,10 @@ export default function ({ parentElement, data: payload, setTriggerValue }) {
       if (!gd.__lllListening) {
         gd.__lllListening = true;
         redrawAfterAnimations(gd, Plotly);
+        gd.__lllShowAnimation = animationBar(parentElement, gd);
       }
+      gd.__lllShowAnimation(animation);
+      gd.__lllDrawn = (gd.__lllDrawn ?? 0) + 1; // for the browser tests and benchmarks
     })
     .catch((error) => console.error('Loss Landscape Lab: a figure was not drawn', error));
 }

@@ -29,6 +29,7 @@ import plotly
 import plotly.io
 import streamlit as st
 
+from viz.animation import controls_outside
 from viz.figure import figure_dict
 from viz.theme import Look, plotly_template
 
@@ -51,8 +52,22 @@ def install_plotly_js(static_dir: Path = STATIC_DIR) -> Path:
 
 
 _JS = (Path(__file__).parent / "charts.js").read_text()
+# The animation bar under an animated chart (charts.js draws it in place of Plotly's slider):
+# theme colours through the CSS variables Streamlit gives components, sizes in rem so that
+# presentation mode enlarges it with the page.
 _CSS = """
 .lll-chart { width: 100%; }
+.lll-animation { display: flex; align-items: center; gap: 0.75rem; padding: 0.25rem 0.5rem 0.5rem;
+  font-family: var(--st-font); color: var(--st-text-color); }
+.lll-animation[hidden] { display: none; }
+.lll-play { min-width: 6.5rem; padding: 0.3rem 0.8rem; font: inherit; font-size: 0.95rem;
+  color: var(--st-text-color); background: var(--st-secondary-background-color);
+  border: 1px solid var(--st-border-color, rgba(128,128,128,0.4)); border-radius: 0.5rem;
+  cursor: pointer; }
+.lll-play:hover { border-color: var(--st-primary-color); color: var(--st-primary-color); }
+.lll-step { flex: 1; accent-color: var(--st-primary-color); min-width: 6rem; }
+.lll-step-label { min-width: 7rem; font-size: 0.95rem; font-variant-numeric: tabular-nums;
+  white-space: nowrap; }
 """
 
 COMPONENT = "loss_landscape_lab.plotly_chart"
@@ -75,11 +90,13 @@ def plotly_chart(
     Returns the click of this run, if any."""
     install_plotly_js()
     spec = figure_dict(figure)
+    spec["layout"], animation = controls_outside(spec["layout"])  # charts.js draws them
     spec["layout"]["template"] = plotly_template(look)
     settings = {
         "config": {"displaylogo": False, **(config or {})},
         "src": PLOTLY_URL,
         "clickable": on_click is not None,
+        "animation": animation,
     }
     # Sent as bytes of one JSON text: a dict would be JSON-encoded twice more by Streamlit
     # (once to send, once sorted to hash an identity this keyed chart does not use).

@@ -92,3 +92,59 @@ def controls(steps: np.ndarray, look: Look) -> dict:
         ],
     }
     return {"sliders": [slider], "updatemenus": [buttons]}
+
+
+# What is left of a figure's bottom margin when its controls are drawn outside it: room for
+# the x axis's tick labels and title (the builders leave more for Plotly's slider and buttons).
+AXIS_ROOM = 60
+
+
+def controls_outside(layout: dict) -> tuple[dict, dict | None]:
+    """`layout` without its animation controls, and the controls as a plain description for
+    a page to draw them itself (`app_support/charts.js` draws a ▶ button and a range input
+    under the chart).
+
+    Why: Plotly's slider draws and measures an SVG group per step on every redraw, about half
+    the redraw time of an animated map with 200 frames. The figure keeps Plotly's controls
+    (`controls`) for everything else, an exported HTML file among them.
+
+    The description: ``{"steps": [{"label", "frames", "options"}], "active", "prefix",
+    "play", "pause"}``, where ``frames`` and ``options`` are the arguments of
+    `Plotly.animate` for that step, ``play`` and ``pause`` the options of the Play and Pause
+    buttons. The bottom margin shrinks to `AXIS_ROOM` and the height with it, so the plot
+    area keeps its size. A layout whose controls are not only animation steps is returned
+    unchanged, with None.
+    """
+    sliders = layout.get("sliders") or []
+    steps = (sliders[0].get("steps") or []) if len(sliders) == 1 else []
+    if not steps or any(step.get("method") != "animate" for step in steps):
+        return layout, None
+    buttons = [b for menu in layout.get("updatemenus") or [] for b in menu.get("buttons", [])]
+    if any(button.get("method") != "animate" for button in buttons):
+        return layout, None
+    slider = sliders[0]
+    play = next((b["args"][1] for b in buttons if b["args"][0] is None), None)
+    pause = next((b["args"][1] for b in buttons if b["args"][0] == [None]), None)
+    still = {"mode": "immediate", "frame": {"duration": 0, "redraw": False}}
+    description = {
+        "steps": [
+            {
+                "label": str(step.get("label", "")),
+                "frames": step["args"][0],
+                "options": step["args"][1],
+            }
+            for step in steps
+        ],
+        "active": min(max(int(slider.get("active", 0)), 0), len(steps) - 1),
+        "prefix": slider.get("currentvalue", {}).get("prefix", ""),
+        "play": play or {**still, "frame": {"duration": 40, "redraw": False}},
+        "pause": pause or still,
+    }
+    rest = {key: value for key, value in layout.items() if key not in ("sliders", "updatemenus")}
+    margin = dict(rest.get("margin") or {})
+    freed = max(int(margin.get("b", AXIS_ROOM)) - AXIS_ROOM, 0)
+    if freed:
+        rest["margin"] = {**margin, "b": AXIS_ROOM}
+        if isinstance(rest.get("height"), int | float):
+            rest["height"] = rest["height"] - freed
+    return rest, description

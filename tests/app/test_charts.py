@@ -38,3 +38,40 @@ def test_each_chart_draws_its_figure_with_the_app_template():
     assert dark["data"][0]["x"] == light["data"][0]["x"] == [0, 1]
     assert dark["layout"]["template"]["layout"]["legend"]["font"]["color"] == "#f2f4f7"
     assert light["layout"]["template"]["layout"]["legend"]["font"]["color"] == "#111418"
+
+
+def _animated_chart():
+    import numpy as np
+    import streamlit as st
+
+    from app_support.charts import plotly_chart
+    from viz import animation
+    from viz.figure import AnimatedFigure
+    from viz.theme import Look
+
+    steps = np.arange(3)
+    frames = animation.frames(steps, [np.zeros((3, 1, 2))], [0])
+    layout = {"height": 500, "margin": {"b": 120}}
+    figure = AnimatedFigure(
+        [{"type": "scatter", "x": [0.0], "y": [0.0]}],
+        layout,
+        frames,
+        animation.controls(steps, Look()),
+    )
+    plotly_chart(figure, key="animated", look=Look())
+    st.session_state["sent"] = figure.to_dict()
+
+
+def test_an_animated_chart_sends_its_controls_apart_for_the_component_to_draw():
+    import json
+
+    at = AppTest.from_function(_animated_chart).run()
+    assert not at.exception
+    (element,) = [e for e in at.get("bidi_component")]
+    payload = json.loads(element.proto.bytes)
+    assert "sliders" not in payload["figure"]["layout"]
+    assert "updatemenus" not in payload["figure"]["layout"]
+    assert len(payload["figure"]["frames"]) == 3
+    assert [s["frames"] for s in payload["animation"]["steps"]] == [["0"], ["1"], ["2"]]
+    # the figure itself (an export, say) keeps Plotly's own controls
+    assert len(at.session_state["sent"]["layout"]["sliders"][0]["steps"]) == 3
