@@ -149,9 +149,12 @@ class DataLoss:
         (the full batch as `minibatch(0, n, seed)` compiles the second)."""
         weights = np.asarray(_minibatch_weights(self, k, batch_size, seed))
         size = max(1, self.n // 4)
-        chosen = np.flatnonzero(weights)
-        if chosen.size > size:
+        # The shape follows B, not this minibatch's count: the last minibatch of an epoch can
+        # be smaller (n = 128, B = 37: three of 37 and one of 17), and every minibatch of one B
+        # must have the same shape to be searched together (`critical_points_of_each`).
+        if int(batch_size) > size:
             return Partial(_weighted_loss, self, jnp.asarray(weights))
+        chosen = np.flatnonzero(weights)
         index = np.resize(chosen, size)  # the chosen examples, then repeats of them
         padded = (np.arange(size) < chosen.size).astype(np.float64)  # repeats weigh 0
         subset = DataLoss(

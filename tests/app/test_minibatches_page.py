@@ -108,6 +108,20 @@ def test_default_page_loads_with_the_minibatch_surfaces():
     assert url(at) == {}  # defaults only: a plain URL
 
 
+@pytest.mark.parametrize("data", landscapes.DATASETS)
+@pytest.mark.parametrize("batch", ["30", "37"])
+def test_surfaces_of_a_batch_size_that_leaves_a_smaller_last_minibatch(data, batch):
+    # n = 128 examples in minibatches of 30 or 37: the epoch's last one is smaller, once on
+    # each side of n/4 (a batch size once made this view fail; found by a load test).
+    at = load(data=data, batch=batch)
+    healthy(at)
+    panels = drawn_figures(at)[0]
+    titles = [a["text"] for a in panels["layout"]["annotations"]]
+    assert titles[0] == "full batch" and titles[1:] == [
+        f"minibatch {k + 1}" for k in range(len(titles) - 1)
+    ]
+
+
 @pytest.mark.parametrize("view", VIEWS)
 def test_each_tab_loads_from_its_link(view):
     at = load(view=view)

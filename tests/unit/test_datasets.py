@@ -196,6 +196,23 @@ def test_a_minibatch_on_its_examples_is_the_same_loss_with_two_shapes_per_data_s
     assert shapes == {(data.n // 4,), (data.n,)}  # B ≤ n/4 on its examples, larger masked
 
 
+@pytest.mark.parametrize("dataset", ALL, ids=DATASETS)
+def test_every_minibatch_of_one_batch_size_has_one_shape_also_the_smaller_last_one(dataset):
+    # n = 128, B = 37: minibatches of 37, 37, 37 and 17 examples; B = 30: four of 30 and one
+    # of 8. A shape per minibatch count made the minibatch page fail for such B (the
+    # minibatches are stacked to be searched in one call).
+    data = dataset.loss
+    w = jnp.asarray([0.3, -0.7])
+    for batch_size in (data.n // 4 - 2, data.n // 4 + 5):
+        count = int(data.num_batches(batch_size))
+        assert data.n % batch_size  # the last minibatch is smaller than the others
+        losses = [data.minibatch_on_its_examples(k, batch_size, 3) for k in range(count)]
+        assert len({loss.args[0].targets.shape for loss in losses}) == 1
+        for k, loss in enumerate(losses):
+            masked = data.minibatch(k, batch_size, 3)
+            assert float(loss(w)) == pytest.approx(float(masked(w)), rel=1e-12, abs=1e-14)
+
+
 # --- correlated regression -----------------------------------------------------------------
 
 
