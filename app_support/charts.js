@@ -132,6 +132,11 @@ export default function ({ parentElement, data: payload, setTriggerValue }) {
   else delete gd.dataset.clickable;
   const figure = data.figure;
   const animation = data.animation ?? null;
+  try {
+    rasterizeContours(figure, gd.clientWidth || undefined); // contour_raster.js
+  } catch (error) { // Plotly draws the contours itself then
+    console.error('Loss Landscape Lab: contours not drawn as images', error);
+  }
   // One figure after the other: a newer figure waits until the previous one is drawn.
   gd.__lllQueue = (gd.__lllQueue ?? Promise.resolve())
     .then(() => loadPlotly(data.src))

@@ -51,7 +51,10 @@ def install_plotly_js(static_dir: Path = STATIC_DIR) -> Path:
     return target
 
 
-_JS = (Path(__file__).parent / "charts.js").read_text()
+# One module: the contour rasterizer's functions, then the chart component that uses them.
+_JS = "\n".join(
+    (Path(__file__).parent / name).read_text() for name in ("contour_raster.js", "charts.js")
+)
 # The animation bar under an animated chart (charts.js draws it in place of Plotly's slider):
 # theme colours through the CSS variables Streamlit gives components, sizes in rem so that
 # presentation mode enlarges it with the page.

@@ -28,7 +28,7 @@ import plotly.graph_objects as go
 from viz import animation
 from viz.contour import colour_values
 from viz.figure import AnimatedFigure, f32, typed_array
-from viz.theme import DEFAULT_LOOK, Look, base_layout, contour_line, optimizer_color
+from viz.theme import DEFAULT_LOOK, RASTER, Look, base_layout, contour_line, optimizer_color
 
 # Class 0 blue, class 1 orange (Okabe–Ito), on a heat map running between them through white.
 CLASS_COLORS = ("#0072b2", "#e69f00")
@@ -586,6 +586,7 @@ def plane_figure(
             "hovertemplate": f"{x_title} = %{{x:.3g}}, {y_title} = %{{y:.3g}}"
             "<br>E = %{customdata:.4g}<extra></extra>",
             "showlegend": False,
+            "meta": RASTER,
         }
     ]
     for path in paths:

@@ -18,7 +18,7 @@ import plotly.graph_objects as go
 
 from viz.contour import colour_values
 from viz.figure import AnimatedFigure, f32
-from viz.theme import DEFAULT_LOOK, Look, base_layout, contour_line
+from viz.theme import DEFAULT_LOOK, RASTER, Look, base_layout, contour_line
 
 COLORS: dict[str, str] = {
     "l2": "#3b5bdb",
@@ -68,6 +68,7 @@ def _contour(
         "colorbar": {**colorbar, "thickness": 12, "len": 0.8},
         "showscale": scale,
         "showlegend": False,
+        "meta": RASTER,
     }
 
 

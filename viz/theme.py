@@ -109,6 +109,12 @@ class Look(NamedTuple):
 DEFAULT_LOOK = Look()
 
 
+# The `meta` of a filled contour trace that the app's charts draw as an image
+# (app_support/contour_raster.js): Plotly builds contour fills as SVG paths, 10-30 ms a map on
+# every redraw. Everything else (an exported HTML file, the tests) sees an ordinary contour.
+RASTER = {"lll": "raster"}
+
+
 def contour_line(color: str, width: float, **style) -> dict:
     """The `line` of a Plotly contour trace. Without spline smoothing (Plotly's default is 1):
     on the lab's grids straight segments look the same, and smoothing took about 15 % of
