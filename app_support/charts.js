@@ -2,25 +2,44 @@
 // reruns. Streamlit calls this function with every new figure; the chart's <div> is kept and
 // Plotly.react updates it in place (Streamlit's own st.plotly_chart would draw a new chart).
 
-// Plotly.js, loaded once per page from the app's static files.
-const loadPlotly = (src) => (window.__lllPlotly ??= new Promise((resolve, reject) => {
-  const script = document.createElement('script');
-  script.src = src;
-  script.onload = () => resolve(window.Plotly);
-  script.onerror = () => {
-    window.__lllPlotly = undefined; // let a later figure try again
-    reject(new Error(`could not load ${src}`));
-  };
-  document.head.appendChild(script);
-}));
+// Plotly.js bundles (app_support/charts.py: `plotly_bundles`), each loaded once per page when
+// first needed. Every bundle sets window.Plotly when it runs, so they are loaded one after the
+// other and each keeps its own instance; a chart is drawn by the instance of its bundle.
+const CARTESIAN = new Set(['bar', 'box', 'contour', 'heatmap', 'histogram', 'histogram2d',
+  'histogram2dcontour', 'image', 'pie', 'scatter', 'scatterternary', 'violin']);
+const GL3D = new Set(['cone', 'isosurface', 'mesh3d', 'scatter', 'scatter3d', 'streamtube',
+  'surface', 'volume']);
+const plotlyLoads = (window.__lllPlotlyLoads ??= {chain: Promise.resolve(), bundles: {}});
+
+function bundleFor(figure) {
+  const types = figure.data.map((trace) => trace.type ?? 'scatter');
+  if (types.every((type) => CARTESIAN.has(type))) return 'cartesian';
+  if (types.every((type) => GL3D.has(type))) return 'gl3d';
+  return 'full';
+}
+
+function loadPlotly(bundle, urls) {
+  const src = urls[bundle] ?? urls.full;
+  return (plotlyLoads.bundles[src] ??= (plotlyLoads.chain = plotlyLoads.chain.then(
+    () => new Promise((resolve, reject) => {
+      const script = document.createElement('script');
+      script.src = src;
+      script.onload = () => resolve(window.Plotly);
+      script.onerror = () => {
+        delete plotlyLoads.bundles[src]; // let a later figure try again
+        reject(new Error(`could not load ${src}`));
+      };
+      document.head.appendChild(script);
+    }))));
+}
 
 // Plotly drops heatmaps while it animates without redrawing (plotly.js #4491), and the maps'
 // invisible hover grid is one: draw the chart again once an animation or a scrub has ended.
-function redrawAfterAnimations(gd, Plotly) {
+function redrawAfterAnimations(gd) {
   let pending = 0;
   gd.on('plotly_animated', () => {
     clearTimeout(pending);
-    pending = setTimeout(() => Plotly.redraw(gd), 300);
+    pending = setTimeout(() => gd.__lllPlotly.redraw(gd), 300);
   });
 }
 
@@ -64,12 +83,12 @@ function animationBar(parentElement, gd) {
     const animation = state.animation;
     if (!animation) return;
     if (state.playing) {
-      window.Plotly.animate(gd, [null], animation.pause);
+      gd.__lllPlotly.animate(gd, [null], animation.pause);
       setPlaying(false);
       return;
     }
     setPlaying(true);
-    window.Plotly.animate(gd, null, animation.play)
+    gd.__lllPlotly.animate(gd, null, animation.play)
       .then(() => setPlaying(false), () => setPlaying(false));
   });
   range.addEventListener('input', () => {
@@ -78,7 +97,7 @@ function animationBar(parentElement, gd) {
     const index = Number(range.value);
     show(index);
     if (state.playing) setPlaying(false);
-    window.Plotly.animate(gd, animation.steps[index].frames, animation.steps[index].options);
+    gd.__lllPlotly.animate(gd, animation.steps[index].frames, animation.steps[index].options);
   });
   // While Play runs, the range input follows the frame being shown.
   const index = new Map();
@@ -116,9 +135,9 @@ function chartDiv(parentElement) {
   let width = 0;
   new ResizeObserver(([entry]) => {
     const now = Math.round(entry.contentRect.width);
-    if (now > 0 && now !== width && gd._fullLayout && window.Plotly) {
+    if (now > 0 && now !== width && gd._fullLayout && gd.__lllPlotly) {
       width = now;
-      window.Plotly.Plots.resize(gd).catch(() => {}); // hidden again meanwhile: next time
+      gd.__lllPlotly.Plots.resize(gd).catch(() => {}); // hidden again meanwhile: next time
     }
   }).observe(gd);
   return gd;
@@ -126,6 +145,11 @@ function chartDiv(parentElement) {
 
 export default function ({ parentElement, data: payload, setTriggerValue }) {
   const data = JSON.parse(new TextDecoder().decode(payload)); // bytes of one JSON text
+  if (data.preload) { // app_support.charts.preload_plotly: load a bundle, draw nothing
+    parentElement.classList.add('lll-preload');
+    loadPlotly(data.preload, data.bundles).catch(() => {});
+    return;
+  }
   const gd = chartDiv(parentElement);
   gd.__lllTrigger = setTriggerValue; // this run's, for the click listener
   if (data.clickable) gd.dataset.clickable = 'true';
@@ -137,16 +161,23 @@ export default function ({ parentElement, data: payload, setTriggerValue }) {
   } catch (error) { // Plotly draws the contours itself then
     console.error('Loss Landscape Lab: contours not drawn as images', error);
   }
+  const bundle = bundleFor(figure);
   // One figure after the other: a newer figure waits until the previous one is drawn.
   gd.__lllQueue = (gd.__lllQueue ?? Promise.resolve())
-    .then(() => loadPlotly(data.src))
+    .then(() => loadPlotly(bundle, data.bundles))
     .then(async (Plotly) => {
+      if (gd.__lllPlotly && gd.__lllPlotly !== Plotly) { // the figure needs another bundle now
+        gd.__lllPlotly.purge(gd);
+        gd.__lllListening = false;
+        parentElement.querySelector(':scope > .lll-animation')?.remove();
+      }
+      gd.__lllPlotly = Plotly;
       await Plotly.react(gd, {
         data: figure.data, layout: figure.layout, frames: figure.frames ?? [], config: data.config,
       });
       if (!gd.__lllListening) {
         gd.__lllListening = true;
-        redrawAfterAnimations(gd, Plotly);
+        redrawAfterAnimations(gd);
         gd.__lllShowAnimation = animationBar(parentElement, gd);
       }
       gd.__lllShowAnimation(animation);

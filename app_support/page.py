@@ -23,6 +23,7 @@ from urllib.parse import urlencode
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
+from app_support.charts import preload_plotly
 from app_support.urlstate import PageState, Setting
 from app_support.widget_metadata import drop_replaced_widget_records
 from viz.theme import Look
@@ -91,8 +92,9 @@ def _ensure_app_navigation() -> None:
         st.rerun()
 
 
-def page_setup(name: str, title: str, *, icon: str = "") -> Page:
-    """Title, URL state and presentation mode of page `name` (its URL path)."""
+def page_setup(name: str, title: str, *, icon: str = "", charts: bool = True) -> Page:
+    """Title, URL state and presentation mode of page `name` (its URL path); a page with
+    `charts` starts loading Plotly.js at once (`app_support.charts.preload_plotly`)."""
     _ensure_app_navigation()
     drop_replaced_widget_records()  # Streamlit would keep every replaced widget's run alive
     heading = f"{icon} {title}".strip()
@@ -109,4 +111,6 @@ def page_setup(name: str, title: str, *, icon: str = "") -> Page:
         toggle_place = st.sidebar
     state.show_notices_here()
     state.widget(PRESENT, toggle_place)
+    if charts:
+        preload_plotly()
     return Page(name, state, presenting, Look(dark=is_dark_theme(), presentation=presenting))

@@ -93,7 +93,8 @@ FINGERPRINTS_JS = """
 # The app has settled: a script run newer than the first argument has ended, no run has
 # started or ended for `quiet` ms (a page may rerun itself right away), the page is connected,
 # no element is still waiting for its lazily loaded code (Streamlit's skeletons), every chart
-# has been drawn, and nothing on the page has changed for `quiet` ms.
+# has been drawn (the Plotly.js preloader, `app_support.charts.preload_plotly`, draws none),
+# and nothing on the page has changed for `quiet` ms.
 SETTLED = """
 ([runsBefore, quiet]) => {
   const lll = window.__lll, app = document.querySelector('[data-testid=stApp]');
@@ -104,8 +105,9 @@ SETTLED = """
     && now - lll.stateChangedAt > quiet
     && now - Math.max(lll.domChangedAt, lll.chartChangedAt) > quiet
     && !document.querySelector('[data-testid^=stSkeleton], [data-testid=stAppSkeleton]')
-    && Array.from(document.querySelectorAll('[data-testid^=stBidiComponent]')).every(
-         (chart) => chart.querySelector('.js-plotly-plot')?._fullLayout);
+    && Array.from(document.querySelectorAll('[data-testid^=stBidiComponent]'))
+         .filter((chart) => !chart.matches('.lll-preload') && !chart.querySelector('.lll-preload'))
+         .every((chart) => chart.querySelector('.js-plotly-plot')?._fullLayout);
 }
 """
 

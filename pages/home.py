@@ -6,7 +6,7 @@ from app_support.navigation import PAGES
 from app_support.page import page_setup
 from app_support.presets import PLAYGROUND_PRESETS
 
-page = page_setup("home", "Loss Landscape Lab", icon="⛰️")
+page = page_setup("home", "Loss Landscape Lab", icon="⛰️", charts=False)
 
 st.markdown(
     "Training a network means walking downhill on its **loss landscape** E(w). "

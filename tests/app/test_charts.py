@@ -1,5 +1,6 @@
 """The chart component: Plotly.js from the plotly package, figures with the app's template."""
 
+import re
 from pathlib import Path
 
 import plotly
@@ -75,3 +76,23 @@ def test_an_animated_chart_sends_its_controls_apart_for_the_component_to_draw():
     assert [s["frames"] for s in payload["animation"]["steps"]] == [["0"], ["1"], ["2"]]
     # the figure itself (an export, say) keeps Plotly's own controls
     assert len(at.session_state["sent"]["layout"]["sliders"][0]["steps"]) == 3
+
+
+def test_the_partial_plotly_bundles_are_the_packages_plotly_js_version():
+    from app_support.charts import BUNDLES, STATIC_DIR, plotly_js_version
+
+    version = plotly_js_version()
+    assert re.fullmatch(r"\d+\.\d+\.\d+", version)
+    for name in ("cartesian", "gl3d"):
+        path = STATIC_DIR / f"plotly-{name}-{version}.min.js"
+        assert path.exists(), f"{path.name} is missing: update it with the plotly package"
+        assert plotly_js_version(path) == version
+        assert BUNDLES[name] == f"app/static/{path.name}"
+    assert BUNDLES["full"] == f"app/static/{PLOTLY_JS}"
+
+
+def test_a_missing_partial_bundle_falls_back_to_the_full_one(tmp_path):
+    from app_support.charts import plotly_bundles
+
+    bundles = plotly_bundles(tmp_path)
+    assert bundles["cartesian"] == bundles["gl3d"] == bundles["full"]

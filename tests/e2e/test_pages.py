@@ -268,3 +268,24 @@ def test_presentation_mode_hides_the_sidebar(open_page, browser, path):
         assert not sidebar_visible(reopened)
     finally:
         reopened.context.close()
+
+
+LOADED_PLOTLY_JS = """() => performance.getEntriesByType('resource')
+  .map((entry) => entry.name.split('/').pop().split('?')[0])
+  .filter((name) => name.startsWith('plotly'))"""
+
+
+def test_each_chart_loads_the_smallest_plotly_bundle_that_draws_it(open_page):
+    # 2-D charts need the cartesian bundle only (a third of the full one to parse), the 3-D
+    # view the gl3d one; the full bundle is never needed.
+    page = open_page("playground")
+    assert [name.split("-")[1] for name in page.evaluate(LOADED_PLOTLY_JS)] == ["cartesian"]
+    runs = chromium.runs_finished(page)
+    page.locator(".st-key-playground-view button", has_text="3-D surface").click()
+    chromium.wait_for_app(page, runs)
+    assert [name.split("-")[1] for name in page.evaluate(LOADED_PLOTLY_JS)] == [
+        "cartesian",
+        "gl3d",
+    ]
+    assert page.locator(".js-plotly-plot .gl-container, .js-plotly-plot canvas").count()
+    assert_healthy(page)
