@@ -6,8 +6,8 @@ Run with `streamlit run app.py`. The pages are listed once, in `app_support.navi
 
 import streamlit as st
 
+from app_support import warm_up
 from app_support.compile_cache import use_persistent_compile_cache
-from app_support.gc_freeze import freeze_long_lived_objects
 from app_support.navigation import PAGES
 
 use_persistent_compile_cache()
@@ -16,6 +16,6 @@ st.set_page_config(page_title="Loss Landscape Lab", page_icon="⛰️", layout="
 
 home = st.Page("pages/home.py", title="Home", icon="⛰️", default=True)
 st.navigation([home, *(st.Page(p.path, title=p.title, icon=p.icon) for p in PAGES)]).run()
-# After the first run everything imported and compiled so far lives as long as the server:
-# keep it out of the full garbage collection Streamlit runs after every script run.
-freeze_long_lived_objects()
+# After the first run: import what the other pages need while the first visitor reads this
+# one, then keep the start-up objects out of the garbage collector's walks.
+warm_up.start()
