@@ -555,7 +555,9 @@ def train(
     `l2`, `batch_size` and `seed` for minibatches. The weights are kept at ≤ `keep` steps, and
     the test loss and both accuracies evaluated there (one vmapped call each)."""
     train_loss, test_loss = network_losses(data, arch, kind)
-    run = optim.run(train_loss, np.asarray(w0, dtype=float), optimizer, steps, **settings)
+    run = optim.run(
+        train_loss, np.asarray(w0, dtype=float), optimizer, steps, record="path", **settings
+    )
     kept = kept_steps(len(run.params) - 1, keep)
     params = run.params[kept]
     _, train_accuracy = evaluate_along(train_loss, data.y_train, params)

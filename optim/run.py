@@ -115,7 +115,9 @@ def _soft_threshold(w, amount):
     return jnp.sign(w) * jnp.maximum(jnp.abs(w) - amount, 0.0)
 
 
-def _walk(loss, w0, hp, sp, opt, *, rule_name, n_steps, schedule, clip, l1_mode, stochastic):
+def _walk(
+    loss, w0, hp, sp, opt, *, rule_name, n_steps, schedule, clip, l1_mode, stochastic, record_all
+):
     rule = RULES[rule_name]
     l1, l2 = opt["l1"], opt["l2"]
 
@@ -142,6 +144,8 @@ def _walk(loss, w0, hp, sp, opt, *, rule_name, n_steps, schedule, clip, l1_mode,
         return e, g + l2 * w
 
     def record(w, e, g_smooth, v, state):
+        if not record_all:  # the path only: for a network, the rest is 4x the data to keep
+            return (w, e, jnp.zeros((0,), w.dtype), {})
         return (w, e, g_smooth + l1 * jnp.sign(w), {"v": v, **rule.internals(state)})
 
     # Without a lookahead or minibatches the carried full gradient at w is the one to use.
@@ -187,7 +191,8 @@ def _walk(loss, w0, hp, sp, opt, *, rule_name, n_steps, schedule, clip, l1_mode,
     return (*rows, lrs), diverged_at
 
 
-_STATIC = ("rule_name", "n_steps", "schedule", "clip", "l1_mode", "stochastic")
+_STATIC = ("rule_name", "n_steps", "schedule", "clip", "l1_mode", "stochastic", "record_all")
+RECORDS = ("all", "path")
 
 
 @functools.partial(jax.jit, static_argnames=_STATIC)
@@ -240,6 +245,8 @@ def _prepare(loss, w0, optimizer, steps, settings: dict[str, Any]):
     _check_choice("clip", clip, CLIPS)
     l1_mode = settings.pop("l1_mode", "subgradient")
     _check_choice("l1_mode", l1_mode, L1_MODES)
+    record = settings.pop("record", "all")
+    _check_choice("record", record, RECORDS)
     stochastic = settings.get("batch_size") is not None
     if not stochastic:
         settings.pop("batch_size", None)
@@ -277,6 +284,7 @@ def _prepare(loss, w0, optimizer, steps, settings: dict[str, Any]):
         clip=clip,
         l1_mode=l1_mode,
         stochastic=stochastic,
+        record_all=record == "all",
     )
     return loss, w0, args, static
 
@@ -293,7 +301,9 @@ def run(loss, w0, optimizer: str, steps: int = 100, **settings) -> Trajectory:
     `b1`, `b2`, `eps`, ...; see `get_rule(optimizer).hypers`), `schedule` with its numbers
     (`decay_rate`, `drop`, `drop_every`, `final_lr`, `tau`), `clip` ("none", "norm", "value")
     with `clip_threshold`, `l1`, `l2`, `l1_mode` ("subgradient", "proximal"), `batch_size` and
-    `seed` (minibatches of a data-defined loss), `bound` (divergence box).
+    `seed` (minibatches of a data-defined loss), `bound` (divergence box), `record`: "all"
+    (the default) or "path", which keeps only `params` and `loss` per step (`grad` is then of
+    shape (n+1, 0) and `internals` empty: for a network, the rest would be four times as much).
     Raises ValueError, naming the valid choices or range, on any bad input.
     """
     loss, w0, args, static = _prepare(loss, w0, optimizer, steps, settings)

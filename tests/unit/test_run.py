@@ -261,3 +261,17 @@ def test_sgd_across_epochs_single_and_batched():
     )
     np.testing.assert_allclose(sizes.params[0], expected[16, 3], rtol=1e-12)
     np.testing.assert_allclose(sizes.params[1], expected[48, 3], rtol=1e-12)
+
+
+def test_recording_the_path_only_gives_the_same_path_without_the_rest():
+    loss = landscapes.get_surface("rosenbrock").loss
+    settings = dict(learning_rate=0.01, clip="norm", clip_threshold=2.0, l1=0.01)
+    full = optim.run(loss, [-1.0, 1.5], "adam", 120, **settings)
+    path = optim.run(loss, [-1.0, 1.5], "adam", 120, record="path", **settings)
+    np.testing.assert_array_equal(path.params, full.params)
+    np.testing.assert_array_equal(path.loss, full.loss)
+    assert path.grad.shape == (121, 0) and path.internals == {}
+    batch = optim.run_batch(loss, np.zeros((3, 2)), "gd", 50, learning_rate=1e-3, record="path")
+    assert batch.params.shape == (3, 51, 2) and batch.grad.shape == (3, 51, 0)
+    with pytest.raises(ValueError, match="record"):
+        optim.run(loss, [0.0, 0.0], "gd", 10, record="some")
