@@ -28,6 +28,7 @@ URL, e.g. a preset; the next run reloads every widget from it).
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -66,6 +67,7 @@ _DECAY_VALUES = (
 )
 
 
+@functools.lru_cache(maxsize=1024)  # a page asks for the same few grids on every rerun
 def log_grid(low: float, high: float, must_have: float | None = None) -> tuple[float, ...]:
     """Readable values from `low` to `high` (both kept), ~10 per decade, plus `must_have`."""
     values = {float(low), float(high)}
@@ -493,6 +495,14 @@ class PageState:
         return params
 
 
+# _SLIDER_VALUE_NOTE: a slider's value is always in session state (`PageState._prime`), so the
+# `value` given never shows; it is given because without one `st.slider` reads the whole
+# filtered session state to tell a single slider from a range (every component's state
+# included): a tenth of a page's rerun on the widget-heavy pages. A keyed slider's identity
+# ignores `value`, so this changes nothing else (the "default value but also set via the
+# Session State API" log line is turned off in .streamlit/config.toml).
+
+
 def _draw(setting: Setting, where, common: dict):
     label = setting.label
     if setting.kind == "float":
@@ -510,7 +520,13 @@ def _draw(setting: Setting, where, common: dict):
             )
         step = setting.step or _nice_step(setting.low, setting.high)
         return where.slider(
-            label, min_value=setting.low, max_value=setting.high, step=step, format="%.4g", **common
+            label,
+            min_value=setting.low,
+            max_value=setting.high,
+            value=setting.low,  # see _SLIDER_VALUE_NOTE
+            step=step,
+            format="%.4g",
+            **common,
         )
     if setting.kind == "int":
         if setting.widget == "number":
@@ -525,6 +541,7 @@ def _draw(setting: Setting, where, common: dict):
             label,
             min_value=int(setting.low),
             max_value=int(setting.high),
+            value=int(setting.low),  # see _SLIDER_VALUE_NOTE
             step=int(setting.step or 1),
             **common,
         )
