@@ -57,8 +57,18 @@ def panel_levels(Z: np.ndarray) -> dict:
     if finite.size == 0:
         return {"start": 0.0, "end": 1.0, "size": 1.0 / LEVELS}
     low = float(finite.min())
-    high = max(float(np.quantile(finite, LEVEL_QUANTILE)), low + 1e-9)
+    high = max(_quantile(finite, LEVEL_QUANTILE), low + 1e-9)
     return {"start": low, "end": high, "size": (high - low) / LEVELS}
+
+
+def _quantile(values: np.ndarray, q: float) -> float:
+    """`np.quantile(values, q)` (linear interpolation) of a 1-D array by one partial sort:
+    a sixth of its time, and a page asks for this level of ~20 maps on every rerun."""
+    index = q * (values.size - 1)
+    below = int(np.floor(index))
+    above = min(below + 1, values.size - 1)
+    ordered = np.partition(values, (below, above))
+    return float(ordered[below] + (ordered[above] - ordered[below]) * (index - below))
 
 
 def _contour(xs, ys, Z, look: Look, *, axes=("x", "y")) -> dict:

@@ -194,3 +194,10 @@ def test_statistics_and_travel_figures_one_line_per_weight_and_panel():
     valid(travel)
     np.testing.assert_allclose(travel.data[2].y, np.cumsum(steps[:, 2]), rtol=1e-6)
     assert travel.layout.annotations[0].font.color == "#0a9bb5"
+
+
+@pytest.mark.parametrize("size", [1, 2, 3, 10, 3600])
+def test_panel_levels_quantile_is_numpys(size):
+    values = np.random.default_rng(size).normal(size=size) ** 3
+    for q in (0.0, 0.5, figs.LEVEL_QUANTILE, 1.0):
+        assert figs._quantile(values, q) == pytest.approx(np.quantile(values, q), rel=1e-12)
