@@ -140,6 +140,16 @@ function chartDiv(parentElement) {
       gd.__lllPlotly.Plots.resize(gd).catch(() => {}); // hidden again meanwhile: next time
     }
   }).observe(gd);
+  // Whether the chart is in (or near) the viewport: a new figure for a chart out of sight
+  // waits until it is scrolled into view (see `draw` below).
+  new IntersectionObserver(([entry]) => {
+    gd.__lllInSight = entry.isIntersecting;
+    const waiting = gd.__lllWaiting;
+    if (entry.isIntersecting && waiting) {
+      gd.__lllWaiting = null;
+      waiting();
+    }
+  }, {rootMargin: '100px'}).observe(gd);
   return gd;
 }
 
@@ -154,6 +164,16 @@ export default function ({ parentElement, data: payload, setTriggerValue }) {
   gd.__lllTrigger = setTriggerValue; // this run's, for the click listener
   if (data.clickable) gd.dataset.clickable = 'true';
   else delete gd.dataset.clickable;
+  const draw = () => drawFigure(parentElement, gd, data);
+  // A chart drawn before and now out of sight (below the fold, say) is redrawn when it comes
+  // into view, with the newest figure: a slider move then pays only for the charts a student
+  // sees (the minibatch page's second map, the network page's lower charts).
+  gd.__lllWaiting = null;
+  if (gd.__lllDrawn && gd.__lllInSight === false) gd.__lllWaiting = draw;
+  else draw();
+}
+
+function drawFigure(parentElement, gd, data) {
   const figure = data.figure;
   const animation = data.animation ?? null;
   try {

@@ -34,6 +34,11 @@ CHROMIUM_ARGS = (
 )
 VIEWPORT = {"width": 1400, "height": 900}
 
+# The query that opens a view with sliders that redraw a chart, for pages whose default view
+# has none (a page's first tab may be all number inputs and buttons): the browser tests move
+# sliders there, and `bench.browser` times them there.
+SLIDER_VIEWS = {"saddles": "tab=escape", "permutation": "tab=regions"}
+
 INIT_SCRIPT = """
 (() => {
   const lll = (window.__lll = {runsFinished: 0, stateChangedAt: 0, chartChanges: 0,
@@ -131,9 +136,12 @@ def runs_finished(page: Page) -> int:
     return page.evaluate("() => window.__lll.runsFinished")
 
 
-def wait_for_app(page: Page, runs_before: int = 0, quiet_ms: float = 400) -> None:
-    """Wait until a script run newer than ``runs_before`` has ended and the page has settled."""
-    page.wait_for_function(SETTLED, arg=[runs_before, quiet_ms], polling=50)
+def wait_for_app(
+    page: Page, runs_before: int = 0, quiet_ms: float = 400, timeout_ms: float | None = None
+) -> None:
+    """Wait until a script run newer than ``runs_before`` has ended and the page has settled
+    (at most ``timeout_ms``, else the page's default timeout)."""
+    page.wait_for_function(SETTLED, arg=[runs_before, quiet_ms], polling=50, timeout=timeout_ms)
 
 
 def open_app(page: Page, url: str) -> None:
@@ -144,6 +152,25 @@ def open_app(page: Page, url: str) -> None:
 
 def chart_fingerprints(page: Page) -> list[str]:
     return page.evaluate(FINGERPRINTS_JS)
+
+
+def draw_waiting_charts(page: Page) -> int:
+    """Scroll each chart that waits out of sight for a newer figure (`app_support/charts.js`
+    redraws a chart only once it is in view) into view, as a student scrolling down would,
+    and wait until it has drawn that figure. Returns how many charts were waiting."""
+    charts = page.locator(".lll-chart")
+    waited = 0
+    for i in range(charts.count()):
+        chart = charts.nth(i)
+        drawn = chart.evaluate("(gd) => (gd.__lllWaiting ? gd.__lllDrawn : -1)")
+        if drawn < 0:
+            continue
+        chart.scroll_into_view_if_needed()
+        page.wait_for_function(
+            "([gd, drawn]) => gd.__lllDrawn > drawn", arg=[chart.element_handle(), drawn]
+        )
+        waited += 1
+    return waited
 
 
 def exception_texts(page: Page) -> list[str]:

@@ -24,24 +24,32 @@ pytestmark = pytest.mark.e2e
 class Offers(NamedTuple):
     """What a page offers beyond what every page has (a new page adds its line here)."""
 
-    slider_redraws: bool = False  # one of its first visible sliders changes a chart
-    slider_view: str = ""  # the query that opens a view with sliders, if the default has none
+    slider_redraws: bool = False  # one of its first visible sliders changes a chart (in the
+    # view `chromium.SLIDER_VIEWS` names for the page, if its default view has no slider)
     play: bool = False  # a Plotly ▶ Play button animates a chart
+    play_view: str = ""  # the query that opens a view with an animation, if the default has none
     click_start: bool = False  # a click on the contour map sets the start point
 
 
 OFFERS = {
     "home": Offers(),
     "playground": Offers(slider_redraws=True, play=True, click_start=True),
-    "saddles": Offers(),
+    "saddles": Offers(slider_redraws=True, play=True, play_view="tab=escape"),
     "momentum": Offers(slider_redraws=True, play=True),
     "minibatches": Offers(slider_redraws=True, play=True),
-    "permutation": Offers(slider_redraws=True, play=True, slider_view="tab=regions"),
+    "permutation": Offers(slider_redraws=True, play=True),
     "regularization": Offers(slider_redraws=True),
     "networks": Offers(slider_redraws=True, play=True),
 }
 
 ALL = [pytest.param(path, id=name) for name, path, _ in APP_PAGES]
+PLAY_VIEWS = {name: offers.play_view for name, offers in OFFERS.items() if offers.play_view}
+
+
+def in_view(path: str, views: dict[str, str]) -> str:
+    """The page's URL path with the query of its view in `views`, if it has one there."""
+    name = next(n for n, p, _ in APP_PAGES if p == path)
+    return f"{path}?{views[name]}" if name in views else path
 
 
 def pages_offering(feature: str) -> list:
@@ -118,9 +126,7 @@ def test_a_deep_link_is_a_fine_first_visit_to_a_fresh_server(browser):
 def test_moving_a_slider_redraws_the_chart(open_page, path):
     # Not every slider draws (a tolerance may only change a table): one of the page's first
     # few sliders must redraw a chart, and every move must leave a healthy page.
-    name = next(n for n, p, _ in APP_PAGES if p == path)
-    view = OFFERS[name].slider_view
-    page = open_page(f"{path}?{view}" if view else path)
+    page = open_page(in_view(path, chromium.SLIDER_VIEWS))
     sliders = chromium.sliders(page)
     assert sliders.count()
     redrawn = False
@@ -138,7 +144,7 @@ def test_moving_a_slider_redraws_the_chart(open_page, path):
 
 @pytest.mark.parametrize("path", pages_offering("play"))
 def test_play_animates_the_chart(open_page, path):
-    page = open_page(path)
+    page = open_page(in_view(path, PLAY_VIEWS))
     # The chart's own animation bar (app_support/charts.js), in place of Plotly's slider.
     play = page.locator(".lll-play", has_text=re.compile("Play")).first
     before = chromium.chart_fingerprints(page)
@@ -159,7 +165,7 @@ def test_play_animates_the_chart(open_page, path):
 
 @pytest.mark.parametrize("path", pages_offering("play"))
 def test_the_step_slider_scrubs_the_animation(open_page, path):
-    page = open_page(path)
+    page = open_page(in_view(path, PLAY_VIEWS))
     bar = page.locator(".lll-animation:visible").first
     step = bar.locator("input.lll-step")
     label = bar.locator(".lll-step-label")
@@ -177,6 +183,27 @@ def test_the_step_slider_scrubs_the_animation(open_page, path):
     assert len({fingerprint for fingerprint, _ in seen}) == 3
     assert len({text for _, text in seen}) == 3
     assert chromium.runs_finished(page) == runs
+    assert_healthy(page)
+
+
+def test_a_chart_out_of_sight_draws_its_newest_figure_when_scrolled_to(open_page):
+    # The minibatch page's step-through map sits below the small multiples, out of a
+    # 900-pixel-high window: a slider move redraws the maps in view at once, and that one
+    # when the student scrolls down to it, with the newest figure.
+    page = open_page("minibatches")
+    lower = page.locator(".lll-chart").nth(1)
+    assert not lower.evaluate("(gd) => gd.getBoundingClientRect().top < innerHeight")
+    drawn = lower.evaluate("(gd) => gd.__lllDrawn")
+    before = chromium.chart_fingerprints(page)
+    runs = chromium.runs_finished(page)
+    chromium.nudge(chromium.sliders(page).first, big=True)
+    chromium.wait_for_app(page, runs)
+    after = chromium.chart_fingerprints(page)
+    assert after[0] != before[0] and after[1] == before[1]
+    assert lower.evaluate("(gd) => gd.__lllDrawn") == drawn
+    assert chromium.draw_waiting_charts(page) == 1
+    assert lower.evaluate("(gd) => gd.__lllDrawn") == drawn + 1
+    assert chromium.chart_fingerprints(page)[1] != before[1]
     assert_healthy(page)
 
 
@@ -235,6 +262,7 @@ def test_a_deep_link_reopens_the_same_state(open_page, browser, path):
         runs = chromium.runs_finished(page)
         chromium.nudge(sliders.first, big=True)
         chromium.wait_for_app(page, runs)
+    chromium.draw_waiting_charts(page)  # charts out of sight draw when scrolled to
     link, values, charts = page.url, widget_values(page), chromium.chart_fingerprints(page)
     assert values
 
