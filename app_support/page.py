@@ -17,6 +17,7 @@ reported it); figures keep transparent backgrounds so Streamlit's Plotly theme p
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import NamedTuple
 from urllib.parse import urlencode
 
@@ -24,7 +25,8 @@ import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
 from app_support.charts import preload_plotly
-from app_support.urlstate import PageState, Setting
+from app_support.presets import Preset
+from app_support.urlstate import PageState, Setting, load_url
 from app_support.widget_metadata import drop_replaced_widget_records
 from viz.theme import Look
 
@@ -68,14 +70,45 @@ class Page(NamedTuple):
         return f"{base}?{query}" if query else base
 
     def share_link(self, where=None) -> None:
-        """The deep link in a code box (its copy button copies it), under a small heading."""
-        where = where if where is not None else st
-        box = where.expander("🔗 Link to this view", expanded=False)
-        box.caption(
-            "Opening this link reproduces the page exactly as it is now: put it on a "
-            "slide or send it to students."
-        )
-        box.code(self.link(), language=None, wrap_lines=True)
+        """The deep link in a code box (its copy button copies it), in a menu (drawn only
+        while open, see `_menu`)."""
+        box = _menu(where, "🔗 Link to this view", key=f"{self.name}.link_menu")
+        if box.open:
+            box.caption(
+                "Opening this link reproduces the page exactly as it is now: put it on a "
+                "slide or send it to students."
+            )
+            box.code(self.link(), language=None, wrap_lines=True)
+
+    def scenes(self, scenes: Sequence[Preset], where=None) -> Preset | None:
+        """The lecture scenes: a menu with a button per scene, which loads the scene's
+        settings (its link's parameters, with ``preset`` naming it), and under the menu what
+        to notice in the scene now shown (not while presenting). Returns that scene."""
+        by_key = {scene.key: scene for scene in scenes}
+        chosen = by_key.get(self.state.value(Setting.choice("preset", "Scene", "", ("", *by_key))))
+        menu = _menu(where, "🎓 Lecture scenes — one click sets everything", f"{self.name}.scenes")
+        if menu.open:
+            columns = menu.columns(2)
+            for i, scene in enumerate(scenes):
+                columns[i % 2].button(
+                    scene.title,
+                    key=f"{self.name}.preset.{scene.key}",
+                    on_click=load_url,
+                    args=({**scene.params, "preset": scene.key},),
+                    help=scene.caption,
+                    width="stretch",
+                )
+        if chosen is not None and not self.presenting:
+            st.info(f"**{chosen.title}.** {chosen.caption}", icon="👀")
+        return chosen
+
+
+def _menu(where, label: str, key: str):
+    """A closed expander whose contents are drawn only while it is open (``.open``): the
+    browser re-renders every element a page sends on each rerun, collapsed ones included, and
+    a page's scene buttons were a tenth of the network page's time per slider move
+    (Chromium's timeline)."""
+    return (where if where is not None else st).expander(label, key=key, on_change="rerun")
 
 
 def _ensure_app_navigation() -> None:

@@ -149,5 +149,3 @@ PLAYGROUND_PRESETS: tuple[Preset, ...] = (
         **{"gd.learning_rate": "0.1", "momentum.learning_rate": "0.05"},
     ),
 )
-
-PRESETS: dict[str, Preset] = {p.key: p for p in PLAYGROUND_PRESETS}

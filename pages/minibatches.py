@@ -23,7 +23,7 @@ from app_support.charts import plotly_chart
 from app_support.optimizers import schedule_choice, swatch
 from app_support.page import page_setup
 from app_support.presets import Preset
-from app_support.urlstate import Setting, format_number, load_url
+from app_support.urlstate import Setting, format_number
 from optim import noise
 from viz import minibatches as figs
 from viz.theme import optimizer_color
@@ -133,7 +133,6 @@ SCENES: tuple[Preset, ...] = (
         lr="0.05",
     ),
 )
-SCENE_BY_KEY = {scene.key: scene for scene in SCENES}
 
 page = page_setup(PAGE, "Minibatches and noise", icon="🎲")
 state = page.state
@@ -267,21 +266,7 @@ def exercise(patterns: tuple, hypers: tuple):
 
 # --- lecture scenes ------------------------------------------------------------------------
 
-preset_key = state.value(Setting.choice("preset", "Scene", "", ("", *SCENE_BY_KEY)))
-with st.expander("🎓 Lecture scenes — one click sets everything", expanded=False):
-    columns = st.columns(2)
-    for i, scene in enumerate(SCENES):
-        columns[i % 2].button(
-            scene.title,
-            key=f"{PAGE}.preset.{scene.key}",
-            on_click=load_url,
-            args=(scene.params,),
-            help=scene.caption,
-            width="stretch",
-        )
-if preset_key and not page.presenting:
-    scene = SCENE_BY_KEY[preset_key]
-    st.info(f"**{scene.title}.** {scene.caption}", icon="👀")
+page.scenes(SCENES)
 
 # --- tabs: the open one is the page's `view` setting ---------------------------------------
 

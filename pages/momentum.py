@@ -242,21 +242,7 @@ def slope_runs(lr: float, alpha: float, steps: int = SLOPE_STEPS):
 
 # --- controls ------------------------------------------------------------------------------
 
-preset_key = state.value(Setting.choice("preset", "Scene", "", ("", *SCENE_BY_KEY)))
-with st.expander("🎓 Lecture scenes — one click sets everything", expanded=False):
-    columns = st.columns(2)
-    for i, scene in enumerate(SCENES):
-        columns[i % 2].button(
-            scene.title,
-            key=f"{PAGE}.preset.{scene.key}",
-            on_click=load_url,
-            args=(scene.params,),
-            help=scene.caption,
-            use_container_width=True,
-        )
-if preset_key and not page.presenting:
-    scene = SCENE_BY_KEY[preset_key]
-    st.info(f"**{scene.title}.** {scene.caption}", icon="👀")
+page.scenes(SCENES)
 
 view = state.widget(
     Setting.choice("view", "Experiment", "ravine", tuple(VIEWS), labels=VIEWS, widget="segmented")

@@ -24,7 +24,7 @@ from app_support.charts import plotly_chart
 from app_support.optimizers import optimizer_panel, swatch, training_options
 from app_support.page import page_setup
 from app_support.presets import Preset
-from app_support.urlstate import Setting, format_number, load_url
+from app_support.urlstate import Setting, format_number
 from landscapes import committee, deep_chain, networks, spectrum
 from viz import networks as figures
 
@@ -132,7 +132,6 @@ SCENES: tuple[Preset, ...] = (
         clip_chain="1",
     ),
 )
-SCENE_BY_KEY = {scene.key: scene for scene in SCENES}
 
 page = page_setup(PAGE, "Small networks", icon="🧠")
 state = page.state
@@ -282,20 +281,7 @@ def cliff_runs(depth, learning_rate, start, threshold, steps):
 
 # --- lecture scenes ------------------------------------------------------------------------
 
-preset_key = state.value(Setting.choice("preset", "Scene", "", ("", *SCENE_BY_KEY)))
-with st.expander("🎓 Lecture scenes — one click sets everything", expanded=False):
-    columns = st.columns(2)
-    for index, scene in enumerate(SCENES):
-        columns[index % 2].button(
-            scene.title,
-            key=f"{PAGE}.preset.{scene.key}",
-            on_click=load_url,
-            args=(scene.params,),
-            help=scene.caption,
-            use_container_width=True,
-        )
-if preset_key and not page.presenting:
-    st.info(f"**{SCENE_BY_KEY[preset_key].title}.** {SCENE_BY_KEY[preset_key].caption}", icon="👀")
+page.scenes(SCENES)
 
 # --- sidebar: data, model, training --------------------------------------------------------
 

@@ -18,7 +18,7 @@ import streamlit as st
 from app_support.charts import plotly_chart
 from app_support.page import page_setup
 from app_support.presets import Preset
-from app_support.urlstate import Setting, load_url
+from app_support.urlstate import Setting
 from landscapes import committee, regions
 from viz import permutation as figures
 
@@ -88,7 +88,6 @@ SCENES: tuple[Preset, ...] = (
         lines="10",
     ),
 )
-SCENE_BY_KEY = {scene.key: scene for scene in SCENES}
 
 page = page_setup(PAGE, "Permutation symmetry", icon="🔀")
 state = page.state
@@ -181,21 +180,10 @@ def region_growth(max_n: int):
 
 # --- settings (all declared on every run, so that the link always holds them) ---------------
 
-preset_key = state.value(Setting.choice("preset", "Scene", "", ("", *SCENE_BY_KEY)))
 tab_name = state.value(Setting.choice("tab", "View", "teacher", tuple(TABS), labels=TABS))
 
 top = st.columns([3, 2], vertical_alignment="center")
-with top[0].expander("🎓 Lecture scenes — one click sets everything", expanded=False):
-    columns = st.columns(2)
-    for k, scene in enumerate(SCENES):
-        columns[k % 2].button(
-            scene.title,
-            key=f"{PAGE}.preset.{scene.key}",
-            on_click=load_url,
-            args=(scene.params,),
-            help=scene.caption,
-            use_container_width=True,
-        )
+page.scenes(SCENES, where=top[0])
 problem_box = top[1].popover("⚙️ Teacher and student", use_container_width=True)
 n_units = state.widget(
     Setting.integer(
@@ -223,9 +211,6 @@ student_seed = state.widget(
     ),
     problem_box,
 )
-if preset_key and not page.presenting:
-    scene = SCENE_BY_KEY[preset_key]
-    st.info(f"**{scene.title}.** {scene.caption}", icon="👀")
 
 tabs_key = f"{PAGE}._tabs"
 if state.reloaded or tabs_key not in st.session_state:

@@ -23,8 +23,8 @@ from app_support.optimizers import (
     training_options,
 )
 from app_support.page import page_setup
-from app_support.presets import PLAYGROUND_PRESETS, PRESETS
-from app_support.urlstate import Setting, format_number, load_url
+from app_support.presets import PLAYGROUND_PRESETS
+from app_support.urlstate import Setting, format_number
 from viz.contour import contour_figure
 from viz.curves import curves_figure
 from viz.paths import OptimizerPath
@@ -43,20 +43,7 @@ side = st.sidebar
 
 # --- lecture scenes ------------------------------------------------------------------------
 
-preset_key = state.value(Setting.choice("preset", "Scene", "", ("", *PRESETS)))
-with st.expander("🎓 Lecture scenes — one click sets everything", expanded=False):
-    columns = st.columns(2)
-    for i, preset in enumerate(PLAYGROUND_PRESETS):
-        columns[i % 2].button(
-            preset.title,
-            key=f"{PAGE}.preset.{preset.key}",
-            on_click=load_url,
-            args=(preset.params,),
-            help=preset.caption,
-            use_container_width=True,
-        )
-if preset_key and not page.presenting:
-    st.info(f"**{PRESETS[preset_key].title}.** {PRESETS[preset_key].caption}", icon="👀")
+page.scenes(PLAYGROUND_PRESETS)
 
 # --- surface -------------------------------------------------------------------------------
 

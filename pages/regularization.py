@@ -18,7 +18,8 @@ import landscapes
 import optim
 from app_support.charts import plotly_chart
 from app_support.page import page_setup
-from app_support.urlstate import Setting, format_number, load_url
+from app_support.presets import Preset
+from app_support.urlstate import Setting, format_number
 from landscapes import regularization as reg
 from viz import regularization as figs
 
@@ -78,6 +79,10 @@ PRESETS = {
         {"view": "paths", "loss": "rosenbrock", "lam": "2"},
     ),
 }
+SCENES = tuple(
+    Preset(key, title, caption, "pages/regularization.py", {"preset": key, **params})
+    for key, (title, caption, params) in PRESETS.items()
+)
 
 page = page_setup(PAGE, "Regularization", icon="🧲")
 state = page.state
@@ -187,20 +192,7 @@ def _vector(w) -> str:
 
 # --- lecture scenes ------------------------------------------------------------------------
 
-preset_key = state.value(Setting.choice("preset", "Scene", "", ("", *PRESETS)))
-with st.expander("🎓 Lecture scenes — one click sets everything", expanded=False):
-    columns = st.columns(2)
-    for i, (key, (title, caption, params)) in enumerate(PRESETS.items()):
-        columns[i % 2].button(
-            title,
-            key=f"{PAGE}.preset.{key}",
-            on_click=load_url,
-            args=({"preset": key, **params},),
-            help=caption,
-            use_container_width=True,
-        )
-if preset_key and not page.presenting:
-    st.info(f"**{PRESETS[preset_key][0]}.** {PRESETS[preset_key][1]}", icon="👀")
+page.scenes(SCENES)
 
 # --- sidebar: the quadratic and the loss of the λ paths ------------------------------------
 

@@ -1091,20 +1091,7 @@ def quiz_tab(where) -> None:
 
 # --- the page ----------------------------------------------------------------------------------
 
-preset_key = state.value(Setting.choice("preset", "Scene", "", ("", *SCENE_BY_KEY)))
-with st.expander("🎓 Lecture scenes — one click sets everything", expanded=False):
-    scene_columns = st.columns(2)
-    for i, scene in enumerate(SCENES):
-        scene_columns[i % 2].button(
-            scene.title,
-            key=f"{PAGE}.preset.{scene.key}",
-            on_click=load_url,
-            args=(scene.params,),
-            help=scene.caption,
-            width="stretch",
-        )
-if preset_key and not page.presenting:
-    st.info(f"**{SCENE_BY_KEY[preset_key].title}.** {SCENE_BY_KEY[preset_key].caption}", icon="👀")
+page.scenes(SCENES)
 
 containers, opened = open_tabs()
 

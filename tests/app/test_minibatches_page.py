@@ -279,6 +279,9 @@ def test_examples_tab_reports_a_diverging_rule():
 
 def test_lecture_scenes_load_with_their_captions():
     at = load()
+    assert not [b for b in at.button if "preset" in (b.key or "")]  # drawn once opened
+    at.session_state["minibatches.scenes"] = True  # the student opens the scenes' menu
+    at.run()
     keys = [b.key for b in at.button if b.key and b.key.startswith("minibatches.preset.")]
     assert len(keys) >= 6
     for key in keys:

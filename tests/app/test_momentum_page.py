@@ -132,6 +132,8 @@ def test_malicious_links_warn_and_fall_back(name, value):
 
 def test_scenes_load_their_settings():
     at = load()
+    at.session_state["momentum.scenes"] = True  # the student opens the scenes' menu
+    at.run()
     for key, expected in (
         ("zigzag", {"view": "ravine", "learning_rate": 1.9, "momentum": 0.5}),
         ("ten_not_two", {"view": "slope", "learning_rate": 0.1, "momentum": 0.9}),

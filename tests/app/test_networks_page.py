@@ -193,6 +193,8 @@ def test_scene_links_load(scene):
 def test_scene_button_sets_widgets_and_url():
     scene = next(s for s in SCENES if s["preset"] == "zero_init")
     at = open_page({"steps": "100"})
+    at.session_state["networks.scenes"] = True  # the student opens the scenes' menu
+    at.run()
     at.button(key="networks.preset.zero_init").click().run()
     at.run()  # the URL written by the callback reloads every widget on this run
     assert_clean(at)

@@ -150,6 +150,8 @@ def test_malicious_links_warn_and_fall_back(name, value):
 
 def test_scenes_load_their_settings():
     at = load()
+    at.session_state["permutation.scenes"] = True  # the student opens the scenes' menu
+    at.run()
     for key, tab in (
         ("exchange", "merge"),
         ("straight", "line"),

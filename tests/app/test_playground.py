@@ -176,6 +176,8 @@ def test_preset_links_load(preset):
 def test_preset_button_sets_widgets_and_url():
     preset = PLAYGROUND_PRESETS[0]
     at = open_page()
+    at.session_state["playground.scenes"] = True  # the student opens the scenes' menu
+    at.run()
     at.button(key=f"playground.preset.{preset.key}").click().run()
     at.run()  # the URL written by the callback reloads every widget on this run
     assert_clean(at)

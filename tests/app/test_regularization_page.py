@@ -155,6 +155,8 @@ def test_malicious_links_warn_instead_of_failing(query):
 
 def test_presets_load():
     at = fresh()
+    at.session_state["regularization.scenes"] = True  # the student opens the scenes' menu
+    at.run()
     presets = [b for b in at.button if b.key and b.key.startswith(KEY + "preset.")]
     assert len(presets) >= 5
     for index in range(len(presets)):

@@ -238,6 +238,8 @@ def _scenes():
 @pytest.mark.parametrize(("key", "tab"), _scenes())
 def test_scene_buttons_open_their_tab(key, tab):
     at = load()
+    at.session_state["saddles.scenes"] = True  # the student opens the scenes' menu
+    at.run()
     widget(at, f"preset.{key}").click()
     at.run()
     at.run()  # the URL written by the callback reloads every widget

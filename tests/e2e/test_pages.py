@@ -14,6 +14,7 @@ from typing import NamedTuple
 import pytest
 from playwright.sync_api import Page
 
+from app_support.presets import PLAYGROUND_PRESETS
 from bench import chromium
 from bench.serve import streamlit_server
 from tests.e2e.conftest import APP_PAGES, ARTIFACTS, SCREENSHOTS
@@ -183,6 +184,23 @@ def test_the_step_slider_scrubs_the_animation(open_page, path):
     assert len({fingerprint for fingerprint, _ in seen}) == 3
     assert len({text for _, text in seen}) == 3
     assert chromium.runs_finished(page) == runs
+    assert_healthy(page)
+
+
+def test_the_scenes_menu_draws_its_buttons_when_opened_and_a_button_loads_its_scene(open_page):
+    page = open_page("playground")
+    menu = page.locator("[data-testid=stExpander]", has_text="Lecture scenes").first
+    scenes = menu.locator("[data-testid=stButton]")
+    assert scenes.count() == 0  # closed: not drawn (the browser re-renders whatever is sent)
+    runs = chromium.runs_finished(page)
+    menu.locator("summary").click()
+    chromium.wait_for_app(page, runs)
+    assert scenes.count() == len(PLAYGROUND_PRESETS)
+    runs = chromium.runs_finished(page)
+    menu.get_by_role("button", name=PLAYGROUND_PRESETS[1].title, exact=True).first.click()
+    chromium.wait_for_app(page, runs)
+    assert f"preset={PLAYGROUND_PRESETS[1].key}" in page.url
+    assert PLAYGROUND_PRESETS[1].title in page.locator("[data-testid=stAlert]").first.inner_text()
     assert_healthy(page)
 
 
