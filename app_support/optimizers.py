@@ -78,15 +78,22 @@ def schedule_choice() -> Setting:
     )
 
 
-def training_options(state: PageState, where=None, *, steps: int | None = None) -> dict:
+def training_options(
+    state: PageState, where=None, *, steps: int | None = None, shown: bool = True
+) -> dict:
     """Schedule (with its parameters), gradient clipping and L1/L2 penalties, as keyword
-    arguments for `optim.run`. `steps` bounds the schedule's step parameters (τ, T)."""
+    arguments for `optim.run`. `steps` bounds the schedule's step parameters (τ, T). Without
+    `shown` (a closed menu) no widget is drawn and the settings keep their values."""
     where = where if where is not None else st
+
+    def control(setting: Setting):
+        return state.control(setting, where, shown)
+
     settings: dict = {}
-    schedule = state.widget(schedule_choice(), where)
+    schedule = control(schedule_choice())
     settings["schedule"] = schedule
     chosen = optim.get_schedule(schedule)
-    if chosen.latex and schedule != "constant":
+    if shown and chosen.latex and schedule != "constant":
         where.latex(chosen.latex)
     for hyper in chosen.params:
         setting = Setting.from_hyper(hyper)
@@ -100,9 +107,9 @@ def training_options(state: PageState, where=None, *, steps: int | None = None) 
                 widget="number",
                 help=setting.help,
             )
-        settings[hyper.name] = state.widget(setting, where)
+        settings[hyper.name] = control(setting)
 
-    clip = state.widget(
+    clip = control(
         Setting.choice(
             "clip",
             "Gradient clipping",
@@ -114,18 +121,15 @@ def training_options(state: PageState, where=None, *, steps: int | None = None) 
                 "value": "by value: each gᵢ into [−u, u]",
             },
         ),
-        where,
     )
     settings["clip"] = clip
     if clip != "none":
-        settings["clip_threshold"] = state.widget(
-            Setting.from_hyper(OPTIONS["clip_threshold"]), where
-        )
+        settings["clip_threshold"] = control(Setting.from_hyper(OPTIONS["clip_threshold"]))
 
-    settings["l2"] = state.widget(Setting.from_hyper(OPTIONS["l2"]), where)
-    settings["l1"] = state.widget(Setting.from_hyper(OPTIONS["l1"]), where)
+    settings["l2"] = control(Setting.from_hyper(OPTIONS["l2"]))
+    settings["l1"] = control(Setting.from_hyper(OPTIONS["l1"]))
     if settings["l1"] > 0:
-        settings["l1_mode"] = state.widget(
+        settings["l1_mode"] = control(
             Setting.choice(
                 "l1_mode",
                 "L1 step",
@@ -136,6 +140,5 @@ def training_options(state: PageState, where=None, *, steps: int | None = None) 
                     "proximal": "proximal: shrink, stop at 0",
                 },
             ),
-            where,
         )
     return settings

@@ -71,8 +71,8 @@ class Page(NamedTuple):
 
     def share_link(self, where=None) -> None:
         """The deep link in a code box (its copy button copies it), in a menu (drawn only
-        while open, see `_menu`)."""
-        box = _menu(where, "🔗 Link to this view", key=f"{self.name}.link_menu")
+        while open, see `lazy_expander`)."""
+        box = lazy_expander(where, "🔗 Link to this view", f"{self.name}.link_menu")
         if box.open:
             box.caption(
                 "Opening this link reproduces the page exactly as it is now: put it on a "
@@ -86,7 +86,9 @@ class Page(NamedTuple):
         to notice in the scene now shown (not while presenting). Returns that scene."""
         by_key = {scene.key: scene for scene in scenes}
         chosen = by_key.get(self.state.value(Setting.choice("preset", "Scene", "", ("", *by_key))))
-        menu = _menu(where, "🎓 Lecture scenes — one click sets everything", f"{self.name}.scenes")
+        menu = lazy_expander(
+            where, "🎓 Lecture scenes — one click sets everything", f"{self.name}.scenes"
+        )
         if menu.open:
             columns = menu.columns(2)
             for i, scene in enumerate(scenes):
@@ -103,11 +105,11 @@ class Page(NamedTuple):
         return chosen
 
 
-def _menu(where, label: str, key: str):
-    """A closed expander whose contents are drawn only while it is open (``.open``): the
-    browser re-renders every element a page sends on each rerun, collapsed ones included, and
-    a page's scene buttons were a tenth of the network page's time per slider move
-    (Chromium's timeline)."""
+def lazy_expander(where, label: str, key: str):
+    """A closed expander whose caller draws its contents only while it is open (``.open``,
+    a rerun when it opens or closes): the browser re-renders every element a page sends on
+    each rerun, collapsed ones included, and a page's scene buttons were a tenth of the
+    network page's time per slider move (Chromium's timeline)."""
     return (where if where is not None else st).expander(label, key=key, on_change="rerun")
 
 

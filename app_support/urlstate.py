@@ -450,6 +450,16 @@ class PageState:
         self._declared[setting.name] = (setting, value)
         return value
 
+    def control(self, setting: Setting, where, shown: bool):
+        """`widget(setting, where)` when `shown`; otherwise the setting keeps its value (and
+        its place in the URL) without a widget, so that a closed tab or menu draws nothing
+        and opening it again finds the setting as it was left."""
+        if shown:
+            return self.widget(setting, where)
+        value = self.value(setting)
+        st.session_state[self.key(setting.name)] = value  # a plain value now: Streamlit keeps it
+        return value
+
     def value(self, setting: Setting):
         """Declare a setting that has no widget of its own (set by clicks or buttons): its
         value lives in session state under `key(name)` and in the URL like any other."""

@@ -140,16 +140,6 @@ side = st.sidebar
 look = page.look
 
 
-def _control(setting: Setting, where, shown: bool):
-    """A widget when its tab is open; otherwise the setting keeps its value (and its place in
-    the URL) without a widget, so coming back to the tab finds it as it was left."""
-    if shown:
-        return state.widget(setting, where)
-    value = state.value(setting)
-    st.session_state[state.key(setting.name)] = value  # a plain value now: Streamlit keeps it
-    return value
-
-
 # --- cached core calls (plain values in, arrays out) ---------------------------------------
 
 DataSpec = tuple  # (dataset name, ((parameter, value), ...))
@@ -289,7 +279,7 @@ uses_data = view != "adam"
 titles = {name: dataset((name, ())).title for name in landscapes.DATASETS}
 if uses_data:
     side.subheader("Data")
-data_name = _control(
+data_name = state.control(
     Setting.choice("data", "Data set", "tanh_network", landscapes.DATASETS, labels=titles),
     side,
     uses_data,
@@ -301,12 +291,12 @@ for hyper in dataset((data_name, ())).param_specs:
         setting = Setting.choice(
             name, "n — number of examples", str(hyper.default), N_CHOICES, widget="segmented"
         )
-        data_params["n"] = int(_control(setting, side, uses_data))
+        data_params["n"] = int(state.control(setting, side, uses_data))
     elif hyper.name == "seed":
         setting = Setting.integer(name, "Seed of the data", 0, 0, MAX_SEED, widget="number")
-        data_params["seed"] = _control(setting, side, uses_data)
+        data_params["seed"] = state.control(setting, side, uses_data)
     else:
-        data_params[hyper.name] = _control(
+        data_params[hyper.name] = state.control(
             Setting.from_hyper(hyper, prefix=f"{data_name}."), side, uses_data
         )
 spec: DataSpec = (data_name, tuple(sorted(data_params.items())))
@@ -320,7 +310,7 @@ n = data.loss.n
 
 if uses_data:
     side.subheader("Minibatches")
-batch = _control(
+batch = state.control(
     Setting.integer(
         "batch",
         "B — examples per minibatch",
@@ -332,7 +322,7 @@ batch = _control(
     side,
     uses_data,
 )
-seed = _control(
+seed = state.control(
     Setting.integer(
         "seed",
         "Minibatch seed",
@@ -361,12 +351,12 @@ with tabs[view]:
     row = st.columns(4, vertical_alignment="bottom")  # the tab's other controls
     body = st.container()
 
-lr = _control(
+lr = state.control(
     Setting.number("lr", "ε — learning rate", 0.1, 0.001, 3.0, scale="log"),
     row[0] if view in ("sgd", "noise", "examples") else None,
     view in ("sgd", "noise", "examples"),
 )
-start_choice = _control(
+start_choice = state.control(
     Setting.choice(
         "start",
         "Start",
@@ -378,14 +368,14 @@ start_choice = _control(
     view == "sgd",
 )
 start = tuple(data.starts[int(start_choice)])
-cloud = _control(
+cloud = state.control(
     Setting.flag("cloud", f"Cloud of {CLOUD_SEEDS} seeds", True),
     row[2] if view == "sgd" else None,
     view == "sgd",
 )
 
 choice = schedule_choice()
-decay_kind = _control(
+decay_kind = state.control(
     Setting.choice(
         choice.name,
         choice.label,
@@ -409,7 +399,7 @@ for i, hyper in enumerate(optim.get_schedule(decay_kind).params):
             widget="number",
             help=setting.help,
         )
-    schedule[hyper.name] = _control(
+    schedule[hyper.name] = state.control(
         setting, row[2 + i] if view == "noise" else None, view == "noise"
     )
 
@@ -425,13 +415,13 @@ for name in COMPARED:
     for hyper in optim.get_rule(name).hypers:
         if hyper.name == "learning_rate":
             hyper = hyper._replace(default=0.1)  # one ε for all: the same kicks
-        compared[name][hyper.name] = _control(
+        compared[name][hyper.name] = state.control(
             Setting.from_hyper(hyper, prefix=f"{name}."), box, view == "optimizers"
         )
 
 patterns, bad_series = [], []
 for i, (label, default) in enumerate(zip(WEIGHTS, noise.LECTURE_SERIES, strict=True)):
-    text = _control(
+    text = state.control(
         Setting.text(
             f"g{i + 1}",
             f"Gradients of {label}",
@@ -461,7 +451,7 @@ for i, (rule_name, keyword) in enumerate(
         hyper.high,
         scale=setting.scale,
     )
-    exercise_hypers[f"{rule_name}.{keyword}"] = _control(
+    exercise_hypers[f"{rule_name}.{keyword}"] = state.control(
         setting, row[i] if view == "adam" else None, view == "adam"
     )
 

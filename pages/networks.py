@@ -22,7 +22,7 @@ import optim
 from app_support.caching import cached
 from app_support.charts import plotly_chart
 from app_support.optimizers import optimizer_panel, swatch, training_options
-from app_support.page import page_setup
+from app_support.page import lazy_expander, page_setup
 from app_support.presets import Preset
 from app_support.urlstate import Setting, format_number
 from landscapes import committee, deep_chain, networks, spectrum
@@ -415,8 +415,8 @@ batch = state.widget(
     ),
     side,
 )
-with side.expander("Schedule, clipping, L1/L2"):
-    options = training_options(state, st.container(), steps=steps)
+options_menu = lazy_expander(side, "Schedule, clipping, L1/L2", f"{PAGE}.options_menu")
+options = training_options(state, options_menu, steps=steps, shown=bool(options_menu.open))
 
 settings = {**hypers, **options}
 if batch != "full" and int(batch) < n_train:

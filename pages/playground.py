@@ -22,7 +22,7 @@ from app_support.optimizers import (
     swatch,
     training_options,
 )
-from app_support.page import page_setup
+from app_support.page import lazy_expander, page_setup
 from app_support.presets import PLAYGROUND_PRESETS
 from app_support.urlstate import Setting, format_number
 from viz.contour import contour_figure
@@ -141,8 +141,8 @@ side.subheader("Optimizers")
 chosen = state.widget(optimizer_choice(default=("gd", "momentum", "adam")), side)
 hypers = {name: optimizer_panel(state, name, side) for name in chosen}
 steps = state.widget(Setting.integer("steps", "Steps", 200, 10, 3000, step=10), side)
-with side.expander("Schedule, clipping, L1/L2"):
-    options = training_options(state, st.container(), steps=steps)
+options_menu = lazy_expander(side, "Schedule, clipping, L1/L2", f"{PAGE}.options_menu")
+options = training_options(state, options_menu, steps=steps, shown=bool(options_menu.open))
 
 # --- runs ----------------------------------------------------------------------------------
 

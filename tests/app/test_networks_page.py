@@ -141,6 +141,8 @@ def test_every_widget_survives_its_extremes(case):
         {"tab": tab, "steps": "10", "depth": "1", "width": "1", "n": "32", "n_test": "32"}
         | EXTREME_CASES[case][0]
     )
+    at.session_state["networks.options_menu"] = True  # the schedule, clipping, L1/L2 menu
+    at.run()
     assert_clean(at)
     moved: set[str] = set()
     while pending := [k for k in _keys(at, tab == "training") if k not in moved]:

@@ -80,9 +80,16 @@ def _extreme_moves(w) -> list:
     return []
 
 
-def test_every_widget_survives_its_extremes():
+def _with_every_widget() -> AppTest:
     at = open_page()
+    at.session_state["playground.options_menu"] = True  # the schedule, clipping, L1/L2 menu
+    return at.run()
+
+
+def test_every_widget_survives_its_extremes():
+    at = _with_every_widget()
     assert_clean(at)
+    assert widget(at, "playground.clip")  # the options menu's widgets are among them
     keys = [
         w.key
         for kind in ("select_slider", "slider", "number_input", "selectbox", "toggle")
@@ -94,7 +101,7 @@ def test_every_widget_survives_its_extremes():
         for move in _extreme_moves(widget(at, key)):
             move(widget(at, key)).run()
             assert_clean(at)
-        at = open_page()  # back to the defaults before the next widget
+        at = _with_every_widget()  # back to the defaults before the next widget
 
 
 def test_all_optimizers_at_once_and_3d_view():
@@ -266,3 +273,20 @@ def test_presentation_mode_hides_explanations():
     assert any(note in m.value for m in normal.markdown)
     assert not any(note in m.value for m in presenting.markdown)
     assert widget(presenting, "playground.present").value is True
+
+
+def test_options_keep_their_values_while_their_menu_is_closed():
+    at = _with_every_widget()
+    widget(at, "playground.clip").select("norm").run()
+    widget(at, "playground.l2").set_value(0.01).run()
+    at.session_state["playground.options_menu"] = False  # the student closes the menu
+    at.run()
+    assert_clean(at)
+    assert not [w for w in at.selectbox if w.key == "playground.clip"]  # not drawn
+    for _ in range(2):  # and still in force, run after run
+        at.run()
+        assert at.query_params["clip"] in ("norm", ["norm"])
+        assert at.query_params["l2"] in ("0.01", ["0.01"])
+    at.session_state["playground.options_menu"] = True
+    at.run()
+    assert widget(at, "playground.clip").value == "norm"
