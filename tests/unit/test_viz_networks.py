@@ -80,7 +80,9 @@ def test_decision_figure_animates_heat_map_and_neurons():
     sent = _valid(fig)
     assert len(sent["frames"]) == frames
     assert [f["name"] for f in sent["frames"]] == [str(s) for s in steps]
-    heat = np.asarray(sent["frames"][4]["data"][0]["z"])
+    z = sent["frames"][4]["data"][0]["z"]
+    assert not isinstance(z, dict)  # plain numbers, not Plotly's typed form (see the figure)
+    heat = np.asarray(z)
     np.testing.assert_array_equal(heat, figures.colour_codes(values[4], (0.0, 1.0)))
     lines = sent["frames"][4]["data"][1]
     expected = figures.hyperplane_segments(planes[4], ((-2.5, 2.5), (-2.5, 2.5)))
