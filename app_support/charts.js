@@ -154,13 +154,22 @@ function chartDiv(parentElement) {
 }
 
 export default function ({ parentElement, data: payload, setTriggerValue }) {
-  const data = JSON.parse(new TextDecoder().decode(payload)); // bytes of one JSON text
+  const text = new TextDecoder().decode(payload); // bytes of one JSON text
+  // Every rerun hands each chart its figure again: one that has not changed since the last
+  // (a slider that moves another chart) is not parsed or drawn again.
+  const known = parentElement.querySelector(':scope > .lll-chart');
+  if (known && known.__lllText === text) {
+    known.__lllTrigger = setTriggerValue; // this run's, for the click listener
+    return;
+  }
+  const data = JSON.parse(text);
   if (data.preload) { // app_support.charts.preload_plotly: load a bundle, draw nothing
     parentElement.classList.add('lll-preload');
     loadPlotly(data.preload, data.bundles).catch(() => {});
     return;
   }
   const gd = chartDiv(parentElement);
+  gd.__lllText = text;
   gd.__lllTrigger = setTriggerValue; // this run's, for the click listener
   if (data.clickable) gd.dataset.clickable = 'true';
   else delete gd.dataset.clickable;
@@ -203,5 +212,8 @@ function drawFigure(parentElement, gd, data) {
       gd.__lllShowAnimation(animation);
       gd.__lllDrawn = (gd.__lllDrawn ?? 0) + 1; // for the browser tests and benchmarks
     })
-    .catch((error) => console.error('Loss Landscape Lab: a figure was not drawn', error));
+    .catch((error) => {
+      gd.__lllText = null; // the same figure, sent again, tries again
+      console.error('Loss Landscape Lab: a figure was not drawn', error);
+    });
 }

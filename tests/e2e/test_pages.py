@@ -204,6 +204,21 @@ def test_the_scenes_menu_draws_its_buttons_when_opened_and_a_button_loads_its_sc
     assert_healthy(page)
 
 
+def test_a_rerun_redraws_only_the_charts_whose_figure_changed(open_page):
+    # On the network page the step to inspect is marked on the training curves; the
+    # decision map beside them stays as it is, and is not drawn again.
+    page = open_page("networks")
+    charts = page.locator(".lll-chart")
+    drawn = charts.evaluate_all("(all) => all.map((gd) => gd.__lllDrawn)")
+    step = chromium.sliders(page).filter(has_text="Step to inspect")
+    runs = chromium.runs_finished(page)
+    chromium.nudge(step, big=True)
+    chromium.wait_for_app(page, runs)
+    now = charts.evaluate_all("(all) => all.map((gd) => gd.__lllDrawn)")
+    assert now[0] == drawn[0] and now[1] == drawn[1] + 1  # the map as it was; the curves anew
+    assert_healthy(page)
+
+
 def test_a_chart_out_of_sight_draws_its_newest_figure_when_scrolled_to(open_page):
     # The minibatch page's step-through map sits below the small multiples, out of a
     # 900-pixel-high window: a slider move redraws the maps in view at once, and that one
