@@ -120,8 +120,10 @@ function animationBar(parentElement, gd) {
   };
 }
 
+const existingChart = (parentElement) => parentElement.querySelector(':scope > .lll-chart');
+
 function chartDiv(parentElement) {
-  let gd = parentElement.querySelector(':scope > .lll-chart');
+  let gd = existingChart(parentElement);
   if (gd) return gd;
   gd = document.createElement('div');
   gd.className = 'lll-chart';
@@ -157,7 +159,7 @@ export default function ({ parentElement, data: payload, setTriggerValue }) {
   const text = new TextDecoder().decode(payload); // bytes of one JSON text
   // Every rerun hands each chart its figure again: one that has not changed since the last
   // (a slider that moves another chart) is not parsed or drawn again.
-  const known = parentElement.querySelector(':scope > .lll-chart');
+  const known = existingChart(parentElement);
   if (known && known.__lllText === text) {
     known.__lllTrigger = setTriggerValue; // this run's, for the click listener
     return;

@@ -80,10 +80,10 @@ class Page(NamedTuple):
             )
             box.code(self.link(), language=None, wrap_lines=True)
 
-    def scenes(self, scenes: Sequence[Preset], where=None) -> Preset | None:
+    def scenes(self, scenes: Sequence[Preset], where=None) -> None:
         """The lecture scenes: a menu with a button per scene, which loads the scene's
-        settings (its link's parameters, with ``preset`` naming it), and under the menu what
-        to notice in the scene now shown (not while presenting). Returns that scene."""
+        settings (its link's parameters, `presets.scene`), and under the menu what to notice
+        in the scene now shown (not while presenting)."""
         by_key = {scene.key: scene for scene in scenes}
         chosen = by_key.get(self.state.value(Setting.choice("preset", "Scene", "", ("", *by_key))))
         menu = lazy_expander(
@@ -96,13 +96,12 @@ class Page(NamedTuple):
                     scene.title,
                     key=f"{self.name}.preset.{scene.key}",
                     on_click=load_url,
-                    args=({**scene.params, "preset": scene.key},),
+                    args=(scene.params,),
                     help=scene.caption,
                     width="stretch",
                 )
         if chosen is not None and not self.presenting:
             st.info(f"**{chosen.title}.** {chosen.caption}", icon="👀")
-        return chosen
 
 
 def lazy_expander(where, label: str, key: str):

@@ -9,6 +9,7 @@ what to notice.
 
 from __future__ import annotations
 
+import functools
 from typing import NamedTuple
 
 
@@ -20,8 +21,13 @@ class Preset(NamedTuple):
     params: dict[str, str]
 
 
-def _playground(key: str, title: str, caption: str, **params: str) -> Preset:
-    return Preset(key, title, caption, "pages/playground.py", {"preset": key, **params})
+def scene(page: str, key: str, title: str, caption: str, **params: str) -> Preset:
+    """The preset `key` of the page file `page`: its parameters name it (``preset``), so that
+    the page shows its caption whether it is opened by a button or by a link."""
+    return Preset(key, title, caption, page, {"preset": key, **params})
+
+
+_playground = functools.partial(scene, "pages/playground.py")
 
 
 PLAYGROUND_PRESETS: tuple[Preset, ...] = (

@@ -13,6 +13,8 @@ lives in the URL.
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import streamlit as st
 
@@ -22,7 +24,7 @@ from app_support.caching import cached
 from app_support.charts import plotly_chart
 from app_support.optimizers import schedule_choice, swatch
 from app_support.page import page_setup
-from app_support.presets import Preset
+from app_support.presets import Preset, scene
 from app_support.urlstate import Setting, format_number
 from optim import noise
 from viz import minibatches as figs
@@ -55,8 +57,7 @@ VIEWS = {
 VIEW_OF_LABEL = {label: view for view, label in VIEWS.items()}
 
 
-def _scene(key: str, title: str, caption: str, **params: str) -> Preset:
-    return Preset(key, title, caption, "pages/minibatches.py", {"preset": key, **params})
+_scene = functools.partial(scene, "pages/minibatches.py")
 
 
 SCENES: tuple[Preset, ...] = (

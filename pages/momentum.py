@@ -12,6 +12,7 @@ wires widgets to it. Every setting lives in the URL.
 from __future__ import annotations
 
 import dataclasses
+import functools
 
 import numpy as np
 import streamlit as st
@@ -21,7 +22,7 @@ from app_support import core
 from app_support.caching import cached
 from app_support.charts import plotly_chart
 from app_support.page import page_setup
-from app_support.presets import Preset
+from app_support.presets import Preset, scene
 from app_support.urlstate import Setting, format_number, load_url, log_grid
 from optim import sweeps, theory
 from viz import momentum as figures
@@ -103,8 +104,7 @@ TOL = Setting.number(
 )
 
 
-def _scene(key, title, caption, **params) -> Preset:
-    return Preset(key, title, caption, "pages/momentum.py", {"preset": key, **params})
+_scene = functools.partial(scene, "pages/momentum.py")
 
 
 SCENES: tuple[Preset, ...] = (

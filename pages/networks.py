@@ -15,6 +15,8 @@ chain, and clipping on a cliff). Every number comes from `landscapes.networks`,
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import streamlit as st
 
@@ -23,7 +25,7 @@ from app_support.caching import cached
 from app_support.charts import plotly_chart
 from app_support.optimizers import optimizer_panel, swatch, training_options
 from app_support.page import lazy_expander, page_setup
-from app_support.presets import Preset
+from app_support.presets import Preset, scene
 from app_support.urlstate import Setting, format_number
 from landscapes import committee, deep_chain, networks, spectrum
 from viz import networks as figures
@@ -50,8 +52,7 @@ TAB = Setting.choice("tab", "View", "training", tuple(TABS), labels=TABS)
 TABS_KEY = f"{PAGE}._tabs"
 
 
-def _scene(key: str, title: str, caption: str, **params: str) -> Preset:
-    return Preset(key, title, caption, "pages/networks.py", {"preset": key, **params})
+_scene = functools.partial(scene, "pages/networks.py")
 
 
 SCENES: tuple[Preset, ...] = (

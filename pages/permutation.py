@@ -10,6 +10,7 @@ the regions n lines cut the plane into. Every number comes from `landscapes.comm
 
 from __future__ import annotations
 
+import functools
 import itertools
 
 import numpy as np
@@ -17,7 +18,7 @@ import streamlit as st
 
 from app_support.charts import plotly_chart
 from app_support.page import page_setup
-from app_support.presets import Preset
+from app_support.presets import Preset, scene
 from app_support.urlstate import Setting
 from landscapes import committee, regions
 from viz import permutation as figures
@@ -46,8 +47,7 @@ def pair_choices(n: int) -> dict[str, str]:
     return {f"{a}-{b}": f"units {a} and {b}" for a, b in itertools.combinations(range(1, n + 1), 2)}
 
 
-def _scene(key, title, caption, **params) -> Preset:
-    return Preset(key, title, caption, f"pages/{PAGE}.py", {"preset": key, **params})
+_scene = functools.partial(scene, "pages/permutation.py")
 
 
 SCENES: tuple[Preset, ...] = (

@@ -11,6 +11,8 @@ Every setting lives in the URL.
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import streamlit as st
 
@@ -18,7 +20,7 @@ import landscapes
 import optim
 from app_support.charts import plotly_chart
 from app_support.page import page_setup
-from app_support.presets import Preset
+from app_support.presets import scene
 from app_support.urlstate import Setting, format_number
 from landscapes import regularization as reg
 from viz import regularization as figs
@@ -42,46 +44,59 @@ VIEWS = {
     "clip": "Cliffs and clipping",
 }
 
-PRESETS = {
-    "l1_axis": (
+_preset = functools.partial(scene, "pages/regularization.py")
+SCENES = (
+    _preset(
+        "l1_axis",
         "L1 lands on an axis, L2 only shrinks",
         "Drag λ: the L1 minimiser runs into the axis w₂ = 0 and slides along it to the origin; "
         "the L2 minimiser heads for the origin on a curve and never gets there.",
-        {"view": "paths", "lam": "0.8"},
+        view="paths",
+        lam="0.8",
     ),
-    "flat_shrinks_most": (
+    _preset(
+        "flat_shrinks_most",
         "L2 shrinks the flat direction most",
         "With curvatures 5 and 0.1, λ = 0.5 keeps 91 % of w\\* along the steep eigenvector and "
         "only 17 % along the flat one.",
-        {"view": "shrink", "d1": "5", "d2": "0.1", "lam": "0.5"},
+        view="shrink",
+        d1="5",
+        d2="0.1",
+        lam="0.5",
     ),
-    "proximal_zeros": (
+    _preset(
+        "proximal_zeros",
         "Only proximal steps reach exactly zero",
         "Subgradient steps jump across w₂ = 0 forever; soft-thresholding lands on it and stays.",
-        {"view": "steps", "lam": "0.8", "l1_lr": "0.3"},
+        view="steps",
+        lam="0.8",
+        l1_lr="0.3",
     ),
-    "early_stopping": (
+    _preset(
+        "early_stopping",
         "Stopping early is like weight decay",
         "Gradient descent from 0 travels along the L2 path: after t steps it sits near the L2 "
         "minimiser for λ = 1/(εt).",
-        {"view": "early", "lr": "0.05", "t": "20"},
+        view="early",
+        lr="0.05",
+        t="20",
     ),
-    "cliff": (
+    _preset(
+        "cliff",
         "Clipping at a cliff",
         "At the cliff edge the gradient is huge: unclipped, one step throws w far away; clipped "
         "by norm, the step keeps its direction; clipped by value, it also turns.",
-        {"view": "clip"},
+        view="clip",
     ),
-    "rosenbrock_l1": (
+    _preset(
+        "rosenbrock_l1",
         "L1 and L2 on Rosenbrock",
         "Away from quadratics the paths bend with the valley, but L1 still reaches exactly 0 — "
         "from λ = 2, the slope of E at 0 — while L2 only approaches it.",
-        {"view": "paths", "loss": "rosenbrock", "lam": "2"},
+        view="paths",
+        loss="rosenbrock",
+        lam="2",
     ),
-}
-SCENES = tuple(
-    Preset(key, title, caption, "pages/regularization.py", {"preset": key, **params})
-    for key, (title, caption, params) in PRESETS.items()
 )
 
 page = page_setup(PAGE, "Regularization", icon="🧲")

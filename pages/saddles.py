@@ -12,6 +12,7 @@ lives in the URL, also those of the tabs that are closed.
 from __future__ import annotations
 
 import dataclasses
+import functools
 
 import numpy as np
 import streamlit as st
@@ -22,7 +23,7 @@ from app_support import core
 from app_support.caching import cached
 from app_support.charts import clicked_point, plotly_chart
 from app_support.page import page_setup
-from app_support.presets import Preset
+from app_support.presets import Preset, scene
 from app_support.urlstate import Setting, format_number, load_url, log_grid
 from landscapes import basins, random_matrices, symmetry
 from viz import saddles as figures
@@ -78,8 +79,7 @@ SURFACE_TABS = ("points", "basins", "escape")
 TAB = Setting.choice("tab", "Tab", "points", tuple(TABS), labels=TABS)
 
 
-def _scene(key, title, caption, **params) -> Preset:
-    return Preset(key, title, caption, "pages/saddles.py", {"preset": key, **params})
+_scene = functools.partial(scene, "pages/saddles.py")
 
 
 SCENES: tuple[Preset, ...] = (
