@@ -75,6 +75,25 @@ def test_step_buckets_bound_the_number_of_compilations():
     assert len(lengths) <= 8
 
 
+def test_steps_past_the_requested_count_are_not_computed():
+    """The compiled length is a bucket (40 steps run in a scan of 64): the rest costs no
+    gradient. Every evaluation of the loss is counted on the host."""
+    evaluations = []
+
+    def counted(w):
+        jax.debug.callback(lambda: evaluations.append(1))
+        return ROSEN.loss(w)
+
+    for runner, w0 in ((optim.run, [-1.0, 1.0]), (optim.run_batch, [[-1.0, 1.0], [0.5, 0.5]])):
+        evaluations.clear()
+        result = runner(counted, w0, "gd", 40, learning_rate=1e-3)
+        jax.effects_barrier()
+        # gradient descent reuses the gradient it carries: one evaluation at w0 and one per
+        # step (a run of 64 steps would make 65)
+        assert len(evaluations) == 41, runner.__name__
+        assert np.shape(result.params)[-2] == 41
+
+
 def test_batch_equals_single_runs():
     # (on a quadratic: Rosenbrock is chaotic enough to amplify vmap's last-bit differences)
     ravine = landscapes.get_surface("ravine", kappa=30.0, angle=20.0)
