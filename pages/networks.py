@@ -489,8 +489,32 @@ if tab == "training":
         else:  # the targets' range: ±1 for toy sets, the teacher's outputs for teacher data
             reach = max(1.0, float(np.max(np.abs(data.t_train))))
             value_range, value_title = (-reach, reach), "output f"
-        xs, ys, values, frame_steps, planes = cached(boundary)(*run_key, value_range)
         left, right = st.columns([3, 2])
+        # The curves first: they need only the run, so the browser draws them while the
+        # decision map (60 frames of the network over the input plane) is computed.
+        plotly_chart(
+            figures.training_figure(
+                run.train_loss,
+                run.steps,
+                run.test_loss,
+                run.train_accuracy,
+                run.test_accuracy,
+                marked_step=inspected_step,
+                diverged_at=run.diverged_at,
+                look=page.look,
+            ),
+            key=f"{PAGE}.chart.curves",
+            look=page.look,
+            where=right,
+            config=PLOT_CONFIG,
+        )
+        right.caption(
+            "Where the test loss turns up while the training loss keeps falling, "
+            "the network has started to learn the noise."
+        )
+        right.markdown(swatch(optimizer), unsafe_allow_html=True)
+        right.latex(optim.get_rule(optimizer).latex)
+        xs, ys, values, frame_steps, planes = cached(boundary)(*run_key, value_range)
         plotly_chart(
             figures.decision_figure(
                 xs,
@@ -514,28 +538,6 @@ if tab == "training":
             "▶ Play: the colour is the network's answer, each black line one first-layer neuron "
             "(w·x + b = 0)" + (", dashed the teacher's units." if teacher is not None else ".")
         )
-        plotly_chart(
-            figures.training_figure(
-                run.train_loss,
-                run.steps,
-                run.test_loss,
-                run.train_accuracy,
-                run.test_accuracy,
-                marked_step=inspected_step,
-                diverged_at=run.diverged_at,
-                look=page.look,
-            ),
-            key=f"{PAGE}.chart.curves",
-            look=page.look,
-            where=right,
-            config=PLOT_CONFIG,
-        )
-        right.caption(
-            "Where the test loss turns up while the training loss keeps falling, "
-            "the network has started to learn the noise."
-        )
-        right.markdown(swatch(optimizer), unsafe_allow_html=True)
-        right.latex(optim.get_rule(optimizer).latex)
         page.explain(
             "Every neuron of the first layer splits the input plane along a line: active on "
             "one side, not on the other. n lines cut the plane into at most 1 + n + n(n−1)/2 "
