@@ -60,6 +60,20 @@ function plotAreaPoint(gd, event) {
 // instead of by Plotly (see `viz.animation.controls_outside`, which describes them: steps
 // with the arguments of Plotly.animate, the active step, a label prefix, play and pause).
 
+// The chart as sent, frames and all, in place of its still image (see `drawFigure`); resolves
+// once it is drawn (at once when it already is).
+function animatedFigure(gd) {
+  const pending = gd.__lllAnimated;
+  gd.__lllAnimated = null;
+  if (pending) {
+    gd.__lllQueue = gd.__lllQueue.then(() => gd.__lllPlotly.react(gd, {
+      data: pending.figure.data, layout: pending.figure.layout, frames: pending.figure.frames,
+      config: pending.config,
+    }));
+  }
+  return gd.__lllQueue;
+}
+
 function animationBar(parentElement, gd) {
   const bar = document.createElement('div');
   bar.className = 'lll-animation';
@@ -88,7 +102,8 @@ function animationBar(parentElement, gd) {
       return;
     }
     setPlaying(true);
-    gd.__lllPlotly.animate(gd, null, animation.play)
+    animatedFigure(gd)
+      .then(() => gd.__lllPlotly.animate(gd, null, animation.play))
       .then(() => setPlaying(false), () => setPlaying(false));
   });
   range.addEventListener('input', () => {
@@ -97,7 +112,8 @@ function animationBar(parentElement, gd) {
     const index = Number(range.value);
     show(index);
     if (state.playing) setPlaying(false);
-    gd.__lllPlotly.animate(gd, animation.steps[index].frames, animation.steps[index].options);
+    const step = animation.steps[index];
+    animatedFigure(gd).then(() => gd.__lllPlotly.animate(gd, step.frames, step.options));
   });
   // While Play runs, the range input follows the frame being shown.
   const index = new Map();
@@ -185,8 +201,16 @@ export default function ({ parentElement, data: payload, setTriggerValue }) {
 }
 
 function drawFigure(parentElement, gd, data) {
-  const figure = data.figure;
+  let figure = data.figure;
   const animation = data.animation ?? null;
+  // An animated map that asks to be an image (its frames restyle it, so Plotly would draw it
+  // as filled contours on every redraw) is shown as its image until the animation is used:
+  // the first Play or scrub draws the figure as sent, frames and all (`animatedFigure`).
+  gd.__lllAnimated = null;
+  if (figure.frames?.length && figure.data.some(asksForImage)) {
+    gd.__lllAnimated = {figure, config: data.config};
+    figure = {data: figure.data, layout: {...figure.layout, images: [...(figure.layout.images ?? [])]}};
+  }
   try {
     rasterizeContours(figure, gd.clientWidth || undefined); // contour_raster.js
   } catch (error) { // Plotly draws the contours itself then

@@ -160,12 +160,14 @@ function shownSize(figure, trace, chartWidth) {
 // Replace every contour trace of `figure` that asks for it by its image (see the top). Trace
 // indices stay as they were (the trace's place holds its hover heatmap, or an empty trace;
 // colour-bar markers come after all the traces), and a figure with frames is left alone:
-// frames restyle traces by index, and a frame's contour would be drawn by Plotly anyway.
+// frames restyle traces by index, and a frame's contour would be drawn by Plotly anyway
+// (charts.js shows such a figure without its frames, as an image, until it is animated).
+const asksForImage = (trace) => trace.type === 'contour' && trace.meta?.lll === 'raster'
+  && trace.x != null && trace.y != null && trace.z != null;
+
 function rasterizeContours(figure, chartWidth) {
   if (figure.frames?.length) return figure;
-  const asked = (trace) => trace.type === 'contour' && trace.meta?.lll === 'raster'
-    && trace.x != null && trace.y != null && trace.z != null;
-  const shown = figure.data.map((trace) => asked(trace) && shownSize(figure, trace, chartWidth));
+  const shown = figure.data.map((trace) => asksForImage(trace) && shownSize(figure, trace, chartWidth));
   const area = shown.reduce((sum, size) => sum + (size ? size[0] * size[1] : 0), 0);
   const scale = Math.min(1, Math.sqrt(FIGURE_PIXELS / Math.max(area, 1)));
   const data = [], extra = [];

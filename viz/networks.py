@@ -146,6 +146,8 @@ def decision_figure(
     ticks = np.linspace(0, COLOUR_LEVELS, 5)
     heat = {
         "type": "contour",
+        # Drawn as an image until the animation is used (app_support/charts.js).
+        "meta": RASTER,
         # Plain lists here and in the frames: an animation frame's 2-D z is not decoded from
         # Plotly's typed-array form, and merging a list into a typed z leaves the map blank.
         "x": np.round(np.asarray(xs, dtype=float), 6).tolist(),

@@ -224,6 +224,26 @@ def test_a_rerun_redraws_only_the_charts_whose_figure_changed(open_page):
     assert_healthy(page)
 
 
+def test_an_animated_map_is_an_image_until_its_animation_is_used(open_page):
+    # The network page's decision map: its frames restyle the map, so Plotly would draw it as
+    # filled contours on every redraw; it is shown as an image (an invisible hover heat map in
+    # the contour's place, no frames) until Play asks for the figure as sent.
+    page = open_page("networks")
+    chart = page.locator(".lll-chart").first
+    shape = """(gd) => [gd.data[0].type, gd.layout.images?.length ?? 0,
+                       gd._transitionData._frames.length]"""
+    assert chart.evaluate(shape) == ["heatmap", 1, 0]
+    runs = chromium.runs_finished(page)
+    page.locator(".lll-play").first.click()
+    page.wait_for_function(
+        "(gd) => gd.data[0].type === 'contour' && gd._transitionData._frames.length > 1",
+        arg=chart.element_handle(),
+    )
+    assert chart.evaluate(shape)[1] == 0  # the image gone: Plotly draws the frames' contours
+    assert chromium.runs_finished(page) == runs  # played in the browser alone
+    assert_healthy(page)
+
+
 def test_a_chart_out_of_sight_draws_its_newest_figure_when_scrolled_to(open_page):
     # The minibatch page's step-through map sits below the small multiples, out of a
     # 900-pixel-high window: a slider move redraws the maps in view at once, and that one
