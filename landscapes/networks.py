@@ -19,6 +19,13 @@ architecture and the kind of loss static, so new data, seeds or hyperparameters 
   squared error   ℓ = ½ (f(x) − t)², targets t = ±1 (the teacher's output value for teacher data);
   cross-entropy   ℓ = log(1 + e^f) − y·f, labels y ∈ {0, 1} (the logistic loss on the logit f).
 
+Training and the pictures of input space run the network padded to hidden layers of
+`WIDTH_BUCKET` units (`Architecture.widened`): the extra units' activations are multiplied by a
+0/1 mask, so they output 0 and every weight into or out of them gets a zero gradient and
+stays 0 (every optimizer's step of a zero gradient from zero state is zero, and so are the
+penalties' and clipping's). The numbers are those of the narrow network; a width slider never
+compiles (one program per depth).
+
 Initialisations (Glorot & Bengio 2010; He et al. 2015), biases zero: Xavier W ~ N(0, 1/m) for m
 inputs of a neuron, Glorot uniform ±√(6/(m + n)), He N(0, 2/m) for ReLU, or all zeros, which
 keeps every hidden unit of a layer identical forever: they start equal, so they receive equal
@@ -46,6 +53,7 @@ INITIALISATIONS = ("zero", "xavier", "glorot", "he")
 LOSSES = ("squared", "cross_entropy")
 DATASETS = ("teacher", "xor", "circles", "gaussians", "spirals", "moons")
 MAX_DEPTH = 4  # hidden layers the page offers (the core takes more)
+WIDTH_BUCKET = 16  # hidden layers are computed a multiple of this many units wide (see top)
 MAX_WIDTH = 16
 # Inputs of every data set lie in this box (up to noise): the plots of input space show it.
 INPUT_BOX = ((-2.5, 2.5), (-2.5, 2.5))
@@ -98,6 +106,38 @@ class Architecture:
     def first_width(self) -> int:
         return self.widths[0]
 
+    def widened(self) -> Architecture:
+        """This architecture with every hidden layer rounded up to a multiple of
+        `WIDTH_BUCKET` units: what training and `outputs_on_grid` compute (see the top)."""
+        widths = tuple(-(-n // WIDTH_BUCKET) * WIDTH_BUCKET for n in self.widths)
+        return Architecture(widths, self.activation, self.input_dim)
+
+    def unit_mask(self) -> np.ndarray:
+        """1 for this network's units, 0 for the padding, over the hidden layers of
+        `widened()` one after the other."""
+        wide = self.widened().widths
+        return np.concatenate([np.arange(m) < n for n, m in zip(self.widths, wide, strict=True)])
+
+    def widened_index(self) -> np.ndarray:
+        """Where each of this network's weights sits in the flat vector of `widened()`:
+        `w_wide[widened_index()] = w` embeds w, `w_wide[..., widened_index()]` takes it back."""
+        wide = self.widened()
+        index = []
+        for (start, middle, _), (a, b), (_, wide_b) in zip(
+            wide.offsets(), _pairs(self.sizes), _pairs(wide.sizes), strict=True
+        ):
+            rows, columns = np.meshgrid(np.arange(a), np.arange(b), indexing="ij")
+            index.append(start + rows.ravel() * wide_b + columns.ravel())
+            index.append(middle + np.arange(b))
+        return np.concatenate(index)
+
+    def widen(self, ws) -> np.ndarray:
+        """Weights ws (..., N) embedded in `widened()`'s layout, zeros elsewhere."""
+        ws = np.asarray(ws, dtype=float)
+        wide = np.zeros((*ws.shape[:-1], self.widened().num_weights))
+        wide[..., self.widened_index()] = ws
+        return wide
+
     def offsets(self) -> tuple[tuple[int, int, int], ...]:
         """(start of W_l, start of b_l, end of b_l) in the flat vector, per layer."""
         result, start = [], 0
@@ -134,12 +174,17 @@ def _pairs(sizes):
     return list(zip(sizes[:-1], sizes[1:], strict=True))
 
 
-def forward(arch: Architecture, w, x):
-    """The network's output f(x) (the logit), for inputs x of shape (..., input_dim)."""
+def forward(arch: Architecture, w, x, unit_mask=None):
+    """The network's output f(x) (the logit), for inputs x of shape (..., input_dim); with a
+    0/1 `unit_mask` over the hidden units (`Architecture.unit_mask`), the masked units
+    output 0."""
     layers = arch.unflatten(w)
-    h = x
-    for W, b in layers[:-1]:
+    h, start = x, 0
+    for (W, b), n in zip(layers[:-1], arch.widths, strict=True):
         h = _activation(arch.activation, h @ W + b)
+        if unit_mask is not None:
+            h = h * unit_mask[start : start + n]
+        start += n
     W, b = layers[-1]
     return (h @ W + b)[..., 0]
 
@@ -208,7 +253,7 @@ def cross_entropy(f, label):
 
 @functools.partial(
     jax.tree_util.register_dataclass,
-    data_fields=("inputs", "targets"),
+    data_fields=("inputs", "targets", "unit_mask"),
     meta_fields=("arch", "kind"),
 )
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -223,6 +268,13 @@ class NetworkLoss:
     targets: jax.Array
     arch: Architecture
     kind: str
+    unit_mask: jax.Array | None = None  # 0/1 over the hidden units: see `widened`
+
+    def widened(self) -> NetworkLoss:
+        """The same loss computed by the padded network `arch.widened()` (see the top): its
+        value at `arch.widen(w)` is E(w), and its gradient there is `arch.widen(∇E(w))`."""
+        mask = jnp.asarray(self.arch.unit_mask(), self.inputs.dtype)
+        return NetworkLoss(self.inputs, self.targets, self.arch.widened(), self.kind, mask)
 
     @property
     def n(self) -> int:
@@ -230,7 +282,7 @@ class NetworkLoss:
 
     def losses(self, w):
         """The n per-example losses."""
-        return self.losses_of_outputs(forward(self.arch, w, self.inputs))
+        return self.losses_of_outputs(forward(self.arch, w, self.inputs, self.unit_mask))
 
     def losses_of_outputs(self, f):
         """The per-example losses for network outputs f (shape (n,))."""
@@ -447,15 +499,15 @@ def init_weights(arch: Architecture, scheme: str, seed: int = 0, scale: float = 
 @jax.jit
 def _evaluate_along(loss: NetworkLoss, labels, ws_TxD):
     def evaluate(w):
-        f = forward(loss.arch, w, loss.inputs)
+        f = forward(loss.arch, w, loss.inputs, loss.unit_mask)
         return jnp.mean(loss.losses_of_outputs(f)), jnp.mean((f > 0) == (labels > 0.5))
 
     return jax.vmap(evaluate)(ws_TxD)
 
 
 @functools.partial(jax.jit, static_argnames=("arch",))
-def _outputs_on_points(arch: Architecture, ws_FxD, points_Px2):
-    return jax.vmap(lambda w: forward(arch, w, points_Px2))(ws_FxD)
+def _outputs_on_points(arch: Architecture, ws_FxD, points_Px2, unit_mask):
+    return jax.vmap(lambda w: forward(arch, w, points_Px2, unit_mask))(ws_FxD)
 
 
 def evaluate_along(loss: NetworkLoss, labels, ws) -> tuple[np.ndarray, np.ndarray]:
@@ -471,7 +523,10 @@ def outputs_on_grid(arch: Architecture, ws, xs, ys) -> np.ndarray:
     """f_w(x, y) on the grid xs × ys for every row of ws (F, N): shape (F, len(ys), len(xs))."""
     gx, gy = np.meshgrid(np.asarray(xs, float), np.asarray(ys, float))
     points = np.stack([gx.ravel(), gy.ravel()], axis=1)
-    out = _outputs_on_points(arch, jnp.asarray(ws, jnp.float64), jnp.asarray(points))
+    # Computed by the padded network (see the top): one program for every width.
+    out = _outputs_on_points(
+        arch.widened(), jnp.asarray(arch.widen(ws)), jnp.asarray(points), arch.unit_mask() * 1.0
+    )
     return np.asarray(out).reshape(len(ws), len(ys), len(xs))
 
 
@@ -553,18 +608,21 @@ def train(
 
     `settings` go to `optim.run`: the optimizer's hyperparameters, schedule, clipping, `l1`,
     `l2`, `batch_size` and `seed` for minibatches. The weights are kept at ≤ `keep` steps, and
-    the test loss and both accuracies evaluated there (one vmapped call each)."""
-    train_loss, test_loss = network_losses(data, arch, kind)
-    run = optim.run(
-        train_loss, np.asarray(w0, dtype=float), optimizer, steps, record="path", **settings
-    )
+    the test loss and both accuracies evaluated there (one vmapped call each). The network is
+    trained padded to `arch.widened()` (see the top), so every width up to `WIDTH_BUCKET`
+    shares one compiled program; the weights come back in the layout of `arch`."""
+    train_loss, test_loss = (loss.widened() for loss in network_losses(data, arch, kind))
+    w0 = np.asarray(w0, dtype=float)
+    if w0.shape != (arch.num_weights,):
+        raise ValueError(f"w0 must have shape ({arch.num_weights},), got {w0.shape}")
+    run = optim.run(train_loss, arch.widen(w0), optimizer, steps, record="path", **settings)
     kept = kept_steps(len(run.params) - 1, keep)
-    params = run.params[kept]
-    _, train_accuracy = evaluate_along(train_loss, data.y_train, params)
-    test_values, test_accuracy = evaluate_along(test_loss, data.y_test, params)
+    wide_params = run.params[kept]
+    _, train_accuracy = evaluate_along(train_loss, data.y_train, wide_params)
+    test_values, test_accuracy = evaluate_along(test_loss, data.y_test, wide_params)
     return TrainingRun(
         steps=kept,
-        params=params,
+        params=wide_params[:, arch.widened_index()],
         train_loss=run.loss,
         test_loss=test_values,
         train_accuracy=train_accuracy,

@@ -200,6 +200,64 @@ def test_minibatch_training_and_no_recompiles():
     assert run.test_loss.shape == run.steps.shape == run.test_accuracy.shape
 
 
+def test_the_widened_network_is_the_narrow_one():
+    arch = Architecture((3, 5), "sigmoid")  # σ(0) = ½: the mask, not zero weights, silences
+    wide = arch.widened()
+    assert wide.widths == (networks.WIDTH_BUCKET, networks.WIDTH_BUCKET)
+    assert Architecture((17,), "tanh").widened().widths == (2 * networks.WIDTH_BUCKET,)
+    w = RNG.normal(size=arch.num_weights)
+    w_wide = arch.widen(w)
+    np.testing.assert_array_equal(w_wide[arch.widened_index()], w)
+    assert np.count_nonzero(w_wide) == arch.num_weights
+    # the layout, read independently: W₁ (2 × 16) holds the narrow W₁ (2 × 3) in its corner
+    np.testing.assert_array_equal(w_wide[:32].reshape(2, 16)[:, :3], w[:6].reshape(2, 3))
+    data = networks.make_data("moons", n_train=40, n_test=8, seed=1)
+    loss, _ = networks.network_losses(data, arch, "squared")
+    wide_loss = loss.widened()
+    assert float(wide_loss(w_wide)) == pytest.approx(float(loss(w)), rel=1e-13)
+    gradient = np.asarray(jax.grad(wide_loss)(w_wide))
+    np.testing.assert_allclose(gradient, arch.widen(jax.grad(loss)(w)), rtol=1e-11, atol=1e-15)
+    f = networks.forward(wide, w_wide, data.x_train, arch.unit_mask() * 1.0)
+    np.testing.assert_allclose(f, _numpy_forward(arch, w, data.x_train), rtol=1e-12)
+
+
+@pytest.mark.parametrize(
+    "optimizer, settings",
+    [
+        ("adam", dict(learning_rate=0.05, l2=1e-3, clip="norm", clip_threshold=0.5)),
+        ("rmsprop_nesterov", dict(learning_rate=0.01, l1=1e-3, batch_size=8)),
+        ("adadelta", dict(l1=1e-3, l1_mode="proximal")),
+    ],
+)
+def test_training_padded_to_the_width_bucket_is_training_the_narrow_network(optimizer, settings):
+    arch = Architecture((3, 5), "sigmoid")
+    data = networks.make_data("spirals", n_train=32, n_test=16, seed=3)
+    w0 = networks.init_weights(arch, "xavier", seed=2)
+    run = networks.train(data, arch, "squared", w0, optimizer, 200, keep=201, **settings)
+    loss, _ = networks.network_losses(data, arch, "squared")
+    narrow = optim.run(loss, w0, optimizer, 200, **settings)  # the network as it is
+    np.testing.assert_allclose(run.params, narrow.params, rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(run.train_loss, narrow.loss, rtol=1e-9)
+
+
+def test_a_new_width_compiles_nothing():
+    data = networks.make_data("xor", n_train=32, n_test=32, seed=0)
+    for width in (3, 16):  # the first compiles the programs of depth 2
+        arch = Architecture((width, width), "tanh")
+        w0 = networks.init_weights(arch, "xavier", seed=0)
+        run = networks.train(data, arch, "cross_entropy", w0, "adam", 100, learning_rate=0.05)
+        networks.outputs_on_grid(arch, run.params[-3:], [0.0, 1.0], [0.0, 1.0, 2.0])
+    with CompileCounter() as compiles:
+        for width in (1, 7, 12):
+            arch = Architecture((width, width), "tanh")
+            w0 = networks.init_weights(arch, "xavier", seed=0)
+            run = networks.train(data, arch, "cross_entropy", w0, "adam", 100, learning_rate=0.05)
+            grid = networks.outputs_on_grid(arch, run.params[-3:], [0.0, 1.0], [0.0, 1.0, 2.0])
+            assert run.params.shape == (len(run.steps), arch.num_weights)
+            assert grid.shape == (3, 3, 2)
+    assert compiles.count == 0
+
+
 def test_training_run_records_the_losses_it_claims():
     arch = Architecture((5,), "tanh")
     data = networks.make_data("moons", n_train=64, n_test=32, seed=2)
