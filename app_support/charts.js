@@ -66,9 +66,9 @@ function animatedFigure(gd) {
   const pending = gd.__lllAnimated;
   gd.__lllAnimated = null;
   if (pending) {
+    const figure = plainMaps(pending.figure); // contour_raster.js
     gd.__lllQueue = gd.__lllQueue.then(() => gd.__lllPlotly.react(gd, {
-      data: pending.figure.data, layout: pending.figure.layout, frames: pending.figure.frames,
-      config: pending.config,
+      data: figure.data, layout: figure.layout, frames: figure.frames, config: pending.config,
     }));
   }
   return gd.__lllQueue;
@@ -210,6 +210,8 @@ function drawFigure(parentElement, gd, data) {
   if (figure.frames?.length && figure.data.some(asksForImage)) {
     gd.__lllAnimated = {figure, config: data.config};
     figure = {data: figure.data, layout: {...figure.layout, images: [...(figure.layout.images ?? [])]}};
+  } else if (figure.frames?.length) {
+    figure = plainMaps(figure); // contour_raster.js
   }
   try {
     rasterizeContours(figure, gd.clientWidth || undefined); // contour_raster.js

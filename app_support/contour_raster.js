@@ -32,6 +32,26 @@ function decodedArray(value) {
   return Float64Array.from(value.flat(Infinity), (v) => (v == null ? NaN : Number(v))); // null: a gap
 }
 
+// `figure` with every 2-D z in typed-array form ({dtype, bdata, shape}), in its traces and
+// its frames, turned into lists of rows: Plotly decodes such a z in a trace but not in an
+// animation frame, and a frame's list merged into a trace's typed z leaves the map blank.
+function plainMaps(figure) {
+  const plain = (trace) => {
+    const z = trace?.z;
+    if (!z || typeof z !== 'object' || !('bdata' in z) || !z.shape) return trace;
+    const [rows, columns] = String(z.shape).split(',').map(Number);
+    const values = decodedArray(z);
+    const lists = Array.from({length: rows},
+      (_, i) => Array.from(values.subarray(i * columns, (i + 1) * columns)));
+    return {...trace, z: lists};
+  };
+  return {
+    ...figure,
+    data: figure.data.map(plain),
+    frames: (figure.frames ?? []).map((frame) => ({...frame, data: (frame.data ?? []).map(plain)})),
+  };
+}
+
 let colourContext = null;
 function rgba(colour) {
   colourContext ??= document.createElement('canvas').getContext('2d');

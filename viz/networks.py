@@ -148,11 +148,12 @@ def decision_figure(
         "type": "contour",
         # Drawn as an image until the animation is used (app_support/charts.js).
         "meta": RASTER,
-        # Plain lists here and in the frames: an animation frame's 2-D z is not decoded from
-        # Plotly's typed-array form, and merging a list into a typed z leaves the map blank.
+        # z here and in the frames as bytes (Plotly's typed-array form, a third of the JSON
+        # numbers' size): Plotly decodes no 2-D typed z in a frame, so the browser turns them
+        # into lists before it hands the frames to Plotly (charts.js: `animatedFigure`).
         "x": np.round(np.asarray(xs, dtype=float), 6).tolist(),
         "y": np.round(np.asarray(ys, dtype=float), 6).tolist(),
-        "z": codes[last].tolist(),
+        "z": typed_form(codes[last]),
         "zmin": 0,
         "zmax": COLOUR_LEVELS,
         "colorscale": DECISION_SCALE,
@@ -219,15 +220,14 @@ def decision_figure(
     layout["margin"] = {**layout["margin"], "b": 90}
     if len(steps) < 2:
         return AnimatedFigure(data, layout)
-    # Frames are sent as they are (`AnimatedFigure`): a frame's z as a NumPy array, which the
-    # JSON writer turns into plain lists in C (`.tolist()` per frame made 100 × 3,600 Python
-    # ints, a sixth of the page's rerun); the lines converted to float32 once, cut per frame.
+    # Frames are sent as they are (`AnimatedFigure`): a frame's z as bytes (see above); the
+    # lines converted to float32 once, cut per frame.
     lines = f32(segments)
     frames = [
         {
             "name": str(int(step)),
             "data": [
-                {"type": "contour", "z": codes[i]},
+                {"type": "contour", "z": typed_form(codes[i])},
                 {
                     "type": "scatter",
                     "x": typed_form(np.ascontiguousarray(lines[i, :, 0])),

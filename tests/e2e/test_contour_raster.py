@@ -4,6 +4,7 @@ order, colour bars and hover; figures with frames are left to Plotly."""
 
 from __future__ import annotations
 
+import base64
 from pathlib import Path
 
 import numpy as np
@@ -131,3 +132,18 @@ def test_only_contours_that_ask_and_only_figures_without_frames(page):
     assert drawn(page, {"data": [plain], "layout": {}})["figure"]["data"][0]["type"] == "contour"
     animated = {"data": [ramp_trace()], "layout": {}, "frames": [{"name": "0", "data": []}]}
     assert drawn(page, animated)["figure"]["data"][0]["type"] == "contour"
+
+
+def test_plain_maps_turns_typed_2d_z_into_rows_in_traces_and_frames(page):
+    codes = np.arange(6, dtype=np.uint8).reshape(2, 3)
+    typed = {"dtype": "u1", "bdata": base64.b64encode(codes.tobytes()).decode(), "shape": "2, 3"}
+    line = {"type": "scatter", "x": [0, 1], "y": [1, 0]}
+    figure = {
+        "data": [{"type": "contour", "z": typed}, line],
+        "layout": {},
+        "frames": [{"name": "0", "data": [{"type": "contour", "z": typed}, line]}],
+    }
+    plain = page.evaluate("(figure) => plainMaps(figure)", figure)
+    assert plain["data"][0]["z"] == codes.tolist()
+    assert plain["frames"][0]["data"][0]["z"] == codes.tolist()
+    assert plain["data"][1] == line and plain["frames"][0]["name"] == "0"

@@ -81,9 +81,12 @@ def test_decision_figure_animates_heat_map_and_neurons():
     assert len(sent["frames"]) == frames
     assert [f["name"] for f in sent["frames"]] == [str(s) for s in steps]
     z = sent["frames"][4]["data"][0]["z"]
-    assert not isinstance(z, dict)  # plain numbers, not Plotly's typed form (see the figure)
-    heat = np.asarray(z)
+    # bytes with their shape (the browser makes lists of them before Plotly plays the frames)
+    assert z["dtype"] == "u1" and z["shape"] == "20, 30"
+    heat = decode_array(z).reshape(20, 30)
     np.testing.assert_array_equal(heat, figures.colour_codes(values[4], (0.0, 1.0)))
+    last = decode_array(sent["data"][0]["z"]).reshape(20, 30)
+    np.testing.assert_array_equal(last, figures.colour_codes(values[-1], (0.0, 1.0)))
     lines = sent["frames"][4]["data"][1]
     expected = figures.hyperplane_segments(planes[4], ((-2.5, 2.5), (-2.5, 2.5)))
     np.testing.assert_allclose(decode_array(lines["x"]), expected[:, 0].astype(np.float32))
