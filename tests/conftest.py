@@ -1,23 +1,14 @@
-"""Every test session gets a JAX compilation cache of its own.
+"""The test process compiles without JAX's persistent compilation cache.
 
-The app turns JAX's persistent compilation cache on (`app_support.compile_cache`), and so does
-a test that runs `app.py` through AppTest, for the rest of the test process; the browser
-tests' servers inherit the environment. Without this they would all read and write the
-developer's `~/.cache/loss-landscape-lab/jax`, filled by other runs and other versions of the
-code: a local run would depend on that history (CI starts empty), and one local run aborted
-while loading an entry from it. A fresh directory per session keeps the cache exercised and
-the runs repeatable. A session started with `LLL_JAX_CACHE` set uses that instead.
+The app turns the cache on (`app_support.compile_cache`), and a test that runs `app.py`
+through AppTest did so for the rest of the test process, whose later tests then wrote and read
+serialized programs in the developer's `~/.cache/loss-landscape-lab/jax`: two full local runs
+of this session died in JAX's cache code (an abort while loading an entry, a segmentation
+fault while writing one), in unit tests that do not touch the cache, and a run depended on
+that directory's history. The browser tests' servers still use the cache, as a deployment
+does, in a directory of the session's own (`tests/e2e/conftest.py`: `server_env`).
 """
 
 import os
-import shutil
-import tempfile
 
-if "LLL_JAX_CACHE" not in os.environ:
-    os.environ["LLL_JAX_CACHE"] = tempfile.mkdtemp(prefix="lll-jax-cache-")
-
-
-def pytest_unconfigure(config):
-    directory = os.environ.get("LLL_JAX_CACHE", "")
-    if os.path.basename(directory).startswith("lll-jax-cache-"):
-        shutil.rmtree(directory, ignore_errors=True)
+os.environ["LLL_JAX_CACHE"] = "off"

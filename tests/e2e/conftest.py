@@ -37,8 +37,15 @@ async def _warm_up(url: str) -> None:
 
 
 @pytest.fixture(scope="session")
-def app_url() -> Iterator[str]:
-    with streamlit_server(log=ARTIFACTS / "e2e-streamlit.log") as server:
+def server_env(tmp_path_factory) -> dict[str, str]:
+    """The servers keep JAX's persistent compilation cache, as a deployment does, in a
+    directory of this session's own (the test process itself runs without it)."""
+    return {"LLL_JAX_CACHE": str(tmp_path_factory.mktemp("jax-cache"))}
+
+
+@pytest.fixture(scope="session")
+def app_url(server_env) -> Iterator[str]:
+    with streamlit_server(log=ARTIFACTS / "e2e-streamlit.log", env=server_env) as server:
         # In a thread of its own: Playwright's sync API may already run an event loop here.
         with ThreadPoolExecutor(max_workers=1) as pool:
             pool.submit(asyncio.run, _warm_up(server.url)).result()

@@ -109,12 +109,12 @@ def assert_navigation(page: Page, title: str) -> None:
     assert page.locator(f"{link}[aria-current=page] span[label]").get_attribute("label") == title
 
 
-def test_a_deep_link_is_a_fine_first_visit_to_a_fresh_server(browser):
+def test_a_deep_link_is_a_fine_first_visit_to_a_fresh_server(browser, server_env):
     # After a restart (a new replica, a redeploy) the first student may well arrive through a
     # shared link to a page other than the home page: the page must come up as part of the
     # app all the same (its navigation, its page configuration).
     name, path, title = APP_PAGES[-1]
-    with streamlit_server(log=ARTIFACTS / "e2e-streamlit-fresh.log") as server:
+    with streamlit_server(log=ARTIFACTS / "e2e-streamlit-fresh.log", env=server_env) as server:
         page = chromium.new_page(browser)
         try:
             chromium.open_app(page, f"{server.url}/{path}")
