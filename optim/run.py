@@ -116,20 +116,7 @@ def _soft_threshold(w, amount):
 
 
 def _walk(
-    loss,
-    w0,
-    hp,
-    sp,
-    opt,
-    steps,
-    *,
-    rule_name,
-    n_steps,
-    schedule,
-    clip,
-    l1_mode,
-    stochastic,
-    record_all,
+    loss, w0, hp, sp, opt, *, rule_name, n_steps, schedule, clip, l1_mode, stochastic, record_all
 ):
     rule = RULES[rule_name]
     l1, l2 = opt["l1"], opt["l2"]
@@ -164,7 +151,7 @@ def _walk(
     # Without a lookahead or minibatches the carried full gradient at w is the one to use.
     reuse_gradient = rule.lookahead is None and not stochastic
 
-    def step(carry, t):
+    def body(carry, t):
         w, state, e, g_smooth, alive, diverged_at, ranks = carry
         weights, ranks = minibatch(t, ranks)
         lr = learning_rate_at(schedule, t, hp["learning_rate"], sp)
@@ -192,17 +179,6 @@ def _walk(
         carry = (w_next, state, e, g_smooth, ok, diverged_at, ranks)
         return carry, record(w_next, e, g_smooth, w_next - w, state)
 
-    def rest(carry, t):
-        w, state, e, g_smooth, *_ = carry
-        return carry, record(w, e, g_smooth, jnp.zeros_like(w), state)
-
-    def body(carry, t):
-        # The compiled length is a bucket (n_steps >= steps): the steps past the requested
-        # ones repeat the last point instead of walking on (a `cond`, not a `where`, so they
-        # cost nothing; `steps` is the same for every run of a batch, so it stays a `cond`
-        # under vmap). 1030 steps cost 1030 steps of work, not the bucket's 2048.
-        return jax.lax.cond(t < steps, step, rest, carry, t)
-
     state0 = rule.init(w0, hp)
     e0, g0 = full_value_and_grad(w0)
     alive0 = jnp.isfinite(e0) & jnp.all(jnp.isfinite(g0))
@@ -220,16 +196,16 @@ RECORDS = ("all", "path")
 
 
 @functools.partial(jax.jit, static_argnames=_STATIC)
-def _run_one(loss, w0, hp, sp, opt, steps, **static):
-    return _walk(loss, w0, hp, sp, opt, steps, **static)
+def _run_one(loss, w0, hp, sp, opt, **static):
+    return _walk(loss, w0, hp, sp, opt, **static)
 
 
 @functools.partial(jax.jit, static_argnames=_STATIC)
-def _run_many(loss, w0, hp, sp, opt, steps, **static):
+def _run_many(loss, w0, hp, sp, opt, **static):
     # An option given as one number for the whole batch (the batch size) stays unbatched.
     opt_axes = {k: 0 if jnp.ndim(v) else None for k, v in opt.items()}
     return jax.vmap(
-        lambda w, h, s, o: _walk(loss, w, h, s, o, steps, **static), in_axes=(0, 0, 0, opt_axes)
+        lambda w, h, s, o: _walk(loss, w, h, s, o, **static), in_axes=(0, 0, 0, opt_axes)
     )(w0, hp, sp, opt)
 
 
@@ -336,7 +312,7 @@ def run(loss, w0, optimizer: str, steps: int = 100, **settings) -> Trajectory:
     scalars = {g: {k: float(v) for k, v in a.items()} for g, a in args.items()}
     try:
         rows, diverged_at = _run_one(
-            loss, w0, scalars["hp"], scalars["sp"], scalars["opt"], steps, **static
+            loss, w0, scalars["hp"], scalars["sp"], scalars["opt"], **static
         )
     except (TypeError, ValueError) as error:  # a loss that does not take this w0
         raise ValueError(
@@ -373,7 +349,7 @@ def run_batch(loss, w0s, optimizer: str, steps: int = 100, **settings) -> BatchT
         batched["opt"]["batch_size"] = args["opt"]["batch_size"]
     try:
         rows, diverged_at = _run_many(
-            loss, w0s, batched["hp"], batched["sp"], batched["opt"], steps, **static
+            loss, w0s, batched["hp"], batched["sp"], batched["opt"], **static
         )
     except (TypeError, ValueError) as error:
         raise ValueError(
