@@ -207,11 +207,13 @@ function drawFigure(parentElement, gd, data) {
   // as filled contours on every redraw) is shown as its image until the animation is used:
   // the first Play or scrub draws the figure as sent, frames and all (`animatedFigure`).
   gd.__lllAnimated = null;
-  if (figure.frames?.length && figure.data.some(asksForImage)) {
-    gd.__lllAnimated = {figure, config: data.config};
-    figure = {data: figure.data, layout: {...figure.layout, images: [...(figure.layout.images ?? [])]}};
-  } else if (figure.frames?.length) {
-    figure = plainMaps(figure); // contour_raster.js
+  if (figure.frames?.length) {
+    if (figure.data.some(asksForImage)) {
+      gd.__lllAnimated = {figure, config: data.config};
+      figure = {data: figure.data, layout: {...figure.layout, images: [...(figure.layout.images ?? [])]}};
+    } else {
+      figure = plainMaps(figure); // contour_raster.js: Plotly decodes no typed z in a frame
+    }
   }
   try {
     rasterizeContours(figure, gd.clientWidth || undefined); // contour_raster.js

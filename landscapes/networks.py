@@ -53,8 +53,8 @@ INITIALISATIONS = ("zero", "xavier", "glorot", "he")
 LOSSES = ("squared", "cross_entropy")
 DATASETS = ("teacher", "xor", "circles", "gaussians", "spirals", "moons")
 MAX_DEPTH = 4  # hidden layers the page offers (the core takes more)
-WIDTH_BUCKET = 16  # hidden layers are computed a multiple of this many units wide (see top)
-MAX_WIDTH = 16
+MAX_WIDTH = 16  # units per hidden layer the page offers
+WIDTH_BUCKET = MAX_WIDTH  # hidden layers are computed a multiple of this wide (see the top)
 # Inputs of every data set lie in this box (up to noise): the plots of input space show it.
 INPUT_BOX = ((-2.5, 2.5), (-2.5, 2.5))
 
@@ -113,10 +113,11 @@ class Architecture:
         return Architecture(widths, self.activation, self.input_dim)
 
     def unit_mask(self) -> np.ndarray:
-        """1 for this network's units, 0 for the padding, over the hidden layers of
+        """1.0 for this network's units, 0.0 for the padding, over the hidden layers of
         `widened()` one after the other."""
         wide = self.widened().widths
-        return np.concatenate([np.arange(m) < n for n, m in zip(self.widths, wide, strict=True)])
+        mask = [np.arange(m) < n for n, m in zip(self.widths, wide, strict=True)]
+        return np.concatenate(mask).astype(float)
 
     def widened_index(self) -> np.ndarray:
         """Where each of this network's weights sits in the flat vector of `widened()`:
@@ -525,7 +526,7 @@ def outputs_on_grid(arch: Architecture, ws, xs, ys) -> np.ndarray:
     points = np.stack([gx.ravel(), gy.ravel()], axis=1)
     # Computed by the padded network (see the top): one program for every width.
     out = _outputs_on_points(
-        arch.widened(), jnp.asarray(arch.widen(ws)), jnp.asarray(points), arch.unit_mask() * 1.0
+        arch.widened(), jnp.asarray(arch.widen(ws)), jnp.asarray(points), arch.unit_mask()
     )
     return np.asarray(out).reshape(len(ws), len(ys), len(xs))
 

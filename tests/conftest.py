@@ -1,12 +1,11 @@
 """The test process compiles without JAX's persistent compilation cache.
 
 The app turns the cache on (`app_support.compile_cache`), and a test that runs `app.py`
-through AppTest did so for the rest of the test process, whose later tests then wrote and read
-serialized programs in the developer's `~/.cache/loss-landscape-lab/jax`: two full local runs
-of this session died in JAX's cache code (an abort while loading an entry, a segmentation
-fault while writing one), in unit tests that do not touch the cache, and a run depended on
-that directory's history. The browser tests' servers still use the cache, as a deployment
-does, in a directory of the session's own (`tests/e2e/conftest.py`: `server_env`).
+through AppTest did so for the rest of the test process, whose later tests then read and wrote
+serialized programs in the developer's `~/.cache/loss-landscape-lab/jax`: a local run depended
+on that directory's history, which CI never has. The browser tests' servers still use the
+cache, as a deployment does, in a directory of the session's own (`tests/e2e/conftest.py`:
+`server_env`).
 """
 
 import os
