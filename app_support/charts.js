@@ -93,27 +93,30 @@ function animationBar(parentElement, gd) {
     button.textContent = playing ? '❚❚ Pause' : '▶ Play';
     button.setAttribute('aria-pressed', String(playing));
   };
-  button.addEventListener('click', () => {
-    const animation = state.animation;
-    if (!animation) return;
-    if (state.playing) {
-      gd.__lllPlotly.animate(gd, [null], animation.pause);
-      setPlaying(false);
-      return;
-    }
+  const play = () => {
     setPlaying(true);
+    if (framesLeftOut(gd)) return requestFrames(gd, {play: true});
     animatedFigure(gd)
-      .then(() => gd.__lllPlotly.animate(gd, null, animation.play))
+      .then(() => gd.__lllPlotly.animate(gd, null, state.animation.play))
       .then(() => setPlaying(false), () => setPlaying(false));
-  });
-  range.addEventListener('input', () => {
-    const animation = state.animation;
-    if (!animation) return;
-    const index = Number(range.value);
+  };
+  const scrub = (index) => {
     show(index);
     if (state.playing) setPlaying(false);
-    const step = animation.steps[index];
+    if (framesLeftOut(gd)) return requestFrames(gd, {step: index});
+    const step = state.animation.steps[index];
     animatedFigure(gd).then(() => gd.__lllPlotly.animate(gd, step.frames, step.options));
+  };
+  const pause = () => {
+    gd.__lllPending = null; // frames asked for and not yet here: do not play them
+    gd.__lllPlotly.animate(gd, [null], state.animation.pause);
+    setPlaying(false);
+  };
+  button.addEventListener('click', () => {
+    if (state.animation) (state.playing ? pause : play)();
+  });
+  range.addEventListener('input', () => {
+    if (state.animation) scrub(Number(range.value));
   });
   // While Play runs, the range input follows the frame being shown.
   const index = new Map();
@@ -122,7 +125,7 @@ function animationBar(parentElement, gd) {
     if (at !== undefined) show(at);
   });
   gd.on('plotly_animationinterrupted', () => setPlaying(false));
-  return (animation) => {
+  const showAnimation = (animation) => {
     state.animation = animation;
     bar.hidden = !animation;
     if (!animation) return;
@@ -134,6 +137,29 @@ function animationBar(parentElement, gd) {
     setPlaying(false);
     show(animation.active);
   };
+  // What Play or the step slider asked for before the frames were here (`requestFrames`).
+  const resume = (action) => {
+    if (!state.animation) return;
+    if (action.play) play();
+    else if (action.step < state.animation.steps.length) scrub(action.step);
+  };
+  // A new figure stops the animation first: a frame still queued would restyle the new
+  // figure's traces after it is drawn (the map's image back to contours, say).
+  const stop = () => {
+    if (state.playing && state.animation) pause();
+  };
+  return {showAnimation, resume, stop};
+}
+
+// Frames on request (app_support/charts.py: `plotly_chart(frames_on_request=True)`): a chart
+// sent with its animation's controls but not its frames asks for them with one rerun, and
+// plays or shows the step asked for once they are drawn (`drawFigure`).
+const framesLeftOut = (gd) => gd.__lllFramesOnRequest && !gd.__lllAnimated
+  && !gd._transitionData?._frames?.length;
+
+function requestFrames(gd, action) {
+  gd.__lllPending = action;
+  gd.__lllTrigger('frames', {...action, at: Date.now()}); // a new value each time
 }
 
 const existingChart = (parentElement) => parentElement.querySelector(':scope > .lll-chart');
@@ -189,6 +215,7 @@ export default function ({ parentElement, data: payload, setTriggerValue }) {
   const gd = chartDiv(parentElement);
   gd.__lllText = text;
   gd.__lllTrigger = setTriggerValue; // this run's, for the click listener
+  gd.__lllFramesOnRequest = Boolean(data.framesOnRequest);
   if (data.clickable) gd.dataset.clickable = 'true';
   else delete gd.dataset.clickable;
   const draw = () => drawFigure(parentElement, gd, data);
@@ -207,8 +234,12 @@ function drawFigure(parentElement, gd, data) {
   // as filled contours on every redraw) is shown as its image until the animation is used:
   // the first Play or scrub draws the figure as sent, frames and all (`animatedFigure`).
   gd.__lllAnimated = null;
+  // Frames asked for by Play or the step slider (`requestFrames`) are played at once: no
+  // image first. Any figure that comes next answers the request, with frames or without.
+  const pending = gd.__lllPending;
+  gd.__lllPending = null;
   if (figure.frames?.length) {
-    if (figure.data.some(asksForImage)) {
+    if (figure.data.some(asksForImage) && !pending) {
       gd.__lllAnimated = {figure, config: data.config};
       figure = {data: figure.data, layout: {...figure.layout, images: [...(figure.layout.images ?? [])]}};
     } else {
@@ -231,15 +262,17 @@ function drawFigure(parentElement, gd, data) {
         parentElement.querySelector(':scope > .lll-animation')?.remove();
       }
       gd.__lllPlotly = Plotly;
+      gd.__lllAnimationBar?.stop();
       await Plotly.react(gd, {
         data: figure.data, layout: figure.layout, frames: figure.frames ?? [], config: data.config,
       });
       if (!gd.__lllListening) {
         gd.__lllListening = true;
         redrawAfterAnimations(gd);
-        gd.__lllShowAnimation = animationBar(parentElement, gd);
+        gd.__lllAnimationBar = animationBar(parentElement, gd);
       }
-      gd.__lllShowAnimation(animation);
+      gd.__lllAnimationBar.showAnimation(animation);
+      if (pending && figure.frames?.length) gd.__lllAnimationBar.resume(pending);
       gd.__lllDrawn = (gd.__lllDrawn ?? 0) + 1; // for the browser tests and benchmarks
     })
     .catch((error) => {

@@ -112,11 +112,18 @@ def plotly_chart(
     where=None,
     config: dict | None = None,
     on_click: Callable[[], None] | None = None,
+    frames_on_request: bool = False,
 ) -> dict | None:
     """Draw ``figure`` (a Plotly figure) under ``key``; a new figure redraws the same chart.
 
     on_click: called (as a widget callback, before the rerun) when the user clicks a point;
     the click is then ``clicked_point(key)``: the point in the plot's data coordinates.
+    frames_on_request: the figure may come with its animation's controls but without its
+    frames; ▶ Play or the step slider then asks for them with one rerun, in which
+    ``frames_requested(key)`` is true and the page sends the figure with its frames, and the
+    browser plays them as soon as they arrive. For an animation whose frames cost more to
+    compute and send than the still picture (the network page's decision map: 60 maps of the
+    network over the plane), that a slider move would pay for every time.
     Returns the click of this run, if any."""
     install_plotly_js()
     spec = figure_dict(figure)
@@ -127,11 +134,14 @@ def plotly_chart(
         "bundles": BUNDLES,
         "clickable": on_click is not None,
         "animation": animation,
+        "framesOnRequest": frames_on_request,
     }
     # Sent as bytes of one JSON text: a dict would be JSON-encoded twice more by Streamlit
     # (once to send, once sorted to hash an identity this keyed chart does not use).
     data = json.dumps(settings).encode()[:-1] + b', "figure": ' + figure_json(spec) + b"}"
     callbacks = {"on_click_change": on_click} if on_click is not None else {}
+    if frames_on_request:  # Streamlit reports only the triggers that have a callback
+        callbacks["on_frames_change"] = _no_callback
     with where if where is not None else contextlib.nullcontext():
         result = _component(key=key, data=data, **callbacks)
     return result.get("click") if on_click is not None else None
@@ -156,6 +166,17 @@ def preload_plotly() -> None:
     install_plotly_js()
     settings = {"preload": "cartesian", "bundles": BUNDLES}
     _component(key="lll-preload", data=json.dumps(settings).encode())
+
+
+def _no_callback() -> None:
+    pass
+
+
+def frames_requested(key: str) -> bool:
+    """Whether this run was asked for by chart ``key``'s ▶ Play or step slider, for the frames
+    it left out (``plotly_chart(frames_on_request=True)``)."""
+    value = st.session_state.get(key)
+    return bool(value and value.get("frames"))
 
 
 def clicked_point(key: str) -> dict | None:

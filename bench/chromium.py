@@ -13,7 +13,8 @@ injected before Streamlit's own, that keeps score of what the tests wait for:
   figure), and
   ``domChangedAt``: when an element was last added or removed anywhere on the page;
 - ``inputAt``: when the last key or pointer press happened, and ``sends``: when the page sent
-  messages over the websocket, so that a latency can be split into input -> request -> redraw.
+  messages over the websocket, so that a latency can be split into input -> request -> redraw;
+  ``requests``: how many of them asked for a rerun.
 """
 
 from __future__ import annotations
@@ -67,9 +68,12 @@ INIT_SCRIPT = """
   for (const kind of ['keydown', 'pointerdown'])
     addEventListener(kind, () => { lll.inputAt = performance.now(); }, true);
   const send = WebSocket.prototype.send;
+  lll.requests = 0;
   WebSocket.prototype.send = function (data) {
-    lll.sends.push({t: performance.now(), bytes: data.byteLength ?? data.length});
+    const bytes = data.byteLength ?? data.length;
+    lll.sends.push({t: performance.now(), bytes});
     if (lll.sends.length > 100) lll.sends.shift();
+    if (bytes > 16) lll.requests++; // a rerun request (widget states), not a heartbeat
     return send.call(this, data);
   };
 })();
@@ -134,6 +138,12 @@ def new_page(browser: Browser, timeout_ms: float = 90_000) -> Page:
 
 def runs_finished(page: Page) -> int:
     return page.evaluate("() => window.__lll.runsFinished")
+
+
+def rerun_requests(page: Page) -> int:
+    """How many times the page has asked the server for a rerun (a run may be over too fast
+    for `runs_finished` to see it; its request is always sent)."""
+    return page.evaluate("() => window.__lll.requests")
 
 
 def wait_for_app(

@@ -22,7 +22,7 @@ import streamlit as st
 
 import optim
 from app_support.caching import cached
-from app_support.charts import plotly_chart
+from app_support.charts import frames_requested, plotly_chart
 from app_support.optimizers import optimizer_panel, swatch, training_options
 from app_support.page import lazy_expander, page_setup
 from app_support.presets import Preset, scene
@@ -50,6 +50,7 @@ TABS = {
 }
 TAB = Setting.choice("tab", "View", "training", tuple(TABS), labels=TABS)
 TABS_KEY = f"{PAGE}._tabs"
+BOUNDARY_CHART = f"{PAGE}.chart.boundary"
 
 
 _scene = functools.partial(scene, "pages/networks.py")
@@ -157,17 +158,19 @@ def train(data_spec, model_spec, optimizer, settings, steps) -> networks.Trainin
     return networks.train(data, arch, kind, w0, optimizer, steps, keep=KEEP, **dict(settings))
 
 
-def boundary(data_spec, model_spec, optimizer, settings, steps, value_range):
-    """The network's output over input space at ≤ FRAMES of the kept steps, and the first
-    layer's lines there."""
+def boundary(data_spec, model_spec, optimizer, settings, steps, value_range, every_frame):
+    """The network's output over input space and the first layer's lines at the last of
+    ≤ FRAMES kept steps, or at every one of them if `every_frame` (the animation's frames,
+    computed when Play asks for them); the steps of all the frames."""
     run = cached(train)(data_spec, model_spec, optimizer, settings, steps)
     _, arch, kind = _problem(data_spec, model_spec)
     frames = np.unique(np.round(np.linspace(0, len(run.steps) - 1, FRAMES)).astype(int))
+    drawn = frames if every_frame else frames[-1:]
     (x0, x1), (y0, y1) = networks.INPUT_BOX
     xs, ys = np.linspace(x0, x1, BOUNDARY_GRID), np.linspace(y0, y1, BOUNDARY_GRID)
-    outputs = networks.outputs_on_grid(arch, run.params[frames], xs, ys)
+    outputs = networks.outputs_on_grid(arch, run.params[drawn], xs, ys)
     values = networks.probability(outputs) if kind == "cross_entropy" else outputs
-    planes = networks.first_layer_hyperplanes(arch, run.params[frames])
+    planes = networks.first_layer_hyperplanes(arch, run.params[drawn])
     return xs, ys, values, run.steps[frames], planes
 
 
@@ -514,7 +517,9 @@ if tab == "training":
         )
         right.markdown(swatch(optimizer), unsafe_allow_html=True)
         right.latex(optim.get_rule(optimizer).latex)
-        xs, ys, values, frame_steps, planes = cached(boundary)(*run_key, value_range)
+        # The still map costs one map of the network; its 60 frames only when Play asks.
+        every_frame = frames_requested(BOUNDARY_CHART)
+        xs, ys, values, frame_steps, planes = cached(boundary)(*run_key, value_range, every_frame)
         plotly_chart(
             figures.decision_figure(
                 xs,
@@ -529,10 +534,11 @@ if tab == "training":
                 value_title=value_title,
                 look=page.look,
             ),
-            key=f"{PAGE}.chart.boundary",
+            key=BOUNDARY_CHART,
             look=page.look,
             where=left,
             config=PLOT_CONFIG,
+            frames_on_request=True,
         )
         left.caption(
             "▶ Play: the colour is the network's answer, each black line one first-layer neuron "

@@ -133,15 +133,23 @@ def decision_figure(
     middle is the decision boundary) on the grid xs × ys at each of the F `steps`, sent as
     whole percentages of the range (`colour_codes`);
     planes_FxKx3: rows (w₁, w₂, b) of the K first-layer neurons at each step; train and test:
-    (points (n, 2), labels (n,) in {0, 1}); teacher_planes: (k, 3), drawn dashed."""
+    (points (n, 2), labels (n,) in {0, 1}); teacher_planes: (k, 3), drawn dashed.
+
+    With values and planes for the last step only (F = 1 of several `steps`) the figure is
+    that step with the animation's controls but no frames: a page sends the frames when the
+    student asks for them (`app_support.charts.plotly_chart(frames_on_request=True)`)."""
     values = np.asarray(values_FxHxW, dtype=float)
     steps = np.asarray(steps)
-    if values.shape[0] != len(steps) or np.shape(planes_FxKx3)[0] != len(steps):
-        raise ValueError("values, planes and steps must have one entry per frame")
+    given = values.shape[0]
+    if np.shape(planes_FxKx3)[0] != given or given not in (1, len(steps)):
+        raise ValueError(
+            "values, planes and steps must have one entry per frame (or values and planes "
+            "one, for the last step)"
+        )
     box = ((float(xs[0]), float(xs[-1])), (float(ys[0]), float(ys[-1])))
     codes = colour_codes(values, value_range)
     segments = hyperplane_segments(planes_FxKx3, box)  # (F, 3K, 2)
-    last = len(steps) - 1
+    last = given - 1
     low, high = value_range
     ticks = np.linspace(0, COLOUR_LEVELS, 5)
     heat = {
@@ -220,6 +228,10 @@ def decision_figure(
     layout["margin"] = {**layout["margin"], "b": 90}
     if len(steps) < 2:
         return AnimatedFigure(data, layout)
+    controls = _controls_with_redraw(steps, look)
+    controls["sliders"][0]["active"] = len(steps) - 1
+    if given == 1:  # the frames are left for later (see above)
+        return AnimatedFigure(data, layout, (), controls)
     # Frames are sent as they are (`AnimatedFigure`): a frame's z as bytes (see above); the
     # lines converted to float32 once, cut per frame.
     lines = f32(segments)
@@ -238,8 +250,6 @@ def decision_figure(
         }
         for i, step in enumerate(steps)
     ]
-    controls = _controls_with_redraw(steps, look)
-    controls["sliders"][0]["active"] = last
     return AnimatedFigure(data, layout, frames, controls)
 
 

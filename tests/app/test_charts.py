@@ -78,6 +78,53 @@ def test_an_animated_chart_sends_its_controls_apart_for_the_component_to_draw():
     assert len(at.session_state["sent"]["layout"]["sliders"][0]["steps"]) == 3
 
 
+def _chart_with_frames_on_request():
+    import numpy as np
+    import streamlit as st
+
+    from app_support.charts import frames_requested, plotly_chart
+    from viz import animation
+    from viz.figure import AnimatedFigure
+    from viz.theme import Look
+
+    steps = np.arange(3)
+    asked = frames_requested("animated")
+    st.session_state["asked"] = asked
+    frames = animation.frames(steps, [np.zeros((3, 1, 2))], [0]) if asked else ()
+    figure = AnimatedFigure(
+        [{"type": "scatter", "x": [0.0], "y": [0.0]}], {}, frames, animation.controls(steps, Look())
+    )
+    plotly_chart(figure, key="animated", look=Look(), frames_on_request=True)
+
+
+def test_a_chart_with_frames_on_request_sends_its_controls_and_the_frames_when_asked():
+    import json
+
+    at = AppTest.from_function(_chart_with_frames_on_request).run()
+    assert not at.exception and at.session_state["asked"] is False
+    (element,) = at.get("bidi_component")
+    payload = json.loads(element.proto.bytes)
+    assert payload["framesOnRequest"] is True
+    assert "frames" not in payload["figure"]
+    assert len(payload["animation"]["steps"]) == 3  # the bar is drawn, Play asks for frames
+
+
+def test_frames_are_requested_by_the_charts_frames_trigger():
+    from unittest import mock
+
+    from app_support import charts
+
+    for state, asked in (
+        ({}, False),
+        ({"animated": {"click": None}}, False),
+        ({"animated": {"frames": None}}, False),
+        ({"animated": {"frames": {"play": True, "at": 1}}}, True),
+        ({"animated": {"frames": {"step": 0, "at": 2}}}, True),
+    ):
+        with mock.patch.object(charts.st, "session_state", state):
+            assert charts.frames_requested("animated") is asked
+
+
 def test_the_partial_plotly_bundles_are_the_packages_plotly_js_version():
     from app_support.charts import BUNDLES, STATIC_DIR, plotly_js_version
 

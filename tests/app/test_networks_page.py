@@ -80,6 +80,44 @@ def test_default_page_loads_with_boundary_and_curves():
     assert all(not v for v in at.query_params.values())
 
 
+def _decision_map_payload(at: AppTest) -> dict:
+    """What the decision map's chart was sent: settings, animation bar and figure."""
+    import json
+
+    from app_support.charts import COMPONENT
+
+    payloads = [
+        json.loads(e.proto.bytes)
+        for e in at.get("bidi_component")
+        if e.proto.component_name == COMPONENT
+    ]
+    (decision,) = [p for p in payloads if p.get("framesOnRequest")]
+    return decision
+
+
+def test_the_decision_map_is_sent_without_its_frames_until_play_asks_for_them():
+    at = open_page({"steps": "600"})
+    assert_clean(at)
+    decision = _decision_map_payload(at)
+    assert "frames" not in decision["figure"]
+    steps = [int(step["label"]) for step in decision["animation"]["steps"]]
+    assert len(steps) == 60 and steps[0] == 0 and steps[-1] == 600
+    assert decision["animation"]["active"] == len(steps) - 1
+
+    # Play's rerun: what the chart's "frames" trigger puts in the session state.
+    asked = AppTest.from_file(PAGE, default_timeout=TIMEOUT)
+    asked.query_params["steps"] = "600"
+    asked.session_state["networks.chart.boundary"] = {"frames": {"play": True, "at": 1}}
+    asked.run()
+    assert_clean(asked)
+    animated = _decision_map_payload(asked)
+    frames = animated["figure"]["frames"]
+    assert [int(frame["name"]) for frame in frames] == steps
+    assert animated["figure"]["data"] == decision["figure"]["data"]  # the same still picture
+    assert frames[-1]["data"][0]["z"] == decision["figure"]["data"][0]["z"]  # its last frame
+    assert frames[0]["data"][0]["z"] != frames[-1]["data"][0]["z"]
+
+
 @pytest.mark.parametrize("tab", TABS)
 def test_every_tab_loads(tab):
     at = open_page({"tab": tab})

@@ -30,6 +30,7 @@ class Offers(NamedTuple):
     play: bool = False  # a Plotly ▶ Play button animates a chart
     play_view: str = ""  # the query that opens a view with an animation, if the default has none
     click_start: bool = False  # a click on the contour map sets the start point
+    frames_on_request: bool = False  # its animated chart asks for its frames on first use
 
 
 OFFERS = {
@@ -40,7 +41,7 @@ OFFERS = {
     "minibatches": Offers(slider_redraws=True, play=True),
     "permutation": Offers(slider_redraws=True, play=True),
     "regularization": Offers(slider_redraws=True),
-    "networks": Offers(slider_redraws=True, play=True),
+    "networks": Offers(slider_redraws=True, play=True, frames_on_request=True),
 }
 
 ALL = [pytest.param(path, id=name) for name, path, _ in APP_PAGES]
@@ -143,16 +144,27 @@ def test_moving_a_slider_redraws_the_chart(open_page, path):
     assert redrawn
 
 
+def requests_for_frames(path: str) -> int:
+    """Reruns that Play or the step slider asks for: one, for the frames, on a page whose
+    animated chart sends them on request (`plotly_chart(frames_on_request=True)`); else none."""
+    name = next(n for n, p, _ in APP_PAGES if p == path)
+    return int(OFFERS[name].frames_on_request)
+
+
+FRAMES_HERE = """() => Array.from(document.querySelectorAll('.lll-chart'))
+  .every((gd) => !gd.__lllPending)"""
+
+
 @pytest.mark.parametrize("path", pages_offering("play"))
 def test_play_animates_the_chart(open_page, path):
     page = open_page(in_view(path, PLAY_VIEWS))
     # The chart's own animation bar (app_support/charts.js), in place of Plotly's slider.
     play = page.locator(".lll-play", has_text=re.compile("Play")).first
     before = chromium.chart_fingerprints(page)
-    runs = chromium.runs_finished(page)
+    requests = chromium.rerun_requests(page)
     play.click()
     # Frames are played by Plotly in the browser: the figure changes again and again, and the
-    # server is not asked for a single rerun.
+    # server is asked for no rerun, or for one that brings the frames.
     seen = {tuple(before)}
     for _ in range(40):
         page.wait_for_timeout(100)
@@ -160,7 +172,7 @@ def test_play_animates_the_chart(open_page, path):
         if len(seen) >= 4:
             break
     assert len(seen) >= 4
-    assert chromium.runs_finished(page) == runs
+    assert chromium.rerun_requests(page) - requests == requests_for_frames(path)
     assert_healthy(page)
 
 
@@ -170,7 +182,7 @@ def test_the_step_slider_scrubs_the_animation(open_page, path):
     bar = page.locator(".lll-animation:visible").first
     step = bar.locator("input.lll-step")
     label = bar.locator(".lll-step-label")
-    runs = chromium.runs_finished(page)
+    requests = chromium.rerun_requests(page)
     last = int(step.get_attribute("max"))
     seen = set()
     for value in (0, last // 2, last):
@@ -178,12 +190,13 @@ def test_the_step_slider_scrubs_the_animation(open_page, path):
         step.evaluate(
             "(e, v) => { e.value = String(v); e.dispatchEvent(new Event('input')); }", value
         )
+        page.wait_for_function(FRAMES_HERE)  # frames on request: the first move fetches them
         page.wait_for_timeout(150)
         seen.add((tuple(chromium.chart_fingerprints(page)), label.inner_text()))
-    # Three steps, three different pictures and labels, and the server was not asked to rerun.
+    # Three steps, three different pictures and labels, and no rerun but the frames' own.
     assert len({fingerprint for fingerprint, _ in seen}) == 3
     assert len({text for _, text in seen}) == 3
-    assert chromium.runs_finished(page) == runs
+    assert chromium.rerun_requests(page) - requests == requests_for_frames(path)
     assert_healthy(page)
 
 
@@ -224,23 +237,30 @@ def test_a_rerun_redraws_only_the_charts_whose_figure_changed(open_page):
     assert_healthy(page)
 
 
-def test_an_animated_map_is_an_image_until_its_animation_is_used(open_page):
+def test_an_animated_map_is_an_image_until_play_fetches_and_plays_its_frames(open_page):
     # The network page's decision map: its frames restyle the map, so Plotly would draw it as
     # filled contours on every redraw; it is shown as an image (an invisible hover heat map in
-    # the contour's place, no frames) until Play asks for the figure as sent.
+    # the contour's place) and sent without its frames until Play asks for them, with one
+    # rerun; they are then drawn as contours and played at once.
     page = open_page("networks")
     chart = page.locator(".lll-chart").first
     shape = """(gd) => [gd.data[0].type, gd.layout.images?.length ?? 0,
                        gd._transitionData._frames.length]"""
     assert chart.evaluate(shape) == ["heatmap", 1, 0]
-    runs = chromium.runs_finished(page)
+    requests = chromium.rerun_requests(page)
     page.locator(".lll-play").first.click()
     page.wait_for_function(
         "(gd) => gd.data[0].type === 'contour' && gd._transitionData._frames.length > 1",
         arg=chart.element_handle(),
     )
     assert chart.evaluate(shape)[1] == 0  # the image gone: Plotly draws the frames' contours
-    assert chromium.runs_finished(page) == runs  # played in the browser alone
+    assert page.locator(".lll-play").first.inner_text().endswith("Pause")  # playing
+    assert chromium.rerun_requests(page) - requests == 1  # the frames' rerun, no other
+    # A slider move sends the next still picture, without frames again.
+    runs = chromium.runs_finished(page)
+    chromium.nudge(chromium.sliders(page).filter(has_text="learning rate"))
+    chromium.wait_for_app(page, runs)
+    assert chart.evaluate(shape) == ["heatmap", 1, 0]
     assert_healthy(page)
 
 

@@ -105,6 +105,25 @@ def test_decision_figure_animates_heat_map_and_neurons():
         figures.decision_figure(xs, ys, values, steps[:-1], planes, train)
 
 
+def test_decision_figure_of_the_last_step_only_has_the_controls_and_no_frames():
+    # What a page sends until Play asks for the frames (`plotly_chart(frames_on_request=True)`):
+    # the same still picture as the whole animation's, and its controls for every step.
+    xs, ys = np.linspace(-2.5, 2.5, 30), np.linspace(-2.5, 2.5, 20)
+    values = RNG.uniform(0, 1, (12, 20, 30))
+    planes = RNG.standard_normal((12, 5, 3))
+    steps = np.arange(12) * 10
+    train = (RNG.standard_normal((40, 2)), RNG.integers(0, 2, 40))
+    whole = _valid(figures.decision_figure(xs, ys, values, steps, planes, train))
+    still = _valid(figures.decision_figure(xs, ys, values[-1:], steps, planes[-1:], train))
+    assert "frames" not in still and len(whole["frames"]) == 12
+    assert still["data"] == whole["data"]
+    assert still["layout"]["sliders"] == whole["layout"]["sliders"]
+    assert still["layout"]["sliders"][0]["active"] == 11
+    assert still["layout"]["updatemenus"] == whole["layout"]["updatemenus"]
+    with pytest.raises(ValueError, match="one entry per frame"):
+        figures.decision_figure(xs, ys, values[-2:], steps, planes[-2:], train)
+
+
 def test_training_figure_curves():
     train_loss = np.exp(-np.arange(101) / 30)
     steps = np.arange(0, 101, 10)
