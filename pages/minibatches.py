@@ -174,26 +174,30 @@ def _panel(title: str, points, xs, ys, Z) -> figs.SurfacePanel:
     )
 
 
-def full_panel(spec: DataSpec):
-    """The full batch on the panel grid with its critical points. Computed as the minibatch
-    of all n examples: the compilation that large minibatches then reuse."""
+def full_grid_on_panel(spec: DataSpec):
+    """The full batch on the panel grid, as the minibatch of all n examples: the compilation
+    that large minibatches then reuse."""
     data = dataset(spec)
-    loss = data.loss.minibatch(0, data.loss.n, 0)
-    xs, ys, Z = landscapes.loss_grid(loss, data.bounds, PANEL_GRID)
-    points = noise.surface_critical_points(loss, data.bounds)
-    return xs, ys, _panel("full batch", points, xs, ys, Z)
+    return landscapes.loss_grid(data.loss.minibatch(0, data.loss.n, 0), data.bounds, PANEL_GRID)
 
 
 def surface_panels(spec: DataSpec, batch: int, seed: int):
     """The full batch and its first minibatches (of one epoch of batches of `batch`), each on
-    the grid with its critical points (all minibatches searched in one call)."""
+    the grid with its critical points.
+
+    The critical points of all of them are searched in one call, each loss as weights over
+    the n examples: one compiled search for every batch size, the full batch included, so a
+    first visit traces and compiles one search instead of two (about a second here); the
+    grids of small minibatches are drawn on their own examples, a quarter of the work."""
     data = dataset(spec)
-    xs, ys, full = cached(full_panel)(spec)  # the same for every batch size and seed
+    xs, ys, full_Z = cached(full_grid_on_panel)(spec)  # the same for every batch size and seed
     count = min(PANELS, int(data.loss.num_batches(batch)))
-    losses = [data.loss.minibatch_on_its_examples(k, batch, seed) for k in range(count)]
-    found = noise.surface_critical_points_of_each(losses, data.bounds, slots=PANELS)
-    panels = [full]
-    for k, (loss, points) in enumerate(zip(losses, found, strict=True)):
+    searched = [data.loss.minibatch(0, data.loss.n, 0)]
+    searched += [data.loss.minibatch(k, batch, seed) for k in range(count)]
+    found = noise.surface_critical_points_of_each(searched, data.bounds, slots=PANELS + 1)
+    panels = [_panel("full batch", found[0], xs, ys, full_Z)]
+    for k, points in enumerate(found[1:]):
+        loss = data.loss.minibatch_on_its_examples(k, batch, seed)
         _, _, Zk = landscapes.loss_grid(loss, data.bounds, PANEL_GRID)
         panels.append(_panel(f"minibatch {k + 1}", points, xs, ys, Zk))
     return xs, ys, panels

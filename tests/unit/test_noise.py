@@ -428,6 +428,26 @@ def test_minibatch_surfaces_searched_together_match_one_search_each():
         noise.surface_critical_points_of_each(losses * 2, data.bounds, slots=5)
 
 
+@pytest.mark.parametrize("name, batch_size", [("tanh_network", 8), ("moons_logistic", 64)])
+def test_the_full_batch_searched_with_its_minibatches_as_weights_finds_the_same_points(
+    name, batch_size
+):
+    """The minibatch page's one search: the full batch and its minibatches, each as weights
+    over all n examples, find what the full batch alone and each minibatch on its own
+    examples find."""
+    data = landscapes.get_dataset(name)
+    n = data.loss.n
+    full = data.loss.minibatch(0, n, 0)
+    weighted = [data.loss.minibatch(k, batch_size, 1) for k in range(3)]
+    own = [data.loss.minibatch_on_its_examples(k, batch_size, 1) for k in range(3)]
+    together = noise.surface_critical_points_of_each([full, *weighted], data.bounds, slots=8)
+    alone = [noise.surface_critical_points(loss, data.bounds) for loss in (full, *own)]
+    for found, expected in zip(together, alone, strict=True):
+        assert len(found) == len(expected) > 0
+        for p in found:
+            assert any(q.kind == p.kind and np.allclose(q.w, p.w, atol=1e-8) for q in expected), p
+
+
 def test_at_the_saddle_downhill_turns_for_some_minibatch():
     """The "downhill turns" scene (tanh unit, B = 4, seeds 0): every minibatch keeps the saddle
     at the origin; its Hessian there is [[0, −c_B], [−c_B, 0]] with c_B = mean_B(x·y), so the
