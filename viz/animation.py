@@ -2,9 +2,9 @@
 
 The animation runs in the browser (Plotly.animate over the figure's frames): pressing Play or
 dragging the step slider never reruns the Streamlit script (except once, to fetch the frames,
-for a chart that leaves them out until asked: `app_support.charts.plotly_chart`). Frames only restyle the few traces
-that move (the optimizers' current points and the internals overlay), with `redraw: False`,
-which Plotly can do at 60 frames per second for scatter traces.
+for a chart that leaves them out until asked: `app_support.charts.plotly_chart`). Frames only
+restyle the few traces that move (the optimizers' current points and the internals overlay),
+with `redraw: False`, which Plotly can do at 60 frames per second for scatter traces.
 """
 
 from __future__ import annotations
