@@ -222,6 +222,8 @@ def decision_figure(
             "title": {"text": "x₂"},
             "scaleanchor": "x",
             "constrain": "domain",
+            # Grid lines would cross the map: its image lies below them (contour_raster.js).
+            "showgrid": False,
         },
         hovermode="closest",
     )
