@@ -224,6 +224,7 @@ def decision_figure(
             "constrain": "domain",
             # Grid lines would cross the map: its image lies below them (contour_raster.js).
             "showgrid": False,
+            "zeroline": False,
         },
         hovermode="closest",
     )

@@ -95,8 +95,9 @@ def test_decision_figure_animates_heat_map_and_neurons():
     assert play["frame"]["redraw"] is True
     assert all(s["args"][1]["frame"]["redraw"] for s in sent["layout"]["sliders"][0]["steps"])
     assert sent["layout"]["sliders"][0]["active"] == frames - 1
-    # no grid line across the map (the template draws none along x; none along y here)
+    # no grid or zero line across the map (the template draws none along x; none along y here)
     assert sent["layout"]["yaxis"]["showgrid"] is False
+    assert sent["layout"]["yaxis"]["zeroline"] is False
     names = [t.get("name") for t in sent["data"]]
     assert "teacher's units" in names and "training points" in names and "test points" in names
     (points,) = [t for t in sent["data"] if t.get("name") == "training points"]
