@@ -256,13 +256,13 @@ function drawFigure(parentElement, gd, data) {
   gd.__lllQueue = (gd.__lllQueue ?? Promise.resolve())
     .then(() => loadPlotly(bundle, data.bundles))
     .then(async (Plotly) => {
+      gd.__lllAnimationBar?.stop(); // by the instance that animates (see `stop`)
       if (gd.__lllPlotly && gd.__lllPlotly !== Plotly) { // the figure needs another bundle now
         gd.__lllPlotly.purge(gd);
         gd.__lllListening = false;
         parentElement.querySelector(':scope > .lll-animation')?.remove();
       }
       gd.__lllPlotly = Plotly;
-      gd.__lllAnimationBar?.stop();
       await Plotly.react(gd, {
         data: figure.data, layout: figure.layout, frames: figure.frames ?? [], config: data.config,
       });
