@@ -121,9 +121,9 @@ def plotly_chart(
     frames_on_request: the figure may come with its animation's controls but without its
     frames; ▶ Play or the step slider then asks for them with one rerun, in which
     ``frames_requested(key)`` is true and the page sends the figure with its frames, and the
-    browser plays them as soon as they arrive. For an animation whose frames cost more to
-    compute and send than the still picture (the network page's decision map: 60 maps of the
-    network over the plane), that a slider move would pay for every time.
+    browser plays them as soon as they arrive. Meant for an animation whose frames cost far
+    more to compute and send than its still picture (the network page's decision map: 60 maps
+    of the network over the plane), which every slider move would otherwise pay for.
     Returns the click of this run, if any."""
     install_plotly_js()
     spec = figure_dict(figure)
