@@ -60,20 +60,6 @@ function plotAreaPoint(gd, event) {
 // instead of by Plotly (see `viz.animation.controls_outside`, which describes them: steps
 // with the arguments of Plotly.animate, the active step, a label prefix, play and pause).
 
-// The chart as sent, frames and all, in place of its still image (see `drawFigure`); resolves
-// once it is drawn (at once when it already is).
-function animatedFigure(gd) {
-  const pending = gd.__lllAnimated;
-  gd.__lllAnimated = null;
-  if (pending) {
-    const figure = plainMaps(pending.figure); // contour_raster.js
-    gd.__lllQueue = gd.__lllQueue.then(() => gd.__lllPlotly.react(gd, {
-      data: figure.data, layout: figure.layout, frames: figure.frames, config: pending.config,
-    }));
-  }
-  return gd.__lllQueue;
-}
-
 function animationBar(parentElement, gd) {
   const bar = document.createElement('div');
   bar.className = 'lll-animation';
@@ -96,8 +82,7 @@ function animationBar(parentElement, gd) {
   const play = () => {
     setPlaying(true);
     if (framesLeftOut(gd)) return requestFrames(gd, {play: true});
-    animatedFigure(gd)
-      .then(() => gd.__lllPlotly.animate(gd, null, state.animation.play))
+    gd.__lllPlotly.animate(gd, null, state.animation.play)
       .then(() => setPlaying(false), () => setPlaying(false));
   };
   const scrub = (index) => {
@@ -105,7 +90,7 @@ function animationBar(parentElement, gd) {
     if (state.playing) setPlaying(false);
     if (framesLeftOut(gd)) return requestFrames(gd, {step: index});
     const step = state.animation.steps[index];
-    animatedFigure(gd).then(() => gd.__lllPlotly.animate(gd, step.frames, step.options));
+    gd.__lllPlotly.animate(gd, step.frames, step.options);
   };
   const pause = () => {
     gd.__lllPending = null; // frames asked for and not yet here: do not play them
@@ -152,10 +137,10 @@ function animationBar(parentElement, gd) {
 }
 
 // Frames on request (app_support/charts.py: `plotly_chart(frames_on_request=True)`): a chart
-// sent with its animation's controls but not its frames asks for them with one rerun, and
-// plays or shows the step asked for once they are drawn (`drawFigure`).
-const framesLeftOut = (gd) => gd.__lllFramesOnRequest && !gd.__lllAnimated
-  && !gd._transitionData?._frames?.length;
+// sent with its animation's controls but not its frames (a map that asks to be an image is
+// then drawn as one) asks for them with one rerun, and plays or shows the step asked for once
+// they are drawn (`drawFigure`).
+const framesLeftOut = (gd) => gd.__lllFramesOnRequest && !gd._transitionData?._frames?.length;
 
 function requestFrames(gd, action) {
   gd.__lllPending = action;
@@ -230,22 +215,12 @@ export default function ({ parentElement, data: payload, setTriggerValue }) {
 function drawFigure(parentElement, gd, data) {
   let figure = data.figure;
   const animation = data.animation ?? null;
-  // An animated map that asks to be an image (its frames restyle it, so Plotly would draw it
-  // as filled contours on every redraw) is shown as its image until the animation is used:
-  // the first Play or scrub draws the figure as sent, frames and all (`animatedFigure`).
-  gd.__lllAnimated = null;
-  // Frames asked for by Play or the step slider (`requestFrames`) are played at once: no
-  // image first. Any figure that comes next answers the request, with frames or without.
+  // Frames asked for by Play or the step slider (`requestFrames`) are played once drawn. Any
+  // figure that comes next answers the request, with frames or without.
   const pending = gd.__lllPending;
   gd.__lllPending = null;
-  if (figure.frames?.length) {
-    if (figure.data.some(asksForImage) && !pending) {
-      gd.__lllAnimated = {figure, config: data.config};
-      figure = {data: figure.data, layout: {...figure.layout, images: [...(figure.layout.images ?? [])]}};
-    } else {
-      figure = plainMaps(figure); // contour_raster.js: Plotly decodes no typed z in a frame
-    }
-  }
+  // contour_raster.js: Plotly decodes no typed z in a frame
+  if (figure.frames?.length) figure = plainMaps(figure);
   try {
     rasterizeContours(figure, gd.clientWidth || undefined); // contour_raster.js
   } catch (error) { // Plotly draws the contours itself then

@@ -172,18 +172,22 @@ def _no_callback() -> None:
     pass
 
 
+def _trigger(key: str, event: str):
+    """The value chart ``key`` sent with ``event`` for this run, if it sent one."""
+    value = st.session_state.get(key)
+    return None if value is None else value.get(event)
+
+
 def frames_requested(key: str) -> bool:
     """Whether this run was asked for by chart ``key``'s ▶ Play or step slider, for the frames
     it left out (``plotly_chart(frames_on_request=True)``)."""
-    value = st.session_state.get(key)
-    return bool(value and value.get("frames"))
+    return bool(_trigger(key, "frames"))
 
 
 def clicked_point(key: str) -> dict | None:
     """Where the click that triggered this run on chart ``key`` landed, if any: ``{"x", "y"}``
     in the plot's data coordinates."""
-    value = st.session_state.get(key)
-    return None if value is None else value.get("click")
+    return _trigger(key, "click")
 
 
 def drawn_figures(app_test) -> list[dict]:

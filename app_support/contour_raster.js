@@ -181,7 +181,7 @@ function shownSize(figure, trace, chartWidth) {
 // indices stay as they were (the trace's place holds its hover heatmap, or an empty trace;
 // colour-bar markers come after all the traces), and a figure with frames is left alone:
 // frames restyle traces by index, and a frame's contour would be drawn by Plotly anyway
-// (charts.js shows such a figure without its frames, as an image, until it is animated).
+// (a chart can leave its frames out until they are asked for: charts.js, frames on request).
 const asksForImage = (trace) => trace.type === 'contour' && trace.meta?.lll === 'raster'
   && trace.x != null && trace.y != null && trace.z != null;
 

@@ -164,7 +164,7 @@ def boundary(data_spec, model_spec, optimizer, settings, steps, value_range, eve
     computed when Play asks for them); the steps of all the frames."""
     run = cached(train)(data_spec, model_spec, optimizer, settings, steps)
     _, arch, kind = _problem(data_spec, model_spec)
-    frames = np.unique(np.round(np.linspace(0, len(run.steps) - 1, FRAMES)).astype(int))
+    frames = networks.kept_steps(len(run.steps) - 1, FRAMES)  # indices into run.steps
     drawn = frames if every_frame else frames[-1:]
     (x0, x1), (y0, y1) = networks.INPUT_BOX
     xs, ys = np.linspace(x0, x1, BOUNDARY_GRID), np.linspace(y0, y1, BOUNDARY_GRID)
@@ -209,7 +209,7 @@ def index_over_training(data_spec, model_spec, optimizer, settings, steps, metho
     run = cached(train)(data_spec, model_spec, optimizer, settings, steps)
     data, arch, kind = _problem(data_spec, model_spec)
     loss, _ = networks.network_losses(data, arch, kind)
-    chosen = np.unique(np.round(np.linspace(0, len(run.steps) - 1, INDEX_POINTS)).astype(int))
+    chosen = networks.kept_steps(len(run.steps) - 1, INDEX_POINTS)
     if method == "exact":
         counts = spectrum.negative_count(spectrum.spectra_along(loss, run.params[chosen]))
     else:
@@ -494,7 +494,7 @@ if tab == "training":
             value_range, value_title = (-reach, reach), "output f"
         left, right = st.columns([3, 2])
         # The curves first: they need only the run, so the browser draws them while the
-        # decision map (60 frames of the network over the input plane) is computed.
+        # decision map is computed.
         plotly_chart(
             figures.training_figure(
                 run.train_loss,

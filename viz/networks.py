@@ -154,11 +154,11 @@ def decision_figure(
     ticks = np.linspace(0, COLOUR_LEVELS, 5)
     heat = {
         "type": "contour",
-        # Drawn as an image until the animation is used (app_support/charts.js).
+        # Drawn as an image while the page leaves the frames out (frames on request).
         "meta": RASTER,
         # z here and in the frames as bytes (Plotly's typed-array form, a third of the JSON
         # numbers' size): Plotly decodes no 2-D typed z in a frame, so the browser turns them
-        # into lists before it hands the frames to Plotly (charts.js: `animatedFigure`).
+        # into lists before it hands the frames to Plotly (contour_raster.js: `plainMaps`).
         "x": np.round(np.asarray(xs, dtype=float), 6).tolist(),
         "y": np.round(np.asarray(ys, dtype=float), 6).tolist(),
         "z": typed_form(codes[last]),

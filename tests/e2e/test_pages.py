@@ -48,9 +48,14 @@ ALL = [pytest.param(path, id=name) for name, path, _ in APP_PAGES]
 PLAY_VIEWS = {name: offers.play_view for name, offers in OFFERS.items() if offers.play_view}
 
 
+def page_name(path: str) -> str:
+    """The name of the page at URL path `path`."""
+    return next(n for n, p, _ in APP_PAGES if p == path)
+
+
 def in_view(path: str, views: dict[str, str]) -> str:
     """The page's URL path with the query of its view in `views`, if it has one there."""
-    name = next(n for n, p, _ in APP_PAGES if p == path)
+    name = page_name(path)
     return f"{path}?{views[name]}" if name in views else path
 
 
@@ -147,8 +152,7 @@ def test_moving_a_slider_redraws_the_chart(open_page, path):
 def requests_for_frames(path: str) -> int:
     """Reruns that Play or the step slider asks for: one, for the frames, on a page whose
     animated chart sends them on request (`plotly_chart(frames_on_request=True)`); else none."""
-    name = next(n for n, p, _ in APP_PAGES if p == path)
-    return int(OFFERS[name].frames_on_request)
+    return int(OFFERS[page_name(path)].frames_on_request)
 
 
 FRAMES_HERE = """() => Array.from(document.querySelectorAll('.lll-chart'))
@@ -357,7 +361,7 @@ def test_a_deep_link_reopens_the_same_state(open_page, browser, path):
 @pytest.mark.parametrize("path", ALL)
 def test_presentation_mode_hides_the_sidebar(open_page, browser, path):
     page = open_page(path)
-    name = next(n for n, p, _ in APP_PAGES if p == path)
+    name = page_name(path)
     assert sidebar_visible(page)
     runs = chromium.runs_finished(page)
     page.locator(f".st-key-{name}-present label").first.click()
