@@ -363,9 +363,11 @@ def test_presentation_mode_hides_the_sidebar(open_page, browser, path):
     page = open_page(path)
     name = page_name(path)
     assert sidebar_visible(page)
-    runs = chromium.runs_finished(page)
     page.locator(f".st-key-{name}-present label").first.click()
-    chromium.wait_for_app(page, runs)
+    # On a light page (home) the rerun can be over before the run counter sees it start: wait
+    # for its link, then until the page is idle and unchanged.
+    page.wait_for_url("**present=1**")
+    chromium.wait_for_app(page, chromium.runs_finished(page) - 1)
     assert not sidebar_visible(page)
     assert "present=1" in page.url
     page.screenshot(path=SCREENSHOTS / f"{name}-presentation.png", full_page=True)
