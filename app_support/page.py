@@ -17,7 +17,7 @@ reported it); figures keep transparent backgrounds so Streamlit's Plotly theme p
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import NamedTuple
 from urllib.parse import urlencode
 
@@ -102,6 +102,22 @@ class Page(NamedTuple):
                 )
         if chosen is not None and not self.presenting:
             st.info(f"**{chosen.title}.** {chosen.caption}", icon="👀")
+
+    def tabs(self, tabs: Mapping[str, str], *, name: str = "tab", label: str = "View"):
+        """The page's tabs (`{setting value: label}`), the open one kept in the URL as setting
+        `name`. Returns `(open tab, {setting value: container})`. Switching tabs reruns the
+        page, so only the open tab needs to compute and draw its figures."""
+        setting = Setting.choice(name, label, next(iter(tabs)), tuple(tabs), labels=dict(tabs))
+        open_tab = self.state.value(setting)
+        key = f"{self.name}._tabs"
+        by_label = {text: value for value, text in tabs.items()}
+
+        def switched():
+            self.state.set_later(name, by_label[st.session_state[key]])
+
+        st.session_state[key] = tabs[open_tab]
+        containers = st.tabs(list(tabs.values()), key=key, on_change=switched)
+        return open_tab, dict(zip(tabs, containers, strict=True))
 
 
 def lazy_expander(where, label: str, key: str):
