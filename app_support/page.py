@@ -103,6 +103,16 @@ class Page(NamedTuple):
         if chosen is not None and not self.presenting:
             st.info(f"**{chosen.title}.** {chosen.caption}", icon="👀")
 
+    def notation(self, rows: Sequence[tuple[str, str, str]], where=None) -> None:
+        """The page's notation key, rows of (symbol used here, what it is, the lectures'
+        symbols for it), in a menu (drawn only while open); one symbol means one thing on a
+        page, and the key says which of the lectures' names it stands for."""
+        box = lazy_expander(where, "📖 Notation", f"{self.name}.notation")
+        if box.open:
+            lines = ["| here | what it is | in the lectures |", "|---|---|---|"]
+            lines += [f"| {symbol} | {meaning} | {names} |" for symbol, meaning, names in rows]
+            box.markdown("\n".join(lines))
+
     def tabs(self, tabs: Mapping[str, str], *, name: str = "tab", label: str = "View"):
         """The page's tabs (`{setting value: label}`), the open one kept in the URL as setting
         `name`. Returns `(open tab, {setting value: container})`. Switching tabs reruns the

@@ -23,6 +23,7 @@ from app_support.caching import cached
 from app_support.charts import plotly_chart
 from app_support.page import page_setup
 from app_support.presets import Preset, scene
+from app_support.quiz import quiz_box
 from app_support.urlstate import Setting, format_number, load_url, log_grid
 from optim import sweeps, theory
 from viz import momentum as figures
@@ -632,21 +633,6 @@ def quiz_boring_steps():
     return result
 
 
-def quiz_box(key: str, question: str, options: tuple[str, ...], right: str, experiment) -> None:
-    with st.container(border=True, key=f"{PAGE}.quizbox.{key}"):
-        answer = st.radio(
-            f"**{question}**", options, index=None, horizontal=True, key=f"{PAGE}.quiz.{key}"
-        )
-        if answer is None:
-            st.caption("Pick an answer first: then the experiment runs.")
-            return
-        if answer == right:
-            st.success(f"**{right}** is right. The experiment:", icon="✅")
-        else:
-            st.error(f"Not quite: it is **{right}**. The experiment:", icon="🔁")
-        experiment()
-
-
 def quiz_speedup() -> None:
     runs = cached(slope_runs)(QUIZ_SLOPE["lr"], QUIZ_SLOPE["alpha"])
     gd_steps, momentum_steps = runs["gd"][1], runs["momentum"][1]
@@ -722,32 +708,36 @@ def quiz_boring() -> None:
 def quiz_view() -> None:
     page.explain("Answer first; each answer runs the experiment that settles it.")
     quiz_box(
+        PAGE,
         "speedup",
         "With α = 0.9, the largest speed-up of momentum over gradient descent is a factor of …",
-        ("1.9", "10"),
         "10",
         quiz_speedup,
+        options=("1.9", "10"),
     )
     quiz_box(
+        PAGE,
         "nesterov",
         "Nesterov momentum needs twice as many gradient evaluations per step as plain momentum.",
-        ("true", "false"),
         "false",
         quiz_nesterov,
+        options=("true", "false"),
     )
     quiz_box(
+        PAGE,
         "oscillations",
         "Momentum suppresses oscillations.",
-        ("true", "false"),
         "true",
         quiz_oscillations,
+        options=("true", "false"),
     )
     quiz_box(
+        PAGE,
         "boring",
         "Momentum speeds up progress along “boring” (flat, consistent) directions.",
-        ("true", "false"),
         "true",
         quiz_boring,
+        options=("true", "false"),
     )
 
 

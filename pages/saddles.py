@@ -24,6 +24,7 @@ from app_support.caching import cached
 from app_support.charts import clicked_point, plotly_chart
 from app_support.page import page_setup
 from app_support.presets import Preset, scene
+from app_support.quiz import quiz_box
 from app_support.urlstate import Setting, format_number, load_url, log_grid
 from landscapes import basins, random_matrices, symmetry
 from viz import saddles as figures
@@ -968,21 +969,6 @@ def quiz_escape_counts():
     return sweep.steps_near, estimate
 
 
-def quiz_box(key: str, question: str, right: str, evidence) -> None:
-    with st.container(border=True, key=f"{PAGE}.quizbox.{key}"):
-        answer = st.radio(
-            question, ("yes", "no"), index=None, horizontal=True, key=f"{PAGE}.quiz.{key}"
-        )
-        if answer is None:
-            st.caption("Answer first: then the evidence appears.")
-            return
-        if answer == right:
-            st.success(f"**{right.capitalize()}** — right. The evidence:", icon="✅")
-        else:
-            st.error(f"Not quite: the answer is **{right}**. The evidence:", icon="🔁")
-        evidence()
-
-
 def quiz_minima() -> None:
     count = symmetry.equivalent_minima(10, 9)
     columns = st.columns(2)
@@ -1069,23 +1055,33 @@ def quiz_tab(where) -> None:
             "evidence, computed by the lab's core."
         )
         quiz_box(
+            PAGE,
             "minima",
             "A network with 9 hidden layers of 10 neurons each has more than 1000 minima.",
             "yes",
             quiz_minima,
         )
         quiz_box(
-            "saddles", "It has many minima and even more saddle points.", "yes", quiz_more_saddles
+            PAGE,
+            "saddles",
+            "It has many minima and even more saddle points.",
+            "yes",
+            quiz_more_saddles,
         )
-        quiz_box("slow", "Gradient descent is slow close to a saddle.", "yes", quiz_slow)
+        quiz_box(PAGE, "slow", "Gradient descent is slow close to a saddle.", "yes", quiz_slow)
         quiz_box(
+            PAGE,
             "one_way",
             "Close to a saddle there is only one direction to go down.",
             "no",
             quiz_one_direction,
         )
         quiz_box(
-            "equivalent", "There are many equivalent optimal solutions.", "yes", quiz_equivalent
+            PAGE,
+            "equivalent",
+            "There are many equivalent optimal solutions.",
+            "yes",
+            quiz_equivalent,
         )
 
 
