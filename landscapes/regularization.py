@@ -38,7 +38,10 @@ import numpy as np
 from jax.tree_util import Partial
 
 import landscapes  # noqa: F401  (switches JAX to float64 first)
+import optim
+from landscapes.geometry import hessian
 from optim.hyper import Hyper, check_all
+from optim.run import as_loss_pytree
 
 PENALTIES = ("l2", "l1")
 
@@ -151,8 +154,6 @@ def measured_shrink(quad: Quadratic, lams, steps: int = SHRINK_STEPS) -> np.ndar
     of where it ends along q₁, q₂ by those of w*. (L, 2); NaN along a q_i with q_iᵀw* = 0.
 
     ε = 2/(D_min + D_max + 2λ), the fastest constant step for the curvatures D + λ."""
-    import optim
-
     lams = np.asarray(lams, dtype=float)
     d = quad.curvatures
     runs = optim.run_batch(
@@ -398,8 +399,6 @@ def penalized_path(loss, bounds, lams, kind: str) -> np.ndarray:
     """
     if kind not in PENALTIES:
         raise ValueError(f"unknown penalty {kind!r}; valid: {', '.join(PENALTIES)}")
-    from optim.run import as_loss_pytree
-
     box = jnp.asarray(bounds, dtype=jnp.float64)
     lams = jnp.asarray(lams, dtype=jnp.float64)
     return np.asarray(_penalized_path(as_loss_pytree(loss), box, lams, kind=kind, grid=PATH_GRID))
@@ -419,8 +418,6 @@ def path_lambdas(count: int = 160, low: float = 1e-3, high: float = 1e3) -> np.n
 def stable_learning_rate(loss, points) -> float:
     """1 / the largest |Hessian eigenvalue| of `loss` at `points`: gradient descent with a
     constant ε below 2/D_max does not blow up near those points (Goodfellow et al. 2016, §4.3)."""
-    from landscapes.geometry import hessian
-
     curvature = max(float(np.max(np.abs(np.linalg.eigvalsh(hessian(loss, p))))) for p in points)
     return 1.0 / curvature if curvature > 0 else np.inf
 

@@ -21,6 +21,7 @@ from jax.tree_util import Partial
 
 from landscapes.formula import parse_formula
 from optim.hyper import Hyper
+from optim.run import as_loss_pytree
 
 Bounds = tuple[tuple[float, float], tuple[float, float]]
 Point = tuple[float, float]
@@ -374,8 +375,6 @@ def _grid_values(loss, xs, ys):
 def loss_grid(loss, bounds: Bounds, n: int = 150):
     """E on an n×n grid over `bounds`: (xs, ys, Z) with Z[i, j] = E(xs[j], ys[i]) (Plotly's
     row = y convention). Non-finite values come back as NaN."""
-    from optim.run import as_loss_pytree  # the one place that turns a function into a pytree
-
     (x0, x1), (y0, y1) = bounds
     xs, ys = np.linspace(x0, x1, n), np.linspace(y0, y1, n)
     z = np.asarray(_grid_values(as_loss_pytree(loss), xs, ys))

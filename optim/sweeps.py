@@ -28,7 +28,6 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from landscapes.geometry import hessian_eig
 from optim import theory
 from optim.rules import get_rule
 from optim.run import run_batch
@@ -69,23 +68,6 @@ def predicted_alpha_sweep(learning_rate, alphas, lams, tol):
 
 
 # --- the error in the Hessian's eigen-directions -----------------------------------------
-
-
-def eigenbasis(loss, point) -> tuple[np.ndarray, np.ndarray]:
-    """Hessian eigenvalues at ``point`` (ascending) and eigenvectors as columns, oriented.
-
-    ``eigh`` returns each eigenvector up to its sign; here every column but the last has a
-    non-negative first non-zero component and the last one makes det Q = +1 (a rotation), so
-    that a basis which turns with the loss (a ravine's angle) turns continuously.
-    """
-    lams, q = hessian_eig(loss, np.asarray(point, dtype=float))
-    q = np.array(q)
-    for i in range(q.shape[1] - 1):
-        leading = q[np.flatnonzero(np.abs(q[:, i]) > 1e-12)[0], i]
-        q[:, i] *= np.sign(leading)
-    if np.linalg.det(q) < 0:
-        q[:, -1] *= -1
-    return np.asarray(lams), q
 
 
 def errors_along(params, minimum, eigenvectors) -> np.ndarray:

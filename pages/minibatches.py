@@ -26,6 +26,7 @@ from app_support.optimizers import schedule_choice, swatch
 from app_support.page import page_setup
 from app_support.presets import Preset, scene
 from app_support.urlstate import Setting, format_number
+from landscapes import geometry
 from optim import noise
 from viz import minibatches as figs
 from viz.theme import optimizer_color
@@ -194,7 +195,7 @@ def surface_panels(spec: DataSpec, batch: int, seed: int):
     count = min(PANELS, int(data.loss.num_batches(batch)))
     searched = [data.loss.minibatch(0, data.loss.n, 0)]
     searched += [data.loss.minibatch(k, batch, seed) for k in range(count)]
-    found = noise.surface_critical_points_of_each(searched, data.bounds, slots=PANELS + 1)
+    found = geometry.surface_critical_points_of_each(searched, data.bounds, slots=PANELS + 1)
     panels = [_panel("full batch", found[0], xs, ys, full_Z)]
     for k, points in enumerate(found[1:]):
         loss = data.loss.minibatch_on_its_examples(k, batch, seed)
@@ -587,7 +588,7 @@ def sgd_tab() -> None:
 
 def full_critical_points(spec: DataSpec):
     data = dataset(spec)
-    return noise.surface_critical_points(data.loss, data.bounds)
+    return geometry.surface_critical_points(data.loss, data.bounds)
 
 
 def noise_tab() -> None:

@@ -25,6 +25,7 @@ from app_support.page import page_setup
 from app_support.presets import Preset, scene
 from app_support.quiz import quiz_box
 from app_support.urlstate import Setting, format_number, load_url, log_grid
+from landscapes import geometry
 from optim import sweeps, theory
 from viz import momentum as figures
 from viz.contour import contour_figure
@@ -168,7 +169,7 @@ def ravine_basis(kappa: float, angle: float):
     """Hessian eigenvalues (flat first), eigenvectors and the start point of the ravine."""
     surface = core.surface(ravine_spec(kappa, angle))
     minimum = surface.minima[0]
-    lams, q = sweeps.eigenbasis(surface.loss, minimum)
+    lams, q = geometry.eigenbasis(surface.loss, minimum)
     start = sweeps.from_eigen_coordinates(minimum, q, START_IN_VALLEY)
     return lams, q, (float(start[0]), float(start[1])), minimum
 

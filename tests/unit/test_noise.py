@@ -11,6 +11,7 @@ import scipy.linalg
 
 import landscapes
 import optim
+from landscapes import geometry
 from landscapes.datasets import DataLoss, linear_squared_error
 from optim import noise
 
@@ -404,7 +405,7 @@ def test_the_coarse_surface_search_finds_what_the_thorough_one_finds(name, batch
     data = landscapes.get_dataset(name)
     loss = data.loss.minibatch(k, batch_size, 3)
     thorough = landscapes.critical_points(loss, data.bounds)  # 40 × 40 seeds, 100 iterations
-    coarse = noise.surface_critical_points(loss, data.bounds)
+    coarse = geometry.surface_critical_points(loss, data.bounds)
     assert sorted(p.kind for p in coarse) == sorted(p.kind for p in thorough)
     for point in thorough:
         assert any(q.kind == point.kind and np.allclose(q.w, point.w, atol=1e-6) for q in coarse), (
@@ -417,15 +418,15 @@ def test_minibatch_surfaces_searched_together_match_one_search_each():
     a search of each minibatch on its own finds."""
     data = landscapes.get_dataset("tanh_network")
     losses = [data.loss.minibatch_on_its_examples(k, 8, 2) for k in range(3)]
-    together = noise.surface_critical_points_of_each(losses, data.bounds, slots=5)
+    together = geometry.surface_critical_points_of_each(losses, data.bounds, slots=5)
     assert len(together) == 3
     for loss, found in zip(losses, together, strict=True):
-        alone = noise.surface_critical_points(loss, data.bounds)
+        alone = geometry.surface_critical_points(loss, data.bounds)
         assert len(found) == len(alone)
         for p in found:  # the order of mirror minima (equal losses) may differ by round-off
             assert any(q.kind == p.kind and np.allclose(q.w, p.w, atol=1e-9) for q in alone), p
     with pytest.raises(ValueError, match="1 to 5 losses"):
-        noise.surface_critical_points_of_each(losses * 2, data.bounds, slots=5)
+        geometry.surface_critical_points_of_each(losses * 2, data.bounds, slots=5)
 
 
 @pytest.mark.parametrize("name, batch_size", [("tanh_network", 8), ("moons_logistic", 64)])
@@ -440,8 +441,8 @@ def test_the_full_batch_searched_with_its_minibatches_as_weights_finds_the_same_
     full = data.loss.minibatch(0, n, 0)
     weighted = [data.loss.minibatch(k, batch_size, 1) for k in range(3)]
     own = [data.loss.minibatch_on_its_examples(k, batch_size, 1) for k in range(3)]
-    together = noise.surface_critical_points_of_each([full, *weighted], data.bounds, slots=8)
-    alone = [noise.surface_critical_points(loss, data.bounds) for loss in (full, *own)]
+    together = geometry.surface_critical_points_of_each([full, *weighted], data.bounds, slots=8)
+    alone = [geometry.surface_critical_points(loss, data.bounds) for loss in (full, *own)]
     for found, expected in zip(together, alone, strict=True):
         assert len(found) == len(expected) > 0
         for p in found:
@@ -460,7 +461,7 @@ def test_at_the_saddle_downhill_turns_for_some_minibatch():
         mask = np.asarray(data.loss.minibatch_weights(k, 4, 0))
         saddle = next(
             p
-            for p in noise.surface_critical_points(data.loss.minibatch(k, 4, 0), data.bounds)
+            for p in geometry.surface_critical_points(data.loss.minibatch(k, 4, 0), data.bounds)
             if p.kind == "saddle" and np.allclose(p.w, 0.0, atol=1e-8)
         )
         downhill = saddle.eigenvectors[:, 0]

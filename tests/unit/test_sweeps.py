@@ -12,6 +12,7 @@ import pytest
 
 import landscapes
 import optim
+from landscapes import geometry
 from optim import sweeps, theory
 from tests.compiles import CompileCounter
 
@@ -54,7 +55,7 @@ def brute_stays_within(values, fraction):
 @pytest.mark.parametrize("angle", [-89.0, -60.0, -30.0, 0.0, 17.0, 45.0, 80.0])
 def test_eigenbasis_of_the_ravine_is_its_rotated_axes(angle):
     surface, basis = ravine(40.0, angle)
-    lams, q = sweeps.eigenbasis(surface.loss, [0.0, 0.0])
+    lams, q = geometry.eigenbasis(surface.loss, [0.0, 0.0])
     np.testing.assert_allclose(lams, [1 / 40.0, 1.0], rtol=1e-12)
     np.testing.assert_allclose(q, basis, atol=1e-12)  # the orientation follows the angle
     assert np.linalg.det(q) == pytest.approx(1.0)
@@ -72,7 +73,7 @@ def test_eigen_coordinates_round_trip():
 def test_errors_of_a_run_along_the_eigenvectors_follow_the_closed_form(optimizer, alpha):
     kappa, angle, lr, steps = 25.0, 30.0, 0.4, 120
     surface, basis = ravine(kappa, angle)
-    lams, q = sweeps.eigenbasis(surface.loss, [0.0, 0.0])
+    lams, q = geometry.eigenbasis(surface.loss, [0.0, 0.0])
     w0 = sweeps.from_eigen_coordinates([0.0, 0.0], q, START)
     hypers = (
         {"learning_rate": lr} if optimizer == "gd" else {"learning_rate": lr, "momentum": alpha}
