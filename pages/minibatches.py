@@ -55,7 +55,6 @@ VIEWS = {
     "adam": "📐 Adam's signal-to-noise",
     "examples": "📦 Batch, minibatch, online",
 }
-VIEW_OF_LABEL = {label: view for view, label in VIEWS.items()}
 
 
 _scene = functools.partial(scene, "pages/minibatches.py")
@@ -266,18 +265,7 @@ page.scenes(SCENES)
 
 # --- tabs: the open one is the page's `view` setting ---------------------------------------
 
-view = state.value(Setting.choice("view", "Tab", "surfaces", tuple(VIEWS)))
-TAB_KEY = f"{PAGE}.tabs"
-st.session_state[TAB_KEY] = VIEWS[view]
-
-
-def _switch_tab():
-    state.set_later("view", VIEW_OF_LABEL[st.session_state[TAB_KEY]])
-
-
-tabs = dict(
-    zip(VIEWS, st.tabs(list(VIEWS.values()), key=TAB_KEY, on_change=_switch_tab), strict=True)
-)
+view, tabs = page.tabs(VIEWS, name="view", label="Tab")
 uses_data = view != "adam"
 
 # --- sidebar: data and minibatches ---------------------------------------------------------

@@ -48,8 +48,6 @@ TABS = {
     "weights": "🗺️ Weight space",
     "exploding": "💥 Exploding gradients",
 }
-TAB = Setting.choice("tab", "View", "training", tuple(TABS), labels=TABS)
-TABS_KEY = f"{PAGE}._tabs"
 BOUNDARY_CHART = f"{PAGE}.chart.boundary"
 
 
@@ -472,18 +470,7 @@ summary[4].metric("Test accuracy", f"{run.test_accuracy[-1]:.0%}")
 
 # --- tabs (only the open one computes) -----------------------------------------------------
 
-tab = state.value(TAB)
-
-
-def _switch_tab():
-    label = st.session_state[TABS_KEY]
-    state.set_later("tab", next(k for k, v in TABS.items() if v == label))
-
-
-st.session_state[TABS_KEY] = TABS[tab]
-containers = dict(
-    zip(TABS, st.tabs(list(TABS.values()), key=TABS_KEY, on_change=_switch_tab), strict=True)
-)
+tab, containers = page.tabs(TABS)
 
 if tab == "training":
     with containers["training"]:

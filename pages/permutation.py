@@ -180,8 +180,6 @@ def region_growth(max_n: int):
 
 # --- settings (all declared on every run, so that the link always holds them) ---------------
 
-tab_name = state.value(Setting.choice("tab", "View", "teacher", tuple(TABS), labels=TABS))
-
 top = st.columns([3, 2], vertical_alignment="center")
 page.scenes(SCENES, where=top[0])
 problem_box = top[1].popover("⚙️ Teacher and student", use_container_width=True)
@@ -212,19 +210,7 @@ student_seed = state.widget(
     problem_box,
 )
 
-tabs_key = f"{PAGE}._tabs"
-if state.reloaded or tabs_key not in st.session_state:
-    st.session_state[tabs_key] = TABS[tab_name]
-label_to_tab = {label: name for name, label in TABS.items()}
-
-
-def _tab_changed():
-    state.set_later("tab", label_to_tab[st.session_state[tabs_key]])
-
-
-tab_of = dict(
-    zip(TABS, st.tabs(list(TABS.values()), key=tabs_key, on_change=_tab_changed), strict=True)
-)
+tab_name, tab_of = page.tabs(TABS)
 
 # Per-tab controls, drawn whether or not their tab is open (cheap; keeps them in the link).
 pairs = pair_choices(n_units)
