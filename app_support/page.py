@@ -22,12 +22,11 @@ from typing import NamedTuple
 from urllib.parse import urlencode
 
 import streamlit as st
-from streamlit.runtime.pages_manager import PagesManager
 
 from app_support.charts import preload_plotly
 from app_support.presets import Preset
+from app_support.streamlit_internals import drop_replaced_widget_records, route_through_app
 from app_support.urlstate import PageState, Setting, load_url
-from app_support.widget_metadata import drop_replaced_widget_records
 from viz.theme import Look
 
 PRESENT = Setting.flag(
@@ -138,24 +137,10 @@ def lazy_expander(where, label: str, key: str):
     return (where if where is not None else st).expander(label, key=key, on_change="rerun")
 
 
-def _ensure_app_navigation() -> None:
-    """Route a fresh server's first request through `app.py`.
-
-    Until some session has run `app.py` (whose `st.navigation` switches Streamlit to its
-    current multipage mode), a server whose entry point sits next to a `pages/` folder runs a
-    deep link such as `/playground?...` with the legacy folder-based navigation: the page
-    alone, without the app's page config and page list. Flipping the flag that
-    `st.navigation` itself sets, then rerunning, sends this request through `app.py`.
-    """
-    if PagesManager.uses_pages_directory:
-        PagesManager.uses_pages_directory = False
-        st.rerun()
-
-
 def page_setup(name: str, title: str, *, icon: str = "", charts: bool = True) -> Page:
     """Title, URL state and presentation mode of page `name` (its URL path); a page with
     `charts` starts loading Plotly.js at once (`app_support.charts.preload_plotly`)."""
-    _ensure_app_navigation()
+    route_through_app()  # a fresh server's first deep link
     drop_replaced_widget_records()  # Streamlit would keep every replaced widget's run alive
     heading = f"{icon} {title}".strip()
     state = PageState(name, notices_here=False)

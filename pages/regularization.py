@@ -105,16 +105,6 @@ side = st.sidebar
 look = page.look
 
 
-def _control(setting: Setting, where, shown: bool):
-    """A widget when its view is shown; otherwise the setting keeps its value (and its place in
-    the URL) without a widget, so coming back to a view finds it as it was left."""
-    if shown:
-        return state.widget(setting, where)
-    value = state.value(setting)
-    st.session_state[state.key(setting.name)] = value  # a plain value now: Streamlit keeps it
-    return value
-
-
 # --- cached core calls (plain keys) --------------------------------------------------------
 
 Spec = tuple  # (QUADRATIC, "", params) or ("catalogue", name, params); params sorted pairs
@@ -255,12 +245,12 @@ loss, bounds, log_color, loss_minimum = _scene(loss_spec)
 # --- the controls above the figure ---------------------------------------------------------
 
 controls = st.columns(4)
-lam = _control(
+lam = state.control(
     Setting.number("lam", "λ — penalty strength", 1.0, 0.001, 100.0, scale="log"),
     controls[0],
     view in ("paths", "shrink", "steps"),
 )
-lr = _control(
+lr = state.control(
     Setting.number("lr", "ε — learning rate", 0.1, 0.001, 1.0, scale="log"),
     controls[1],
     view == "early",
@@ -268,7 +258,7 @@ lr = _control(
 default_start = (
     (-4.0, 4.0) if loss_name == QUADRATIC else tuple(landscapes.get_surface(loss_name).starts[0])
 )
-l1_lr = _control(
+l1_lr = state.control(
     Setting.number(
         "l1_lr",
         "ε — learning rate",
@@ -280,34 +270,34 @@ l1_lr = _control(
     controls[1],
     view == "steps",
 )
-x0 = _control(
+x0 = state.control(
     Setting.number("x0", "start w₁", default_start[0], x_min, x_max, widget="number"),
     controls[2],
     view == "steps",
 )
-y0 = _control(
+y0 = state.control(
     Setting.number("y0", "start w₂", default_start[1], y_min, y_max, widget="number"),
     controls[3],
     view == "steps",
 )
-t_chosen = _control(
+t_chosen = state.control(
     Setting.integer("t", "t — steps of gradient descent", 10, 1, EARLY_STEPS),
     controls[0],
     view == "early",
 )
 cliff_specs = {h.name: h for h in landscapes.get_surface("cliff").param_specs}
-clip_lr = _control(
+clip_lr = state.control(
     Setting.number("clip_lr", "ε — learning rate", 0.5, 0.01, 2.0, scale="log"),
     controls[0],
     view == "clip",
 )
-threshold = _control(
+threshold = state.control(
     Setting.number("u", "u — clipping threshold", 0.3, 0.01, 100.0, scale="log"),
     controls[1],
     view == "clip",
 )
 cliff_values = {
-    name: _control(Setting.from_hyper(h, prefix="clip."), controls[2 + i], view == "clip")
+    name: state.control(Setting.from_hyper(h, prefix="clip."), controls[2 + i], view == "clip")
     for i, (name, h) in enumerate(cliff_specs.items())
 }
 

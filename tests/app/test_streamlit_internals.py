@@ -1,11 +1,12 @@
 """Streamlit keeps a record for every id a widget ever had, and a keyed slider gets a new id
 whenever its range changes; each record holds the widget's callback, and a callback defined in a
 page holds that page's whole run alive. The pages drop the records of replaced ids
-(app_support.widget_metadata); without that a class leaks memory. The charts themselves keep
+(app_support.streamlit_internals); without that a class leaks memory. The charts themselves keep
 one id whatever their figure (app_support.charts), so they are redrawn in place."""
 
 from pathlib import Path
 
+import pytest
 from streamlit.testing.v1 import AppTest
 
 PLAYGROUND = str(Path(__file__).resolve().parents[2] / "pages" / "playground.py")
@@ -19,7 +20,7 @@ def _records(at: AppTest, key: str) -> list[str]:
 def _slider_with_a_moving_range():
     import streamlit as st
 
-    from app_support.widget_metadata import drop_replaced_widget_records
+    from app_support.streamlit_internals import drop_replaced_widget_records
 
     drop_replaced_widget_records()
     runs = st.session_state["runs"] = st.session_state.get("runs", 0) + 1
@@ -50,3 +51,25 @@ def test_a_chart_keeps_its_id_when_its_figure_changes():
         ids.add(chart.proto.id)
         figures.add(chart.proto.bytes)
     assert len(figures) == 3 and len(ids) == 1
+
+
+class _Rerun(Exception):
+    pass
+
+
+def _raise_rerun():
+    raise _Rerun
+
+
+def test_a_first_request_under_folder_navigation_reruns_through_the_app(monkeypatch):
+    import streamlit as st
+    from streamlit.runtime.pages_manager import PagesManager
+
+    from app_support.streamlit_internals import route_through_app
+
+    monkeypatch.setattr(st, "rerun", _raise_rerun)
+    monkeypatch.setattr(PagesManager, "uses_pages_directory", True)  # a fresh server
+    with pytest.raises(_Rerun):
+        route_through_app()
+    assert PagesManager.uses_pages_directory is False
+    route_through_app()  # under st.navigation's mode: nothing to do, no rerun

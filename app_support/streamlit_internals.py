@@ -1,0 +1,59 @@
+"""The two places where the lab reaches into Streamlit 1.67's private state, each guarded (a
+Streamlit that renames what it touches makes it do nothing, and the tests below notice) and each
+for a reason measured or reported upstream.
+
+`drop_replaced_widget_records` — Streamlit records metadata for every widget id a session has
+registered (`WStates.widget_metadata`) and never removes any. A keyed widget still gets a new id
+when an argument that shapes its value changes (a slider's range, a multiselect's
+`max_selections`), and its record holds the widget's callback — often a function of the page,
+whose globals are everything that run computed (figures, trajectories). Before the charts became
+components with a stable id (`app_support.charts`), `st.plotly_chart(on_select=...)` got a new
+id with every new figure and `python -m bench.load` saw the server grow by about 0.9 MB per
+rerun, without bound; tracemalloc and `gc.get_referrers` traced it to these records. The records
+of a keyed widget whose key now points to a newer id can never be used again (the browser only
+holds the newest widget), so at the start of each page run they are dropped, under the
+session's own lock (tests/app/test_streamlit_internals.py).
+
+`route_through_app` — until some session has run `app.py` (whose `st.navigation` switches
+Streamlit to its current multipage mode), a server whose entry point sits next to a `pages/`
+folder runs a deep link such as `/playground?...` with the legacy folder-based navigation: the
+page alone, without the app's page config and page list (the same symptom as streamlit/streamlit
+issue 9624, "st.navigation doesn't support deeplinks on first load"). The folder must keep its
+name `pages/` (the project's layout), so the page flips the flag `st.navigation` itself sets and
+reruns, which sends the request through `app.py`.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+from streamlit.runtime.state import get_session_state
+
+try:
+    from streamlit.runtime.pages_manager import PagesManager
+except ImportError:  # another Streamlit version: nothing to route
+    PagesManager = None
+
+
+def drop_replaced_widget_records() -> int:
+    """Forget the metadata of element ids that a newer id of the same key replaced; return
+    how many were dropped."""
+    safe = get_session_state()
+    try:
+        lock, inner = safe._lock, safe._state
+        keys, records = inner._key_id_mapper, inner._new_widget_state.widget_metadata
+        ids = keys.id_key_mapping  # element id -> user key (the newest id is the key's)
+    except AttributeError:  # another Streamlit version: keep its records
+        return 0
+    with lock:
+        replaced = [wid for wid, key in list(ids.items()) if keys.get_id_from_key(key) != wid]
+        for wid in replaced:
+            ids.pop(wid, None)
+            records.pop(wid, None)
+    return len(replaced)
+
+
+def route_through_app() -> None:
+    """On a fresh server's first request for a page, rerun it through `app.py` (see above)."""
+    if getattr(PagesManager, "uses_pages_directory", False):
+        PagesManager.uses_pages_directory = False
+        st.rerun()
