@@ -27,7 +27,7 @@ from viz.figure import MAX_FRAMES, AnimatedFigure, f32, frame_steps
 from viz.isolines import isolines
 from viz.paths import OptimizerPath, arrow_segments, at_steps, ellipse_outlines, length_scale
 from viz.raster import banded_colours, png_data_uri
-from viz.theme import DEFAULT_LOOK, Look, base_layout, optimizer_color
+from viz.theme import DEFAULT_LOOK, Look, base_layout, map_axes, optimizer_color
 
 CLICK_GRID_TRACE = 2  # index of the invisible click-catching grid among the figure's traces
 BANDS = 24  # colour bands of the filled map, each edge a contour line
@@ -369,25 +369,8 @@ def contour_figure(
         data.append(trace)
 
     (x0, x1), (y0, y1) = (float(xs[0]), float(xs[-1])), (float(ys[0]), float(ys[-1]))
-    layout = base_layout(
-        look,
-        height=look.height,
-        xaxis={
-            "range": [x0, x1],
-            "title": {"text": "x"},
-            "showgrid": False,
-            "zeroline": False,
-            "constrain": "domain",
-        },
-        yaxis={
-            "range": [y0, y1],
-            "title": {"text": "y"},
-            "showgrid": False,
-            "zeroline": False,
-            "constrain": "domain",
-        },
-        hovermode="closest",
-    )
+    xaxis, yaxis = map_axes((x0, x1), (y0, y1))
+    layout = base_layout(look, height=look.height, xaxis=xaxis, yaxis=yaxis, hovermode="closest")
     layout["images"] = [map_image]
     # The figure is as wide as the box's shape asks (no empty bands beside a square map); the
     # colour bar and then the legend sit in a fixed band to the right of the map.
@@ -395,8 +378,6 @@ def contour_figure(
     plot_height = look.height - TOP_MARGIN - bottom
     ratio = (x1 - x0) / (y1 - y0)
     plot_width = min(max(plot_height * ratio, 320.0), 3.0 * plot_height)
-    if 1 / 3 <= ratio <= 3:  # true angles (gradients ⟂ contours) unless the box is too long
-        layout["yaxis"]["scaleanchor"] = "x"
     legend_width = 250 if look.presentation else 180
     layout["width"] = int(LEFT_MARGIN + plot_width + COLORBAR_BAND + legend_width)
     layout["margin"] = {

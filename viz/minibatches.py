@@ -18,7 +18,7 @@ import plotly.graph_objects as go
 from viz import animation
 from viz.contour import filled_map
 from viz.figure import AnimatedFigure, f32, frame_steps, typed_array
-from viz.theme import DEFAULT_LOOK, RASTER, Look, base_layout, contour_line
+from viz.theme import DEFAULT_LOOK, RASTER, Look, base_layout, contour_line, map_axes
 
 # Colours of what this page draws besides the optimizers (which keep the lab's palette).
 FULL_BATCH_COLOR = "#e6194b"  # gradient descent on the full batch: the lab's colour of GD
@@ -324,24 +324,12 @@ def minibatch_animation_figure(
                 "traces": moving,
             }
         )
+    xaxis, yaxis = map_axes((xs[0], xs[-1]), (ys[0], ys[-1]), ("w₁", "w₂"))
     layout = base_layout(
         look,
         height=look.height,
-        xaxis={
-            "range": [xs[0], xs[-1]],
-            "showgrid": False,
-            "zeroline": False,
-            "constrain": "domain",
-            "title": {"text": "w₁"},
-        },
-        yaxis={
-            "range": [ys[0], ys[-1]],
-            "showgrid": False,
-            "zeroline": False,
-            "scaleanchor": "x",
-            "constrain": "domain",
-            "title": {"text": "w₂"},
-        },
+        xaxis=xaxis,
+        yaxis=yaxis,
         margin={"l": 60, "r": 10, "t": 40, "b": 120},
     )
     controls = animation.controls(np.arange(len(panels)), look)
@@ -449,24 +437,12 @@ def cloud_figure(
         trace["marker"]["line"] = {"color": look.foreground, "width": 3}
         data.append(trace)
 
+    xaxis, yaxis = map_axes((xs[0], xs[-1]), (ys[0], ys[-1]), ("w₁", "w₂"))
     layout = base_layout(
         look,
         height=look.height,
-        xaxis={
-            "range": [xs[0], xs[-1]],
-            "showgrid": False,
-            "zeroline": False,
-            "constrain": "domain",
-            "title": {"text": "w₁"},
-        },
-        yaxis={
-            "range": [ys[0], ys[-1]],
-            "showgrid": False,
-            "zeroline": False,
-            "scaleanchor": "x",
-            "constrain": "domain",
-            "title": {"text": "w₂"},
-        },
+        xaxis=xaxis,
+        yaxis=yaxis,
         margin={"l": 60, "r": 10, "t": 40, "b": 120},
         hovermode="closest",
         images=[map_image],

@@ -28,7 +28,15 @@ import plotly.graph_objects as go
 from viz import animation
 from viz.contour import colour_values
 from viz.figure import AnimatedFigure, f32, typed_form
-from viz.theme import DEFAULT_LOOK, RASTER, Look, base_layout, contour_line, optimizer_color
+from viz.theme import (
+    DEFAULT_LOOK,
+    RASTER,
+    Look,
+    base_layout,
+    contour_line,
+    map_axes,
+    optimizer_color,
+)
 
 # Class 0 blue, class 1 orange (Okabe–Ito), on a heat map running between them through white.
 CLASS_COLORS = ("#0072b2", "#e69f00")
@@ -213,19 +221,13 @@ def decision_figure(
     if test is not None:
         data.append(_points(*test, look, test=True))
 
+    # No grid lines across the map: its image lies below them (contour_raster.js).
+    xaxis, yaxis = map_axes(box[0], box[1], ("x₁", "x₂"))
     layout = base_layout(
         look,
         height=look.height,
-        xaxis={"range": list(box[0]), "title": {"text": "x₁"}, "constrain": "domain"},
-        yaxis={
-            "range": list(box[1]),
-            "title": {"text": "x₂"},
-            "scaleanchor": "x",
-            "constrain": "domain",
-            # Grid lines would cross the map: its image lies below them (contour_raster.js).
-            "showgrid": False,
-            "zeroline": False,
-        },
+        xaxis=xaxis,
+        yaxis=yaxis,
         hovermode="closest",
     )
     layout["margin"] = {**layout["margin"], "b": 90}

@@ -18,7 +18,7 @@ import plotly.graph_objects as go
 
 from viz.contour import colour_values
 from viz.figure import AnimatedFigure, f32
-from viz.theme import DEFAULT_LOOK, RASTER, Look, base_layout, contour_line
+from viz.theme import DEFAULT_LOOK, RASTER, Look, base_layout, contour_line, map_axes
 
 COLORS: dict[str, str] = {
     "l2": "#3b5bdb",
@@ -136,31 +136,11 @@ def _break_jumps(points: np.ndarray, box_size: float) -> np.ndarray:
 
 
 def _map_layout(xs, ys, look: Look, *, height: int, title: str | None = None, **extra) -> dict:
-    (x0, x1), (y0, y1) = (float(xs[0]), float(xs[-1])), (float(ys[0]), float(ys[-1]))
+    # In a narrow column the map is shorter than the figure: keep it under the legend.
+    xaxis, yaxis = map_axes((xs[0], xs[-1]), (ys[0], ys[-1]), ("w₁", "w₂"), toward_top=True)
     layout = base_layout(
-        look,
-        height=height,
-        xaxis={
-            "range": [x0, x1],
-            "title": {"text": "w₁"},
-            "showgrid": False,
-            "zeroline": False,
-            "constrain": "domain",
-        },
-        yaxis={
-            "range": [y0, y1],
-            "title": {"text": "w₂"},
-            "showgrid": False,
-            "zeroline": False,
-            "constrain": "domain",
-        },
-        hovermode="closest",
-        **extra,
+        look, height=height, xaxis=xaxis, yaxis=yaxis, hovermode="closest", **extra
     )
-    if 1 / 3 <= (x1 - x0) / (y1 - y0) <= 3:  # true angles and true circles
-        layout["yaxis"]["scaleanchor"] = "x"
-        # In a narrow column the map is shorter than the figure: keep it under the legend.
-        layout["yaxis"]["constraintoward"] = "top"
     if title:
         layout["title"] = {"text": title, "x": 0.01, "xanchor": "left", "y": 0.995}
         layout["margin"] = {**layout["margin"], "t": 90}

@@ -28,7 +28,7 @@ from viz.contour import CLICK_GRID_TRACE, click_hint, colour_values, contour_fig
 from viz.figure import AnimatedFigure, f32
 from viz.isolines import isolines
 from viz.paths import OptimizerPath
-from viz.theme import DEFAULT_LOOK, Look, base_layout, optimizer_color
+from viz.theme import DEFAULT_LOOK, Look, base_layout, map_axes, optimizer_color
 
 KIND_SYMBOLS = {
     "minimum": "star",
@@ -440,18 +440,16 @@ def _map_layout(xs, ys, look: Look, *, legend_width: int = LEGEND_WIDTH) -> dict
     ratio = (x1 - x0) / (y1 - y0)
     plot_width = min(max(plot_height * ratio, 320.0), 3.0 * plot_height)
     legend_width = int(legend_width * (1.4 if look.presentation else 1.0))
-    axis = {"showgrid": False, "zeroline": False, "constrain": "domain"}
+    xaxis, yaxis = map_axes((x0, x1), (y0, y1))
     layout = base_layout(
         look,
         height=height,
         width=int(MAP_MARGIN["l"] + plot_width + legend_width),
-        xaxis={**axis, "range": [x0, x1], "title": {"text": "x"}},
-        yaxis={**axis, "range": [y0, y1], "title": {"text": "y"}},
+        xaxis=xaxis,
+        yaxis=yaxis,
         hovermode="closest",
         margin={**MAP_MARGIN, "r": legend_width},
     )
-    if 1 / 3 <= ratio <= 3:
-        layout["yaxis"]["scaleanchor"] = "x"
     layout["legend"] = {
         **layout["legend"],
         "orientation": "v",

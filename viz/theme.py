@@ -144,6 +144,25 @@ def base_layout(look: Look, **overrides) -> dict:
     return layout
 
 
+def map_axes(
+    x_range, y_range, titles=("x", "y"), *, anchor: str = "x", toward_top: bool = False
+) -> tuple[dict, dict]:
+    """The x and y axes of a map of the plane: no grid or zero line across it (its colours
+    are the content), the plot kept inside its domain, and one unit as long on both axes —
+    true angles (gradients ⟂ contours) and round circles — unless the box is more than three
+    times longer one way. `anchor` names the x axis the y axis is scaled to; `toward_top`
+    keeps a map that is shorter than its figure at the top (under the legend)."""
+    (x0, x1), (y0, y1) = (float(v) for v in x_range), (float(v) for v in y_range)
+    axis = {"showgrid": False, "zeroline": False, "constrain": "domain"}
+    xaxis = {**axis, "range": [x0, x1], "title": {"text": titles[0]}}
+    yaxis = {**axis, "range": [y0, y1], "title": {"text": titles[1]}}
+    if 1 / 3 <= (x1 - x0) / (y1 - y0) <= 3:
+        yaxis["scaleanchor"] = anchor
+        if toward_top:
+            yaxis["constraintoward"] = "top"
+    return xaxis, yaxis
+
+
 # Besides the text (`Look.foreground`): a muted text for axes, and grid lines.
 _INK = {
     False: {"muted": "rgba(17,20,24,0.62)", "grid": "#e4e8ee"},

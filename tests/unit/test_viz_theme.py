@@ -9,7 +9,14 @@ import pytest
 
 import optim
 from viz.figure import decode_array, typed_array
-from viz.theme import OPTIMIZER_COLORS, Look, base_layout, optimizer_color, plotly_template
+from viz.theme import (
+    OPTIMIZER_COLORS,
+    Look,
+    base_layout,
+    map_axes,
+    optimizer_color,
+    plotly_template,
+)
 
 
 def test_every_optimizer_has_its_own_colour():
@@ -53,3 +60,23 @@ def test_light_and_dark_ink_differ_and_match_the_app_theme():
     assert light["legend"]["font"]["color"] == "#111418"  # textColor of .streamlit/config.toml
     assert dark["legend"]["font"]["color"] == "#f2f4f7"
     assert light["xaxis"]["gridcolor"] != dark["xaxis"]["gridcolor"]
+
+
+@pytest.mark.parametrize(
+    ("x_range", "y_range", "square"),
+    [
+        ((-2, 2), (-2, 2), True),
+        ((0, 9), (0, 3), True),
+        ((0, 10), (0, 3), False),
+        ((0, 1), (0, 4), False),
+    ],
+)
+def test_maps_keep_true_angles_unless_the_box_is_too_long(x_range, y_range, square):
+    xaxis, yaxis = map_axes(x_range, y_range, ("w₁", "w₂"), anchor="x2", toward_top=True)
+    assert xaxis["range"] == list(map(float, x_range)) and yaxis["range"] == list(
+        map(float, y_range)
+    )
+    assert (xaxis["title"]["text"], yaxis["title"]["text"]) == ("w₁", "w₂")
+    assert not xaxis["showgrid"] and not yaxis["zeroline"]
+    assert (yaxis.get("scaleanchor") == "x2") is square
+    assert (yaxis.get("constraintoward") == "top") is square
