@@ -313,7 +313,7 @@ if data_name == "teacher":
 noise = state.widget(
     Setting.number(
         "noise",
-        "σ — noise",
+        "Noise (standard deviation)",
         0.1,
         0.0,
         1.0,
@@ -353,13 +353,10 @@ init = state.widget(
         "Initialisation",
         "xavier",
         networks.INITIALISATIONS,
-        labels={
-            "zero": "all zero",
-            "xavier": "Xavier N(0, 1/m)",
-            "glorot": "Glorot uniform ±√(6/(m+n))",
-            "he": "He N(0, 2/m)",
-        },
-        help="m inputs and n outputs of a layer; biases start at 0.",
+        labels=networks.INITIALISATION_TITLES,
+        help="m inputs and n outputs of a layer; biases start at 0. The lecture's “Xavier” "
+        "N(0, 1/m) is LeCun et al.'s rule; Glorot & Bengio (2010) proposed the uniform one, "
+        "variance 2/(m+n).",
     ),
     side,
 )
@@ -566,6 +563,9 @@ elif tab == "spectrum":
                     "exact": "exact: Hessian + eigh",
                     "lanczos": "Lanczos + stochastic quadrature",
                 },
+                help="Lanczos: m Hessian-vector products give a small matrix whose extreme "
+                "eigenvalues match H's, without ever building H; averaging over random "
+                "start vectors (quadrature) estimates how many eigenvalues lie where.",
             ),
             controls[0],
         )
@@ -629,7 +629,7 @@ elif tab == "spectrum":
         page.explain(
             "The Hessian H_ab = ∂²E/∂w_a∂w_b has one eigenvalue per weight. At a minimum all "
             "are ≥ 0; each negative one is a direction in which the loss still goes down. "
-            f"Eigenvalues with |λ| ≤ {spectrum.ZERO_TOL:g}·max|λ| count as zero. *Exact*: "
+            f"Eigenvalues with |h| ≤ {spectrum.ZERO_TOL:g}·max|h| count as zero. *Exact*: "
             "the full Hessian and its eigen-decomposition, O(N³). *Lanczos*: m Hessian-vector "
             "products build a small tridiagonal matrix whose extreme eigenvalues (ticks) match "
             "H's; averaging over random start vectors (stochastic Lanczos quadrature) "
@@ -651,6 +651,8 @@ elif tab == "weights":
                     "random": "two random directions, filter-normalised",
                     "hessian": "top two Hessian eigenvectors",
                 },
+                help="Filter-normalised: each random direction is rescaled neuron by neuron "
+                "to the size of that neuron's weights (Li et al. 2018).",
             ),
             controls[0],
         )
@@ -725,7 +727,7 @@ elif tab == "weights":
         axis_names = {
             "weights": (f"α: {index_labels[str(first)]}", f"β: {index_labels[str(second)]}"),
             "random": ("α (random direction 1)", "β (random direction 2)"),
-            "hessian": ("α (eigenvector of λ₁, the largest)", "β (eigenvector of λ₂)"),
+            "hessian": ("α (eigenvector of h₁, the largest)", "β (eigenvector of h₂)"),
         }[plane]
         left, right = st.columns([3, 2])
         plotly_chart(

@@ -102,3 +102,17 @@ def test_custom_surface_from_a_formula():
 def test_custom_surface_rejects_bad_input(text, bounds, error):
     with pytest.raises(error):
         landscapes.custom_surface(text, bounds)
+
+
+def test_rastrigin_note_gives_the_count_of_local_minima_in_its_default_box():
+    # Brute force: every critical point the core finds in the default box, by kind. Per
+    # coordinate x² − A cos 2πx has a minimum near each whole number k with |k| ≤ 5.
+    s = landscapes.get_surface("rastrigin")
+    points = landscapes.critical_points(s.loss, s.bounds)
+    minima = [p for p in points if p.kind == "minimum"]
+    (x0, x1), _ = s.bounds
+    per_axis = int(np.floor(x1)) - int(np.ceil(x0)) + 1
+    assert len(minima) == per_axis**2 == 121
+    near_integers = np.array([p.w for p in minima])
+    assert np.abs(near_integers - np.round(near_integers)).max() < 0.05
+    assert "121" in s.note and "hundreds" not in s.note
