@@ -18,7 +18,7 @@ import numpy as np
 import streamlit as st
 
 import optim
-from app_support import core
+from app_support import core, notation
 from app_support.caching import cached
 from app_support.charts import plotly_chart
 from app_support.page import page_setup
@@ -247,6 +247,7 @@ def slope_runs(lr: float, alpha: float, steps: int = SLOPE_STEPS):
 # --- controls ------------------------------------------------------------------------------
 
 page.scenes(SCENES)
+page.notation(notation.ROWS[PAGE])
 
 view = state.widget(
     Setting.choice("view", "Experiment", "ravine", tuple(VIEWS), labels=VIEWS, widget="segmented")
@@ -372,11 +373,10 @@ def slope_view() -> None:
             "The lecture writes **v ← αv − ε∇E, w ← w + v**. Many papers write "
             "**v ← βv + η∇E, w ← w − v**: the same rule, with v of the opposite sign. A third "
             "form keeps a running average of the gradients, **v ← αv + (1 − α)g, "
-            "w ← w − ε′v** (some texts write λ for ε′; on this page h is a curvature). It is "
-            "the lecture's rule with ε = ε′(1 − α): the average never grows beyond the "
-            "gradient itself, so on a slope its step tends to ε′‖g‖ — the step of plain "
-            "gradient descent — and there is no 1/(1 − α) speed-up. Tuning it, one raises ε′ "
-            "instead."
+            "w ← w − ε′v**. It is the lecture's rule with ε = ε′(1 − α): the average never "
+            "grows beyond the gradient itself, so on a slope its step tends to ε′‖g‖ — the "
+            "step of plain gradient descent — and there is no 1/(1 − α) speed-up. Tuning it, "
+            "one raises ε′ instead."
         )
         st.markdown(
             f"Measured on this slope after {SLOPE_STEPS} steps, α = {alpha:.3g}: the "
@@ -497,7 +497,8 @@ def sweep_view() -> None:
         f"{len(SWEEP_ALPHAS)} runs on the ravine, one per α, all at ε = {lr:.3g}, in one "
         "batched call. Each dot is the measured number of steps until the error stays "
         "within the tolerance; the dashed line is the prediction ⌈log tol / log ρ⌉ from the "
-        "spectral radius ρ of the iteration matrix."
+        "spectral radius ρ of the iteration matrix — its largest eigenvalue in size, the "
+        "factor by which the slowest error shrinks per step."
     )
     plotly_chart(
         figures.alpha_sweep_figure(

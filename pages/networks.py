@@ -21,6 +21,7 @@ import numpy as np
 import streamlit as st
 
 import optim
+from app_support import notation
 from app_support.caching import cached
 from app_support.charts import frames_requested, plotly_chart
 from app_support.optimizers import optimizer_panel, swatch, training_options
@@ -286,6 +287,7 @@ def cliff_runs(depth, learning_rate, start, threshold, steps):
 # --- lecture scenes ------------------------------------------------------------------------
 
 page.scenes(SCENES)
+page.notation(notation.ROWS[PAGE])
 
 # --- sidebar: data, model, training --------------------------------------------------------
 
@@ -563,7 +565,7 @@ elif tab == "spectrum":
                     "exact": "exact: Hessian + eigh",
                     "lanczos": "Lanczos + stochastic quadrature",
                 },
-                help="Lanczos: m Hessian-vector products give a small matrix whose extreme "
+                help="Lanczos: ℓ Hessian-vector products give a small matrix whose extreme "
                 "eigenvalues match H's, without ever building H; averaging over random "
                 "start vectors (quadrature) estimates how many eigenvalues lie where.",
             ),
@@ -577,7 +579,7 @@ elif tab == "spectrum":
             # A few values each: both are array sizes, so every new value compiles once.
             lanczos_steps = int(
                 state.widget(
-                    Setting.choice("m", "Lanczos steps m", "60", LANCZOS_STEPS), controls[1]
+                    Setting.choice("m", "Lanczos steps ℓ", "60", LANCZOS_STEPS), controls[1]
                 )
             )
             probes = int(
@@ -612,7 +614,7 @@ elif tab == "spectrum":
             + (
                 ""
                 if method == "exact"
-                else " Quadrature resolves the crowd near zero only roughly: more steps m and "
+                else " Quadrature resolves the crowd near zero only roughly: more steps ℓ and "
                 "random vectors sharpen the estimate."
             )
         )
@@ -630,7 +632,7 @@ elif tab == "spectrum":
             "The Hessian H_ab = ∂²E/∂w_a∂w_b has one eigenvalue per weight. At a minimum all "
             "are ≥ 0; each negative one is a direction in which the loss still goes down. "
             f"Eigenvalues with |h| ≤ {spectrum.ZERO_TOL:g}·max|h| count as zero. *Exact*: "
-            "the full Hessian and its eigen-decomposition, O(N³). *Lanczos*: m Hessian-vector "
+            "the full Hessian and its eigen-decomposition, O(N³). *Lanczos*: ℓ Hessian-vector "
             "products build a small tridiagonal matrix whose extreme eigenvalues (ticks) match "
             "H's; averaging over random start vectors (stochastic Lanczos quadrature) "
             "estimates the whole density, and so the fraction of negative eigenvalues."
@@ -685,7 +687,7 @@ elif tab == "weights":
             first = int(
                 state.widget(
                     Setting.choice(
-                        "wi", "First weight (α)", "0", index_choices, labels=index_labels
+                        "wi", "First weight (c₁)", "0", index_choices, labels=index_labels
                     ),
                     picks[0],
                 )
@@ -694,7 +696,7 @@ elif tab == "weights":
                 state.widget(
                     Setting.choice(
                         "wj",
-                        "Second weight (β)",
+                        "Second weight (c₂)",
                         index_choices[min(1, n - 1)],
                         index_choices,
                         labels=index_labels,
@@ -725,9 +727,9 @@ elif tab == "weights":
             *run_key, (inspected_step, plane, first, second, seed), span, size, other_runs
         )
         axis_names = {
-            "weights": (f"α: {index_labels[str(first)]}", f"β: {index_labels[str(second)]}"),
-            "random": ("α (random direction 1)", "β (random direction 2)"),
-            "hessian": ("α (eigenvector of h₁, the largest)", "β (eigenvector of h₂)"),
+            "weights": (f"c₁: {index_labels[str(first)]}", f"c₂: {index_labels[str(second)]}"),
+            "random": ("c₁ (random direction 1)", "c₂ (random direction 2)"),
+            "hessian": ("c₁ (eigenvector of h₁, the largest)", "c₂ (eigenvector of h₂)"),
         }[plane]
         left, right = st.columns([3, 2])
         plotly_chart(

@@ -17,6 +17,7 @@ import itertools
 import numpy as np
 import streamlit as st
 
+from app_support import notation
 from app_support.charts import plotly_chart
 from app_support.page import page_setup
 from app_support.presets import Preset, scene
@@ -185,6 +186,7 @@ tab_name = state.value(Setting.choice("tab", "View", "teacher", tuple(TABS), lab
 
 top = st.columns([3, 2], vertical_alignment="center")
 page.scenes(SCENES, where=top[0])
+page.notation(notation.ROWS[PAGE], where=top[0])
 problem_box = top[1].popover("⚙️ Teacher and student", use_container_width=True)
 n_units = state.widget(
     Setting.integer(
