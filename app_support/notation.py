@@ -31,7 +31,7 @@ DELTA: Row = (
     "small constant of AdaGrad, RMSProp and Adam (no division by 0)",
     "δ (backpropagation's δ^l is another thing: a neuron's error)",
 )
-PENALTIES: Row = ("λ₁, λ₂", "strength of the L1 and L2 penalties", "λ")
+PENALTIES: Row = ("λ₁, λ₂", "penalty strength of L1 and of L2", "λ")
 CLIP: Row = ("u", "gradient-clipping threshold", "u")
 SCHEDULE: Row = (
     "k, τ, ε_τ, q, T",
