@@ -120,8 +120,9 @@ SCENES: tuple[Preset, ...] = (
     _scene(
         "random_plane",
         "The landscape around the solution",
-        "A slice along two filter-normalised random directions (Li et al. 2018), with the "
-        "paths of three optimizers started from the same weights.",
+        "A slice along two random directions, each rescaled neuron by neuron to the size of "
+        "that neuron's weights (filter normalisation, Li et al. 2018), with the paths of "
+        "three optimizers started from the same weights.",
         tab="weights",
         plane="random",
         compare="gd,momentum",
