@@ -12,7 +12,7 @@ from __future__ import annotations
 
 Row = tuple[str, str, str]  # (symbol here, what it is, the lectures' symbols)
 
-W: Row = ("w", "the weights (on a 2-D surface w = (x, y))", "w, w_a; w^l_jk in backpropagation")
+W: Row = ("w", "the weights (on a 2-D surface w = (x, y))", "w, wₐ; wˡⱼₖ in backpropagation")
 E: Row = ("E", "the loss (error) being minimised", "E, C (cost), L")
 G: Row = ("g = ∇E", "the gradient of the loss", "∂E/∂w, ∇E")
 LR: Row = ("ε", "learning rate (step size)", "γ, η or ε (Goodfellow: ε)")
@@ -29,7 +29,7 @@ S: Row = ("s, ŝ", "Adam's first moment and its bias-corrected value", "s, ŝ")
 DELTA: Row = (
     "δ",
     "small constant of AdaGrad, RMSProp and Adam (no division by 0)",
-    "δ (backpropagation's δ^l is another thing: a neuron's error)",
+    "δ (backpropagation's δˡ is another thing: a neuron's error)",
 )
 PENALTIES: Row = ("λ₁, λ₂", "penalty strength of L1 and of L2", "λ")
 CLIP: Row = ("u", "gradient-clipping threshold", "u")
@@ -60,7 +60,7 @@ ROWS: dict[str, tuple[Row, ...]] = {
     "saddles": (
         ("w₀", "the point inspected", "w"),
         E,
-        ("H", "Hessian, H_ab = ∂²E/∂w_a∂w_b", "H"),
+        ("H", "Hessian, Hᵢⱼ = ∂²E/∂wᵢ∂wⱼ", "H"),
         ("λ₁, λ₂; λ_u", "Hessian eigenvalues (curvatures); λ_u < 0 along the way out", "λ"),
         ("k", "index: the number of negative eigenvalues (a k-th order saddle)", "k"),
         LR,
