@@ -45,7 +45,7 @@ PAGES: tuple[PageInfo, ...] = (
         "🎲",
         "A minibatch's loss is not the full loss: its minima and saddles move. SGD paths, clouds "
         "of seeds, the noise ball and decaying ε, four optimizers under the same noise, Adam's "
-        "signal-to-noise, batch versus online learning.",
+        "mean over root mean square, batch versus online learning.",
     ),
     PageInfo(
         "pages/permutation.py",

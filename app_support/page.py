@@ -96,7 +96,6 @@ class Page(NamedTuple):
                     key=f"{self.name}.preset.{scene.key}",
                     on_click=load_url,
                     args=(scene.params,),
-                    help=scene.caption,
                     width="stretch",
                 )
         if chosen is not None and not self.presenting:

@@ -624,7 +624,7 @@ class CriticalSample(NamedTuple):
     grad_norm: np.ndarray  # (S,) ‖∇E‖ at the end points
     eigenvalues: np.ndarray  # (S, N) ascending
     negative: np.ndarray  # (S,) number of eigenvalues below −ZERO_TOL·max|λ|
-    index: np.ndarray  # (S,) fraction of negative eigenvalues, negative / N
+    downhill_fraction: np.ndarray  # (S,) negative / N (the index k = negative, as a share)
     critical: np.ndarray  # (S,) bool: ‖∇E‖ ≤ grad_tol
 
 
@@ -639,7 +639,8 @@ def critical_points_by_gradient_norm(
     to critical points of every kind. From all starts at once (one jitted, vmapped call),
     Levenberg–Marquardt on ½‖∇E‖²; then the loss, ‖∇E‖ and the Hessian eigenvalues.
 
-    The index of a point is the fraction of negative Hessian eigenvalues (Dauphin, Pascanu,
+    The fraction of downhill directions, negative / N, is what Dauphin et al. call the index
+    (the lab keeps "index" for the count k of negative eigenvalues) (Dauphin, Pascanu,
     Gulcehre, Cho, Ganguli & Bengio 2014, "Identifying and attacking the saddle point problem
     in high-dimensional non-convex optimization", Fig. 1; Pascanu et al. 2014). The gradient
     norm is kept because a minimum of ‖∇E‖ in a flat region looks like a critical point but
@@ -666,6 +667,6 @@ def critical_points_by_gradient_norm(
         grad_norm=grad_norms,
         eigenvalues=eigenvalues,
         negative=negative,
-        index=negative / eigenvalues.shape[1],
+        downhill_fraction=negative / eigenvalues.shape[1],
         critical=np.isfinite(values) & (grad_norms <= grad_tol),
     )

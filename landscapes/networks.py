@@ -50,6 +50,15 @@ from landscapes.datasets import DataLoss
 
 ACTIVATIONS = ("tanh", "relu", "sigmoid", "linear")
 INITIALISATIONS = ("zero", "xavier", "glorot", "he")
+# Each scheme by its formula and its paper (the URL keeps the short keys). The lecture calls
+# N(0, 1/m) "Xavier"; that rule is LeCun et al.'s (1998), while Glorot & Bengio (2010), whose
+# first author gives "Xavier" its name, proposed the normalised uniform rule.
+INITIALISATION_TITLES = {
+    "zero": "all zero",
+    "xavier": "N(0, 1/m): LeCun et al. 1998 (the lecture's “Xavier”)",
+    "glorot": "U(±√(6/(m+n))): Glorot & Bengio 2010, normalised (“Xavier uniform”)",
+    "he": "N(0, 2/m): He et al. 2015, for ReLU",
+}
 LOSSES = ("squared", "cross_entropy")
 DATASETS = ("teacher", "xor", "circles", "gaussians", "spirals", "moons")
 MAX_DEPTH = 4  # hidden layers the page offers (the core takes more)
@@ -469,8 +478,9 @@ def init_weights(arch: Architecture, scheme: str, seed: int = 0, scale: float = 
     """Initial flat weights. Biases start at zero; each layer's matrix W (m inputs, n outputs):
 
     zero    W = 0 (every unit of a layer identical: the symmetry is never broken)
-    xavier  W ~ N(0, 1/m)             (Glorot & Bengio 2010, the lecture's Xavier)
-    glorot  W ~ U(−√(6/(m+n)), √(6/(m+n)))  (normalised initialisation, same paper)
+    xavier  W ~ N(0, 1/m)             (LeCun et al. 1998; the lecture calls it Xavier)
+    glorot  W ~ U(−√(6/(m+n)), √(6/(m+n)))  (Glorot & Bengio 2010, "normalised": variance
+                                      2/(m+n), one over the mean fan (m+n)/2)
     he      W ~ N(0, 2/m)             (He et al. 2015, for ReLU)
 
     then multiplied by `scale` (too large: exploding signals, too small: vanishing)."""

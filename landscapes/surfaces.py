@@ -200,7 +200,7 @@ _CATALOGUE: dict[str, _Entry] = {
         ((-5.0, 1.5),),
         lambda p: ((4.0, float(p["curvature"] * math.sin(4.0))),),
         (
-            Hyper("steepness", "s", 10.0, 0.5, 100.0, log=True, help="steepness of the walls"),
+            Hyper("steepness", "a", 10.0, 0.5, 100.0, log=True, help="steepness of the walls"),
             Hyper("curvature", "c", 1.0, 0.0, 2.0, domain="nonnegative", help="bend of the valley"),
         ),
     ),
@@ -248,8 +248,9 @@ _CATALOGUE: dict[str, _Entry] = {
     ),
     "rastrigin": _Entry(
         "Rastrigin",
-        "A bowl covered with ripples: hundreds of local minima trap gradient descent; only "
-        "the one at the origin is global.",
+        "A bowl covered with ripples: at the default A = 10 there is a local minimum near "
+        "every point with whole-number coordinates, 11 × 11 = 121 in the box, and each can "
+        "trap gradient descent; only the one at the origin is global.",
         rastrigin,
         ((-5.12, 5.12), (-5.12, 5.12)),
         ((3.2, 2.1), (-4.0, 4.5)),
@@ -294,7 +295,7 @@ _CATALOGUE: dict[str, _Entry] = {
         ((-2.0, 2.0), (-2.0, 2.0)),
         ((0.05, 1.8), (-0.05, 1.8)),
         _two_minima_points,
-        (Hyper("tilt", "t", 0.0, -0.3, 0.3, domain="finite", help="makes one minimum deeper"),),
+        (Hyper("tilt", "c", 0.0, -0.3, 0.3, domain="finite", help="makes one minimum deeper"),),
     ),
     "plateau": _Entry(
         "Plateau",
@@ -318,7 +319,7 @@ _CATALOGUE: dict[str, _Entry] = {
             Hyper(
                 "height", "h", 10.0, 0.0, 100.0, domain="nonnegative", help="height of the cliff"
             ),
-            Hyper("sharpness", "k", 20.0, 1.0, 200.0, log=True, help="steepness of the cliff"),
+            Hyper("sharpness", "b", 20.0, 1.0, 200.0, log=True, help="steepness of the cliff"),
         ),
     ),
     "plane": _Entry(

@@ -103,6 +103,14 @@ class Moments(NamedTuple):
     mean_square: np.ndarray  # ⟨g²⟩
     ratio: np.ndarray  # ⟨g⟩/√⟨g²⟩ (0 where ⟨g²⟩ = 0): what Adam's step tends to, in units of ε
 
+    @property
+    def over_mean_square(self) -> np.ndarray:
+        """⟨g⟩/⟨g²⟩ (0 where ⟨g²⟩ = 0), the quotient the lecture's exercise writes, without
+        the root: not scale-free (it grows as the gradient shrinks), so not Adam's step."""
+        return np.divide(
+            self.mean, self.mean_square, out=np.zeros_like(self.mean), where=self.mean_square > 0
+        )
+
 
 def long_run_moments(patterns: Sequence[Sequence[float]]) -> Moments:
     """The averages a repeating series tends to: those over one period of its pattern."""

@@ -11,9 +11,11 @@ with `g` the gradient taken at `rule.lookahead(w, state, hp)` (Nesterov's interi
 names the state for the figures ("s" first moment, "r" second moment); the velocity "v" is the
 step the runner records for every rule.
 
-Where Optax's rule *is* the lecture's rule (momentum as a trace, Adam, RMSProp with the δ inside
-the root) the update is Optax's, and tests/unit/test_rules.py proves the equality; where it
-differs (AdaGrad's δ outside the root, Nesterov's interim point) it is written here.
+Where Optax's rule *is* the lecture's rule (Adam, RMSProp with the δ inside the root) the update
+is Optax's, and tests/unit/test_rules.py proves the equality; where it differs (AdaGrad's δ
+outside the root, Nesterov's interim point, and momentum: Optax's `trace` sums the raw
+gradients and scales the sum by ε_t afterwards, which under a schedule rescales the whole
+velocity at every step) it is written here.
 
 References: Goodfellow, Bengio & Courville (2016), *Deep Learning*, Algorithms 8.1–8.7;
 Loshchilov & Hutter (2019) AdamW; Dozat (2016) NAdam; Reddi et al. (2018) AMSGrad;
@@ -78,7 +80,10 @@ def _interim_point(w, v, hp):
     return w + hp["momentum"] * v
 
 
-def _nesterov_update(g, v, w, hp, lr, hess):
+def _velocity_update(g, v, w, hp, lr, hess):
+    # Momentum and Nesterov: v <- αv − ε_t g with this step's ε_t inside the velocity, so
+    # past steps keep the rate they were taken with (Optax's trace would rescale them all by
+    # ε_t). Nesterov's g is taken at the interim point w + αv.
     v = hp["momentum"] * v - lr * g
     return v, v
 
@@ -138,7 +143,6 @@ def _moments(state) -> dict:
     return {"s": state.mu, "r": state.nu}
 
 
-_momentum = _from_optax(lambda hp: optax.trace(decay=hp["momentum"]))
 _rmsprop = _from_optax(
     lambda hp: optax.scale_by_rms(decay=hp["decay"], eps=hp["eps"], eps_in_sqrt=True)
 )
@@ -172,8 +176,9 @@ _RULES = (
         "Momentum",
         _ALIGN % r"v &\leftarrow \alpha v - \varepsilon\, g(w) \\ w &\leftarrow w + v",
         (_lr(0.01), _ALPHA),
-        *_momentum,
-        reference="Goodfellow et al. 2016, Alg. 8.2 (Optax trace)",
+        _velocity_init,
+        _velocity_update,
+        reference="Goodfellow et al. 2016, Alg. 8.2",
     ),
     Rule(
         "nesterov",
@@ -181,7 +186,7 @@ _RULES = (
         _ALIGN % r"v &\leftarrow \alpha v - \varepsilon\, g(w + \alpha v) \\ w &\leftarrow w + v",
         (_lr(0.01), _ALPHA),
         _velocity_init,
-        _nesterov_update,
+        _velocity_update,
         _interim_point,
         reference="Goodfellow et al. 2016, Alg. 8.3",
     ),
@@ -228,7 +233,7 @@ _RULES = (
         r" r \leftarrow \rho_2 r + (1-\rho_2)\, g \odot g \\"
         r" \hat s &= \frac{s}{1-\rho_1^t} \qquad \hat r = \frac{r}{1-\rho_2^t} \\"
         r" w &\leftarrow w - \varepsilon\, \frac{\hat s}{\sqrt{\hat r} + \delta}",
-        (_lr(0.01), _RHO1, _RHO2, _delta(1e-8)),
+        (_lr(0.001), _RHO1, _RHO2, _delta(1e-8)),  # Alg. 8.7's suggested ε
         *_adam,
         internals=_moments,
         reference="Goodfellow et al. 2016, Alg. 8.7; Kingma & Ba 2015 (Optax scale_by_adam)",

@@ -25,7 +25,8 @@ _FINAL = Hyper(
     help="learning rate reached at step τ",
 )
 _TAU = Hyper("tau", "τ", 200, 1, 20000, domain="count", help="step at which the decay ends")
-_DROP = Hyper("drop", "γ", 0.5, 0.01, 0.99, domain="open_unit", help="factor at each drop")
+# q, not the γ of some texts: the lectures write the learning rate itself as γ.
+_DROP = Hyper("drop", "q", 0.5, 0.01, 0.99, domain="open_unit", help="factor at each drop")
 _EVERY = Hyper("drop_every", "T", 100, 1, 20000, domain="count", help="steps between drops")
 
 
@@ -49,7 +50,7 @@ SCHEDULES: dict[str, Schedule] = {
         Schedule(
             "step",
             "Step decay",
-            r"\varepsilon_t = \varepsilon\, \gamma^{\lfloor t / T \rfloor}",
+            r"\varepsilon_t = \varepsilon\, q^{\lfloor t / T \rfloor}",
             (_DROP, _EVERY),
         ),
         Schedule(

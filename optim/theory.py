@@ -177,6 +177,24 @@ def momentum_speedup(alpha):
     return 1 / (1 - jnp.asarray(alpha))
 
 
+def share_of_terminal_step(alpha, t):
+    """Step t of momentum on a constant slope as a share of its limit: 1 − αᵗ.
+
+    After t = 1/(1 − α) steps this is about 1 − 1/e ≈ 65 % (0.651 for α = 0.9), after
+    3/(1 − α) steps about 1 − 1/e³ ≈ 95 % (0.958 for α = 0.9), since αᵗ ≈ e^{−(1−α)t}.
+    """
+    return 1 - jnp.asarray(alpha, dtype=float) ** jnp.asarray(t, dtype=float)
+
+
+def complex_band(alpha):
+    """The band (1 − √α)² < ελ < (1 + √α)² of a curvature λ where momentum's two roots are
+    complex: there both have modulus √α, so the error spirals in at √α per step whatever
+    ε inside the band; outside it one real root is larger (Goh 2017, "Why momentum really
+    works", §2)."""
+    root = jnp.sqrt(jnp.asarray(alpha, dtype=float))
+    return (1 - root) ** 2, (1 + root) ** 2
+
+
 def terminal_velocity(lr, alpha, grad_norm):
     """Step length ε‖g‖/(1 − α) that momentum reaches on a constant slope ‖g‖ (α < 1)."""
     return jnp.asarray(lr) * jnp.asarray(grad_norm) * momentum_speedup(alpha)

@@ -20,6 +20,7 @@ import streamlit as st
 
 import landscapes
 import optim
+from app_support import notation
 from app_support.caching import cached
 from app_support.charts import plotly_chart
 from app_support.optimizers import schedule_choice, swatch
@@ -52,7 +53,7 @@ VIEWS = {
     "sgd": "🎲 SGD paths",
     "noise": "🎯 Noise ball",
     "optimizers": "⚖️ Optimizers under noise",
-    "adam": "📐 Adam's signal-to-noise",
+    "adam": "📐 Adam: mean over RMS",
     "examples": "📦 Batch, minibatch, online",
 }
 
@@ -262,6 +263,7 @@ def exercise(patterns: tuple, hypers: tuple):
 # --- lecture scenes ------------------------------------------------------------------------
 
 page.scenes(SCENES)
+page.notation(notation.ROWS[PAGE])
 
 # --- tabs: the open one is the page's `view` setting ---------------------------------------
 
@@ -665,8 +667,8 @@ def noise_tab() -> None:
             "like √ε for small ε. The lab, like training code, shuffles the data once per "
             "epoch and walks through it, so within an epoch every example is used once and at "
             "w* the minibatch gradients of an epoch add up to exactly zero. When an epoch "
-            "takes fewer steps than a run needs to forget where it was (about 1/(ελ) steps for "
-            "curvature λ), the kicks of an epoch largely cancel and the ball is smaller — it "
+            "takes fewer steps than a run needs to forget where it was (about 1/(εh) steps for "
+            "curvature h), the kicks of an epoch largely cancel and the ball is smaller — it "
             "then shrinks like ε rather than √ε. With long epochs (B = 1 and many examples) "
             "the two agree."
         )
@@ -757,8 +759,16 @@ def adam_tab() -> None:
     )
     st.caption(
         "Notice: ŝ settles at the mean gradient and r̂ at the mean square (dotted: the "
-        "long-run values); their ratio — Adam's step in units of ε — is about 1 for w₁ "
+        "long-run values); the ratio ŝ/√r̂ — Adam's step in units of ε — is about 1 for w₁ "
         "and w₂ but about 0.1 for the noisy w₃."
+    )
+    page.explain(
+        "Two quotients in the table. ⟨g⟩/√⟨g²⟩ is the mean over the root mean square "
+        "(RMS), which is what Adam's step tends to: it does not change when every gradient "
+        "is scaled, so w₁ and w₂ move alike. It is not a signal-to-noise ratio in the "
+        "statistician's sense (that would divide by the standard deviation). The lecture's "
+        "exercise writes ⟨g⟩/⟨g²⟩ without the root; that quotient grows as the gradient "
+        "shrinks (10 for w₂), so it is not Adam's step — take the root to get it."
     )
     second_half = slice(EXERCISE_STEPS // 2, None)
     st.dataframe(
@@ -767,7 +777,8 @@ def adam_tab() -> None:
                 "weight": label,
                 "mean ⟨g⟩": f"{long_run.mean[j]:.4g}",
                 "mean square ⟨g²⟩": f"{long_run.mean_square[j]:.4g}",
-                "⟨g⟩/√⟨g²⟩": f"{long_run.ratio[j]:.4g}",
+                "⟨g⟩/√⟨g²⟩ (mean/RMS)": f"{long_run.ratio[j]:.4g}",
+                "⟨g⟩/⟨g²⟩ (exercise, no root)": f"{long_run.over_mean_square[j]:.4g}",
                 "Adam's ŝ/√r̂, second half": f"{stats.ratio[second_half, j].mean():.4g}",
             }
             for j, label in enumerate(WEIGHTS)

@@ -18,7 +18,7 @@ import numpy as np
 import streamlit as st
 
 import optim
-from app_support import core
+from app_support import core, notation
 from app_support.caching import cached
 from app_support.charts import plotly_chart
 from app_support.page import page_setup
@@ -32,12 +32,12 @@ from viz.contour import contour_figure
 from viz.paths import OptimizerPath
 
 PAGE = "momentum"
-RAVINE_STEPS = 150  # per view the step count is fixed: one compilation per optimizer
+RAVINE_STEPS = 1024  # fixed (one compilation per optimizer); long enough for GD on the floor
 SLOPE_STEPS = 100
 SWEEP_STEPS = 1024
 SWEEP_ALPHAS = np.linspace(0.0, 0.995, 256)
 MAP_SIZE = 160  # (ε, α) grid of the rate map
-MAP_LR = (1e-3, 4.0)  # momentum is stable up to ε = (2 + 2α)/λₙ < 4 on the ravine (λₙ = 1)
+MAP_LR = (1e-3, 4.0)  # momentum is stable up to ε = (2 + 2α)/hₙ < 4 on the ravine (hₙ = 1)
 GRID = 150
 START_IN_VALLEY = (-4.2, 2.2)  # start: 4.2 along the valley floor, 2.2 up its wall
 SLOPE = (1.0, 0.0)  # the constant gradient g of the slope view (‖g‖ = 1)
@@ -85,9 +85,10 @@ OPTIMAL = Setting.flag(
     "optimal",
     "Optimum",
     help="Momentum and Nesterov at Goh's optimum (ε*, α*) for this κ, gradient descent at its "
-    "own best ε* = 2/(λ₁ + λₙ).",
+    "own best ε* = 2/(h₁ + hₙ).",
 )
 RUNS = ("gd", "momentum", "nesterov")
+USES_SHOWN = ("ravine", "eigen")  # the views that draw the optimizers chosen in the sidebar
 SHOWN = Setting.multichoice(
     "opt",
     "Optimizers on the ravine",
@@ -114,7 +115,8 @@ SCENES: tuple[Preset, ...] = (
         "lecture",
         "The lecture's α = 0.9 in a ravine",
         "Gradient descent crawls along the flat floor; momentum swings across the valley "
-        "but arrives ten times sooner; Nesterov brakes the swing.",
+        "but gets along it about nine times sooner (the table under the map: close to "
+        "1/(1 − α) = 10); Nesterov brakes the swing.",
         view="ravine",
     ),
     _scene(
@@ -148,7 +150,8 @@ SCENES: tuple[Preset, ...] = (
     _scene(
         "too_much",
         "Too much momentum",
-        "α = 0.99: the error spirals in at √α per step, whatever ε — slower than α = 0.9.",
+        "α = 0.99: for every ε in the band (1 − √α)² < εh < (1 + √α)² — here almost all "
+        "stable ε — the error spirals in at √α ≈ 0.995 per step, slower than with α = 0.9.",
         view="eigen",
         momentum="0.99",
     ),
@@ -245,6 +248,7 @@ def slope_runs(lr: float, alpha: float, steps: int = SLOPE_STEPS):
 # --- controls ------------------------------------------------------------------------------
 
 page.scenes(SCENES)
+page.notation(notation.ROWS[PAGE])
 
 view = state.widget(
     Setting.choice("view", "Experiment", "ravine", tuple(VIEWS), labels=VIEWS, widget="segmented")
@@ -259,8 +263,8 @@ alpha_chosen = state.widget(ALPHA, controls[1], disabled=optimal or quiz)
 kappa = state.widget(KAPPA, controls[2], disabled=quiz or (view == "slope" and not optimal))
 angle = state.widget(ANGLE, controls[3], disabled=view not in ("ravine", "eigen"))
 state.widget(OPTIMAL, controls[4], disabled=quiz)
-shown = state.widget(SHOWN, st.sidebar)
-tol = state.widget(TOL, st.sidebar)
+shown = state.widget(SHOWN, st.sidebar, disabled=view not in USES_SHOWN)
+tol = state.widget(TOL, st.sidebar, disabled=view != "sweep")
 
 lams, q, start, minimum = cached(ravine_basis)(kappa, angle)
 if optimal:
@@ -287,10 +291,24 @@ def report_divergence(traj, name: str) -> None:
 
 
 def explain_flat_and_steep() -> tuple[str, str]:
-    return (f"flat: λ₁ = 1/κ = {lams[0]:.3g}", f"steep: λₙ = {lams[-1]:.3g}")
+    return (f"flat: h₁ = 1/κ = {lams[0]:.3g}", f"steep: hₙ = {lams[-1]:.3g}")
 
 
 # --- views -----------------------------------------------------------------------------------
+
+
+def slope_notice(alpha: float) -> str:
+    """What to notice on the slope: how far momentum's step has grown after 1/(1 − α) and
+    3/(1 − α) steps, from the closed form 1 − αᵗ."""
+    if alpha == 0:
+        return "Notice: with α = 0 momentum is gradient descent: every step is ε‖g‖."
+    one, three = (max(1, round(k / (1 - alpha))) for k in (1, 3))
+    first, third = (float(theory.share_of_terminal_step(alpha, t)) for t in (one, three))
+    return (
+        f"Notice: momentum's steps keep growing toward the upper line ε‖g‖/(1 − α): after "
+        f"1/(1 − α) ≈ {one} steps a step is {first:.0%} of it, after 3/(1 − α) ≈ {three} "
+        f"steps {third:.0%} (a step is the share 1 − αᵗ of the limit)."
+    )
 
 
 def slope_view() -> None:
@@ -348,10 +366,7 @@ def slope_view() -> None:
         f"× {speedup:.4g}",
         help="The step tends to ε‖g‖/(1 − α): the geometric sum 1 + α + α² + …",
     )
-    st.caption(
-        "Notice: the gaps between momentum's ticks grow for about 1/(1 − α) steps and "
-        "then stay the same; its step length climbs to the upper line."
-    )
+    st.caption(slope_notice(alpha))
 
     ema_last = runs["ema"][1][-1]
     with st.expander("Conventions: three ways textbooks write momentum", expanded=False):
@@ -359,15 +374,15 @@ def slope_view() -> None:
             "The lecture writes **v ← αv − ε∇E, w ← w + v**. Many papers write "
             "**v ← βv + η∇E, w ← w − v**: the same rule, with v of the opposite sign. A third "
             "form keeps a running average of the gradients, **v ← αv + (1 − α)g, "
-            "w ← w − λv**. It is the lecture's rule with ε = λ(1 − α): the average never "
-            "grows beyond the gradient itself, so on a slope its step tends to λ‖g‖ — the "
+            "w ← w − ε′v**. It is the lecture's rule with ε = ε′(1 − α): the average never "
+            "grows beyond the gradient itself, so on a slope its step tends to ε′‖g‖ — the "
             "step of plain gradient descent — and there is no 1/(1 − α) speed-up. Tuning it, "
-            "one raises λ instead."
+            "one raises ε′ instead."
         )
         st.markdown(
             f"Measured on this slope after {SLOPE_STEPS} steps, α = {alpha:.3g}: the "
             f"lecture's form with ε = {lr:.3g} steps **{momentum_steps[-1]:.4g}**; the "
-            f"running-average form with λ = {lr:.3g} steps **{ema_last:.4g}** "
+            f"running-average form with ε′ = {lr:.3g} steps **{ema_last:.4g}** "
             f"(gradient descent: {gd_steps[-1]:.4g})."
         )
 
@@ -383,7 +398,7 @@ def ravine_view() -> None:
     surface = core.surface(spec)
     page.explain(
         f"**{surface.title}.** Curvature {lams[0]:.3g} along the valley floor, "
-        f"{lams[-1]:.3g} across it. Gradient descent must keep ε below 2/λₙ to stay "
+        f"{lams[-1]:.3g} across it. Gradient descent must keep ε below 2/hₙ to stay "
         "stable across the valley, and then crawls along the floor; momentum keeps the "
         "consistent part of the gradient (along the floor) and cancels the part that flips "
         "sign (across it)."
@@ -404,7 +419,6 @@ def ravine_view() -> None:
         look=page.look,
         minima=surface.minima,
         start=start,
-        max_frames=RAVINE_STEPS + 1,
     )
     for trace in fig.data:
         if trace.legendgroup in RUNS:  # before the markers' entries (rank 1000)
@@ -438,14 +452,16 @@ EIGEN_TABLE_HEAD = (
 
 def eigen_table() -> None:
     """Per run: steps until each eigen-direction's error stays within 1 %, and the way
-    walked across the valley (a Markdown table: large on a projector, cheap to send)."""
-    rows = []
+    walked across the valley (a Markdown table: large on a projector, cheap to send); then
+    how many times sooner momentum arrives along the floor than gradient descent."""
+    rows, along_floor = [], {}
     for name in shown:
         traj, errors = cached(ravine_errors)(kappa, angle, name, LRS[name], alpha)
         if traj.diverged_at is not None:
             rows.append(f"| {TITLES[name]} | diverged | diverged | — |")
             continue
         along, across = sweeps.steps_until_within(errors, WITHIN)
+        along_floor[name] = along
         walked = sweeps.distance_travelled(errors)[1]
         height = walked / abs(START_IN_VALLEY[1])
         rows.append(
@@ -455,6 +471,12 @@ def eigen_table() -> None:
     if not rows:
         return
     st.markdown(EIGEN_TABLE_HEAD + "\n".join(rows))
+    gd, momentum = along_floor.get("gd", np.inf), along_floor.get("momentum", np.inf)
+    if np.isfinite(gd) and np.isfinite(momentum) and momentum > 0:
+        st.markdown(
+            f"Along the floor momentum arrives **{gd / momentum:.1f}× sooner** than gradient "
+            f"descent ({momentum:.0f} steps against {gd:.0f})."
+        )
     page.explain(
         f"Measured in the {RAVINE_STEPS}-step runs above: the first step from which "
         "the error along each eigenvector stays within 1 % of where it started, and "
@@ -476,7 +498,8 @@ def sweep_view() -> None:
         f"{len(SWEEP_ALPHAS)} runs on the ravine, one per α, all at ε = {lr:.3g}, in one "
         "batched call. Each dot is the measured number of steps until the error stays "
         "within the tolerance; the dashed line is the prediction ⌈log tol / log ρ⌉ from the "
-        "spectral radius ρ of the iteration matrix."
+        "spectral radius ρ of the iteration matrix — its largest eigenvalue in size, the "
+        "factor by which the slowest error shrinks per step."
     )
     plotly_chart(
         figures.alpha_sweep_figure(
@@ -495,7 +518,7 @@ def sweep_view() -> None:
         config=PLOT_CONFIG,
     )
     numbers = st.columns(5)
-    numbers[0].metric("Goh's ε*", f"{best_lr:.3g}", help="(2/(√λ₁ + √λₙ))²")
+    numbers[0].metric("Goh's ε*", f"{best_lr:.3g}", help="(2/(√h₁ + √hₙ))²")
     numbers[1].metric("Goh's α*", f"{best_alpha:.3g}", help="((√κ − 1)/(√κ + 1))²")
     numbers[2].metric("ρ of momentum at (ε*, α*)", f"{best_rate:.4f}", help="(√κ − 1)/(√κ + 1)")
     numbers[3].metric("ρ of GD at its ε*", f"{gd_rate:.4f}", help="(κ − 1)/(κ + 1)")
@@ -523,7 +546,7 @@ def map_view() -> None:
     page.explain(
         "The rate ρ is how much the slowest direction's error shrinks per step (smaller is "
         "faster). Bright: fast. Grey: ρ ≥ 1, the run diverges — beyond the dashed line "
-        "ελₙ = 2 + 2α, so momentum tolerates learning rates up to 1 + α times larger."
+        "εhₙ = 2 + 2α, so momentum tolerates learning rates up to 1 + α times larger."
     )
     plotly_chart(
         figures.rate_map_figure(

@@ -21,6 +21,7 @@ import numpy as np
 import streamlit as st
 
 import optim
+from app_support import notation
 from app_support.caching import cached
 from app_support.charts import frames_requested, plotly_chart
 from app_support.optimizers import optimizer_panel, swatch, training_options
@@ -117,8 +118,9 @@ SCENES: tuple[Preset, ...] = (
     _scene(
         "random_plane",
         "The landscape around the solution",
-        "A slice along two filter-normalised random directions (Li et al. 2018), with the "
-        "paths of three optimizers started from the same weights.",
+        "A slice along two random directions, each rescaled neuron by neuron to the size of "
+        "that neuron's weights (filter normalisation, Li et al. 2018), with the paths of "
+        "three optimizers started from the same weights.",
         tab="weights",
         plane="random",
         compare="gd,momentum",
@@ -284,6 +286,7 @@ def cliff_runs(depth, learning_rate, start, threshold, steps):
 # --- lecture scenes ------------------------------------------------------------------------
 
 page.scenes(SCENES)
+page.notation(notation.ROWS[PAGE])
 
 # --- sidebar: data, model, training --------------------------------------------------------
 
@@ -311,7 +314,7 @@ if data_name == "teacher":
 noise = state.widget(
     Setting.number(
         "noise",
-        "σ — noise",
+        "Noise (standard deviation)",
         0.1,
         0.0,
         1.0,
@@ -351,13 +354,10 @@ init = state.widget(
         "Initialisation",
         "xavier",
         networks.INITIALISATIONS,
-        labels={
-            "zero": "all zero",
-            "xavier": "Xavier N(0, 1/m)",
-            "glorot": "Glorot uniform ±√(6/(m+n))",
-            "he": "He N(0, 2/m)",
-        },
-        help="m inputs and n outputs of a layer; biases start at 0.",
+        labels=networks.INITIALISATION_TITLES,
+        help="m inputs and n outputs of a layer; biases start at 0. The lecture's “Xavier” "
+        "N(0, 1/m) is LeCun et al.'s rule; Glorot & Bengio (2010) proposed the uniform one, "
+        "variance 2/(m+n).",
     ),
     side,
 )
@@ -553,6 +553,9 @@ elif tab == "spectrum":
                     "exact": "exact: Hessian + eigh",
                     "lanczos": "Lanczos + stochastic quadrature",
                 },
+                help="Lanczos: ℓ Hessian-vector products give a small matrix whose extreme "
+                "eigenvalues match H's, without ever building H; averaging over random "
+                "start vectors (quadrature) estimates how many eigenvalues lie where.",
             ),
             controls[0],
         )
@@ -564,7 +567,7 @@ elif tab == "spectrum":
             # A few values each: both are array sizes, so every new value compiles once.
             lanczos_steps = int(
                 state.widget(
-                    Setting.choice("m", "Lanczos steps m", "60", LANCZOS_STEPS), controls[1]
+                    Setting.choice("m", "Lanczos steps ℓ", "60", LANCZOS_STEPS), controls[1]
                 )
             )
             probes = int(
@@ -599,7 +602,7 @@ elif tab == "spectrum":
             + (
                 ""
                 if method == "exact"
-                else " Quadrature resolves the crowd near zero only roughly: more steps m and "
+                else " Quadrature resolves the crowd near zero only roughly: more steps ℓ and "
                 "random vectors sharpen the estimate."
             )
         )
@@ -616,8 +619,8 @@ elif tab == "spectrum":
         page.explain(
             "The Hessian H_ab = ∂²E/∂w_a∂w_b has one eigenvalue per weight. At a minimum all "
             "are ≥ 0; each negative one is a direction in which the loss still goes down. "
-            f"Eigenvalues with |λ| ≤ {spectrum.ZERO_TOL:g}·max|λ| count as zero. *Exact*: "
-            "the full Hessian and its eigen-decomposition, O(N³). *Lanczos*: m Hessian-vector "
+            f"Eigenvalues with |h| ≤ {spectrum.ZERO_TOL:g}·max|h| count as zero. *Exact*: "
+            "the full Hessian and its eigen-decomposition, O(N³). *Lanczos*: ℓ Hessian-vector "
             "products build a small tridiagonal matrix whose extreme eigenvalues (ticks) match "
             "H's; averaging over random start vectors (stochastic Lanczos quadrature) "
             "estimates the whole density, and so the fraction of negative eigenvalues."
@@ -638,6 +641,8 @@ elif tab == "weights":
                     "random": "two random directions, filter-normalised",
                     "hessian": "top two Hessian eigenvectors",
                 },
+                help="Filter-normalised: each random direction is rescaled neuron by neuron "
+                "to the size of that neuron's weights (Li et al. 2018).",
             ),
             controls[0],
         )
@@ -670,7 +675,7 @@ elif tab == "weights":
             first = int(
                 state.widget(
                     Setting.choice(
-                        "wi", "First weight (α)", "0", index_choices, labels=index_labels
+                        "wi", "First weight (c₁)", "0", index_choices, labels=index_labels
                     ),
                     picks[0],
                 )
@@ -679,7 +684,7 @@ elif tab == "weights":
                 state.widget(
                     Setting.choice(
                         "wj",
-                        "Second weight (β)",
+                        "Second weight (c₂)",
                         index_choices[min(1, n - 1)],
                         index_choices,
                         labels=index_labels,
@@ -710,9 +715,9 @@ elif tab == "weights":
             *run_key, (inspected_step, plane, first, second, seed), span, size, other_runs
         )
         axis_names = {
-            "weights": (f"α: {index_labels[str(first)]}", f"β: {index_labels[str(second)]}"),
-            "random": ("α (random direction 1)", "β (random direction 2)"),
-            "hessian": ("α (eigenvector of λ₁, the largest)", "β (eigenvector of λ₂)"),
+            "weights": (f"c₁: {index_labels[str(first)]}", f"c₂: {index_labels[str(second)]}"),
+            "random": ("c₁ (random direction 1)", "c₂ (random direction 2)"),
+            "hessian": ("c₁ (eigenvector of h₁, the largest)", "c₂ (eigenvector of h₂)"),
         }[plane]
         left, right = st.columns([3, 2])
         plotly_chart(

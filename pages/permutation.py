@@ -3,7 +3,8 @@
 Tabs: a student committee machine recovers its teacher up to a permutation; the merge path of
 two units to their permutation point (a saddle, with its Hessian) and the exchange of their
 labels, animated in weight space and input space; the straight line between a minimum and its
-permuted copy; critical points of the small network by minimising ‖∇E‖² (loss against index);
+permuted copy; critical points of the small network by minimising ‖∇E‖² (loss against the
+fraction of downhill directions);
 the regions n lines cut the plane into. Every number comes from `landscapes.committee` and
 `landscapes.regions`; every setting lives in the URL.
 """
@@ -16,6 +17,7 @@ import itertools
 import numpy as np
 import streamlit as st
 
+from app_support import notation
 from app_support.charts import plotly_chart
 from app_support.page import page_setup
 from app_support.presets import Preset, scene
@@ -82,8 +84,8 @@ SCENES: tuple[Preset, ...] = (
     _scene(
         "regions",
         "Ten neurons, 56 regions",
-        "Ten random lines cut the plane into 1 + 10 + 45 = 56 regions, wherever they lie: "
-        "quadratic growth for one layer in 2-D.",
+        "Ten random lines in general position (no two parallel, no three through one point) "
+        "cut the plane into 1 + 10 + 45 = 56 regions: many regions from few neurons.",
         tab="regions",
         lines="10",
     ),
@@ -182,6 +184,7 @@ def region_growth(max_n: int):
 
 top = st.columns([3, 2], vertical_alignment="center")
 page.scenes(SCENES, where=top[0])
+page.notation(notation.ROWS[PAGE], where=top[0])
 problem_box = top[1].popover("⚙️ Teacher and student", use_container_width=True)
 n_units = state.widget(
     Setting.integer(
@@ -277,7 +280,9 @@ def teacher_view() -> None:
     numbers[1].metric(
         "Student units, in teacher order",
         " ".join(str(int(k) + 1) for k in matching.order),
-        help="Student unit order[k] sits on teacher unit k (Hungarian matching of the lines).",
+        help="Student unit order[k] sits on teacher unit k. The pairing is a Hungarian "
+        "matching: of all one-to-one pairings of student and teacher units, the one whose "
+        "lines agree best in total.",
     )
     numbers[2].metric(
         "Worst match: cos ∠ between lines",
@@ -456,11 +461,12 @@ def critical_view() -> None:
     page.explain(
         "Start from points along several training runs and minimise ½‖∇E‖² instead of E: "
         "this finds critical points of every kind, saddles included (Dauphin et al. 2014). "
-        "The index is the fraction of Hessian eigenvalues that are negative."
+        "The index k of a point is its number of negative Hessian eigenvalues; plotted is k/N, "
+        "the fraction of downhill directions among the N weights."
     )
     plotly_chart(
         figures.critical_figure(
-            sample.index,
+            sample.downhill_fraction,
             sample.loss,
             sample.grad_norm,
             sample.critical,
@@ -472,8 +478,9 @@ def critical_view() -> None:
         config=PLOT_CONFIG,
     )
     st.caption(
-        "Notice: low loss comes with a low index — bad critical points are saddles with many "
-        "ways down. Open circles kept ‖∇E‖ > 10⁻⁸: flat regions, not critical points."
+        "Notice: low loss comes with a small fraction of downhill directions — bad critical "
+        "points are saddles with many ways down. Open circles kept ‖∇E‖ > 10⁻⁸: flat "
+        "regions, not critical points."
     )
 
 
@@ -481,8 +488,10 @@ def regions_view() -> None:
     result = line_regions(line_count, line_seed, half_width)
     page.explain(
         "Each hidden unit of a first layer is a line in the input plane. n lines in general "
-        "position cut the plane into 1 + n + n(n − 1)/2 regions (Σₖ≤d C(n, k) in d "
-        "dimensions) — only quadratically many. Deeper layers fold and reuse these regions."
+        "position — no two parallel, no three through one point, as random lines almost "
+        "always are — cut the plane into 1 + n + n(n − 1)/2 regions (Σₖ≤d C(n, k) in d "
+        "dimensions, growing like nᵈ): many, many regions from few neurons, and deeper "
+        "layers reuse them."
     )
     numbers = st.columns(4)
     numbers[0].metric("Formula 1 + n + n(n−1)/2", f"{result['formula']:,}")
@@ -518,8 +527,8 @@ def regions_view() -> None:
         config=PLOT_CONFIG,
     )
     right.caption(
-        "Notice: with one layer, regions grow like n² in the plane (nᵈ/d! in d dimensions), "
-        "far below the 2ⁿ on/off patterns n units could in principle take."
+        "Notice: with one layer, regions grow like n² in the plane (nᵈ/d! in d dimensions): "
+        "many from few units, though not every one of the 2ⁿ on/off patterns."
     )
 
 

@@ -13,7 +13,7 @@ import streamlit as st
 
 import landscapes
 import optim
-from app_support import core
+from app_support import core, notation
 from app_support.charts import clicked_point, plotly_chart
 from app_support.export import figure_html, trajectories_csv
 from app_support.optimizers import (
@@ -44,6 +44,7 @@ side = st.sidebar
 # --- lecture scenes ------------------------------------------------------------------------
 
 page.scenes(PLAYGROUND_PRESETS)
+page.notation(notation.ROWS[PAGE])
 
 # --- surface -------------------------------------------------------------------------------
 

@@ -18,6 +18,7 @@ import streamlit as st
 
 import landscapes
 import optim
+from app_support import notation
 from app_support.charts import plotly_chart
 from app_support.page import page_setup
 from app_support.presets import scene
@@ -198,6 +199,7 @@ def _vector(w) -> str:
 # --- lecture scenes ------------------------------------------------------------------------
 
 page.scenes(SCENES)
+page.notation(notation.ROWS[PAGE])
 
 # --- sidebar: the quadratic and the loss of the λ paths ------------------------------------
 
@@ -367,7 +369,8 @@ def view_paths():
         st.markdown(
             f"**L1:** w{'₁₂'[breaks.first_index]} becomes exactly 0 at "
             f"λ = {breaks.first_zero:.4g}; w̃ = 0 from λ = ‖Hw\\*‖∞ = {breaks.origin:.4g}, "
-            f"the steepest slope of E at 0 (∇E(0) = −Hw\\* = {_vector(-slope)}). "
+            "the steepest slope of E at 0 along a weight axis (‖·‖∞ is the largest "
+            f"component in size; ∇E(0) = −Hw\\* = {_vector(-slope)}). "
             f"**At λ = {format_number(lam)}:** L2 w̃ = {_vector(w_l2)}, L1 w̃ = {_vector(w_l1)}."
         )
     else:
@@ -453,8 +456,8 @@ def view_shrink():
     )
     page.explain(
         "In the eigenvector coordinates of H the quadratic is a sum of independent parabolas "
-        "Dᵢᵢ/2 (uᵢ − u\\*ᵢ)². Adding λ/2 uᵢ² to each moves its minimum to "
-        "Dᵢᵢ/(Dᵢᵢ + λ) · u\\*ᵢ: a steep direction (D ≫ λ) hardly notices the penalty, a flat "
+        "Dᵢᵢ/2 (zᵢ − z\\*ᵢ)² (zᵢ = qᵢᵀw). Adding λ/2 zᵢ² to each moves its minimum to "
+        "Dᵢᵢ/(Dᵢᵢ + λ) · z\\*ᵢ: a steep direction (D ≫ λ) hardly notices the penalty, a flat "
         "one (D ≪ λ) is pulled almost to 0. Exactly half of the component is kept at λ = D. "
         "The measured rings come from running gradient descent with weight decay until it "
         "settles and projecting where it ends onto q₁ and q₂."

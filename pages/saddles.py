@@ -19,7 +19,7 @@ import streamlit as st
 
 import landscapes
 import optim
-from app_support import core
+from app_support import core, notation
 from app_support.caching import cached
 from app_support.charts import clicked_point, plotly_chart
 from app_support.page import page_setup
@@ -524,10 +524,11 @@ def points_tab(where, spec, surface) -> None:
         },
     )
     page.explain(
-        "A point where ∇E = 0 is a minimum only if every eigenvalue of the Hessian is "
-        "positive; with k negative eigenvalues it is a saddle of index k — the surface goes "
-        "down in k independent directions. An eigenvalue of zero leaves the kind undecided "
-        "(degenerate)."
+        "At a point where ∇E = 0 the Hessian's eigenvalues decide: all positive → a minimum; "
+        "any negative → not a minimum (with k negative eigenvalues, a saddle of index k: the "
+        "surface goes down in k independent directions, or a maximum when all are); none "
+        "negative but some zero → undecided by the Hessian (degenerate): a minimum may have "
+        "zero eigenvalues, as the permutation page's flat directions show."
     )
 
 
@@ -600,8 +601,10 @@ def basins_tab(where, spec, surface) -> None:
     page.explain(
         f"All {result.labels.size:,} runs are one vectorised call; each start is coloured by "
         f"the critical point its run ends within {result.radius:.3g} of (2 % of the box "
-        "diagonal). Newton's method heads for the nearest point where ∇E = 0 whatever its "
-        "kind, so it has basins around saddles and maxima too; saddle-free Newton does not."
+        "diagonal). Newton's method jumps to where its quadratic model has zero slope, so it "
+        "heads for the critical point of its own basin — not necessarily the nearest one — "
+        "whatever its kind: it has basins around saddles and maxima too; saddle-free Newton "
+        "does not."
     )
 
 
@@ -1034,15 +1037,23 @@ def quiz_one_direction() -> None:
 
 
 def quiz_equivalent() -> None:
-    spec = core.catalogue_spec("himmelblau", {})
-    minima = [p for p in cached(find_critical_points)(spec) if p.kind == "minimum"]
-    columns = st.columns(2)
-    columns[0].metric("Himmelblau: minima found", f"{len(minima)}")
-    columns[1].metric("their largest loss", figures.short_number(max(p.value for p in minima), 2))
+    columns = st.columns(3)
+    for column, n in zip(columns, (3, 10), strict=False):
+        column.metric(
+            f"{n} hidden neurons: copies of each minimum",
+            symmetry.format_count(symmetry.equivalent_minima(n, 1)),
+            help=f"{n}! relabellings of the neurons of one layer.",
+        )
+    columns[2].metric(
+        "9 layers of 10: copies", symmetry.format_count(symmetry.equivalent_minima(10, 9))
+    )
     st.markdown(
-        "In a network every minimum has n!ᵐ exact copies (tab 🔢), and a surface "
-        "as simple as Himmelblau's has four minima of the same loss, E = 0. Many more "
-        "points are nearly as good: the basins around them are wide."
+        "Relabelling the hidden neurons of a layer moves their weights around but leaves the "
+        "network's function — and so its loss — unchanged: every minimum comes with n!ᵐ "
+        "exact copies (tab 🔢). And with more neurons than the task needs there are many "
+        "ways to split the task among them, so many solutions are almost as good. See it on "
+        "the [permutation-symmetry page](permutation): a student finds its teacher up to a "
+        "relabelling, and two relabelled copies are joined through a saddle."
     )
 
 
@@ -1088,6 +1099,7 @@ def quiz_tab(where) -> None:
 # --- the page ----------------------------------------------------------------------------------
 
 page.scenes(SCENES)
+page.notation(notation.ROWS[PAGE])
 
 containers, opened = open_tabs()
 

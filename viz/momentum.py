@@ -366,7 +366,8 @@ def rate_map_figure(
 
     Colours are log₁₀(1 − ρ) (how many decades of error one step removes, on a log scale), so
     ρ = 0.9, 0.99, 0.999 are evenly spaced; where ρ ≥ 1 the map is shaded grey and
-    `boundary[i]` (the largest stable ε for alphas[i], (2 + 2α)/λₙ) is drawn as a line.
+    `boundary[i]` (the largest stable ε for alphas[i], (2 + 2α)/hₙ with hₙ the largest
+    curvature) is drawn as a line.
     Marked: `current` (ε, α), Goh's `optimum` (ε*, α*) and gradient descent's ε* on α = 0.
     """
     rates = np.asarray(rates, dtype=float)
@@ -409,7 +410,7 @@ def rate_map_figure(
             "x": f32(boundary),
             "y": f32(alphas),
             "mode": "lines",
-            "name": "ελₙ = 2 + 2α: beyond it, divergence",
+            "name": "εhₙ = 2 + 2α: beyond it, divergence",
             "line": {"color": look.foreground, "width": look.line_width * 0.7, "dash": "dash"},
             "hoverinfo": "skip",
         },

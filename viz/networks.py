@@ -381,7 +381,7 @@ def training_figure(
 
 
 def symlog(values, linear_width: float) -> np.ndarray:
-    """sign(λ)·log₁₀(1 + |λ|/c): a mirrored log scale, linear within ±c, so that tiny negative
+    """sign(h)·log₁₀(1 + |h|/c): a mirrored log scale, linear within ±c, so that tiny negative
     eigenvalues and large positive ones fit on one axis."""
     values = np.asarray(values, dtype=float)
     return np.sign(values) * np.log10(1.0 + np.abs(values) / linear_width)
@@ -402,6 +402,18 @@ def _symlog_ticks(linear_width: float, largest: float) -> tuple[list[float], lis
 
 
 _SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def count_ticks(top: float) -> list[int]:
+    """Whole counts 1, 2, 5, 10, 20, 50, … up to the first at or above `top`: the ticks of a
+    log count axis, which would otherwise label 1.5 or 2.5 eigenvalues."""
+    ticks, decade = [], 1
+    while True:
+        for mantissa in (1, 2, 5):
+            ticks.append(mantissa * decade)
+            if ticks[-1] >= top:
+                return ticks
+        decade *= 10
 
 
 def spectrum_figure(
@@ -429,8 +441,8 @@ def spectrum_figure(
     label = "eigenvalues (estimate)" if estimated else "eigenvalues"
     data = []
     for negative, color, name in (
-        (True, NEGATIVE_COLOR, "λ < 0"),
-        (False, POSITIVE_COLOR, "λ ≥ 0"),
+        (True, NEGATIVE_COLOR, "h < 0"),
+        (False, POSITIVE_COLOR, "h ≥ 0"),
     ):
         side = (centres < 0) if negative else (centres >= 0)
         shown = side & (totals > 0)
@@ -485,13 +497,18 @@ def spectrum_figure(
         barmode="overlay",
         bargap=0,
         xaxis={
-            "title": {"text": "Hessian eigenvalue λ (mirrored log scale; grey: counted as 0)"},
+            "title": {"text": "Hessian eigenvalue h (mirrored log scale; grey: counted as 0)"},
             "range": [-reach, reach],
             "tickvals": tick_values,
             "ticktext": tick_texts,
             "zeroline": False,
         },
-        yaxis={"title": {"text": f"number of {label}"}, "type": "log", "exponentformat": "power"},
+        yaxis={
+            "title": {"text": f"number of {label}"},
+            "type": "log",
+            "tickvals": count_ticks(float(np.max(totals, initial=1.0))),
+            "exponentformat": "power",
+        },
         yaxis2={"overlaying": "y", "range": [0, 1], "visible": False},
         shapes=shapes,
     )
@@ -582,8 +599,8 @@ def plane_figure(
     Z: np.ndarray,
     paths: Sequence[PlanePath] = (),
     *,
-    x_title: str = "α",
-    y_title: str = "β",
+    x_title: str = "c₁",
+    y_title: str = "c₂",
     centre: tuple[float, float] | None = (0.0, 0.0),
     centre_label: str = "current weights",
     log_color: bool = True,

@@ -586,7 +586,7 @@ def exchange_figure(
 
 
 def critical_figure(
-    index,
+    downhill_fraction,
     loss,
     grad_norm,
     critical,
@@ -594,11 +594,12 @@ def critical_figure(
     saddle_loss: float | None = None,
     look: Look = DEFAULT_LOOK,
 ) -> go.Figure:
-    """Loss (log axis) against index (fraction of negative Hessian eigenvalues) of the points
+    """Loss (log axis) against the fraction of downhill directions (negative Hessian
+    eigenvalues k over the number of weights N; k itself is the index) of the points
     found by minimising ‖∇E‖²: filled where ‖∇E‖ ≈ 0 (critical points), open where it stayed
     clearly above (flat regions), coloured by log₁₀‖∇E‖. E below `LOSS_FLOOR` (the global
     minima, E ≈ 0) is drawn at the floor."""
-    index, loss = np.asarray(index, float), np.asarray(loss, float)
+    fraction, loss = np.asarray(downhill_fraction, float), np.asarray(loss, float)
     grad_norm, critical = np.asarray(grad_norm, float), np.asarray(critical, bool)
     log_grad = np.log10(np.maximum(grad_norm, 1e-18))
     color_range = (-18.0, max(0.0, float(np.max(log_grad, initial=0.0))))
@@ -612,7 +613,7 @@ def critical_figure(
         data.append(
             {
                 "type": "scatter",
-                "x": f32(index[mask]),
+                "x": f32(fraction[mask]),
                 "y": f32(np.maximum(loss[mask], LOSS_FLOOR)),
                 "mode": "markers",
                 "name": name,
@@ -632,7 +633,7 @@ def critical_figure(
                         "len": 0.8,
                     },
                 },
-                "hovertemplate": "index %{x:.3f}<br>E = %{customdata[1]:.4g}"
+                "hovertemplate": "downhill fraction k/N %{x:.3f}<br>E = %{customdata[1]:.4g}"
                 "<br>‖∇E‖ = %{customdata[0]:.2g}<extra></extra>",
             }
         )
@@ -642,8 +643,8 @@ def critical_figure(
         look,
         height=int(look.height * 0.8),
         xaxis=_axis(
-            "index: fraction of negative Hessian eigenvalues",
-            range=[-0.03, float(np.max(index, initial=0.0)) + 0.05],  # whole markers at 0
+            "fraction of downhill directions k/N (k negative eigenvalues of N)",
+            range=[-0.03, float(np.max(fraction, initial=0.0)) + 0.05],  # whole markers at 0
         ),
         yaxis=_axis("loss E (log scale; E ≈ 0 drawn at 10⁻⁶)", type="log"),
         hovermode="closest",

@@ -243,6 +243,13 @@ def test_adam_tab_shows_the_lectures_numbers():
     assert list(moments["mean square ⟨g²⟩"]) == ["1.01", "0.01", "1.01"]
     adam = [float(v) for v in moments["Adam's ŝ/√r̂, second half"]]
     np.testing.assert_allclose(adam, [1.0, 1.0, 0.1], atol=0.01)
+    # both quotients, each named: mean/RMS (Adam's step) and the exercise's mean/mean square
+    rms = [float(v) for v in moments["⟨g⟩/√⟨g²⟩ (mean/RMS)"]]
+    np.testing.assert_allclose(rms, [1 / 1.01**0.5, 1.0, 0.1 / 1.01**0.5], rtol=1e-3)
+    no_root = [float(v) for v in moments["⟨g⟩/⟨g²⟩ (exercise, no root)"]]
+    np.testing.assert_allclose(no_root, [1 / 1.01, 10.0, 0.1 / 1.01], rtol=1e-3)
+    text = " ".join(m.value for m in at.markdown)
+    assert "root mean square" in text and "without the root" in text
     speeds = at.dataframe[1].value.set_index("optimizer")
     assert [float(v) for v in speeds.loc["Gradient descent"]] == [1.0, 0.1, 0.1]
     assert [float(v) for v in speeds.loc["Momentum"]] == pytest.approx([10, 1, 1], rel=1e-3)

@@ -222,3 +222,70 @@ def test_moving_sliders_compiles_nothing(view):
                 healthy(at)
     COUNTER.active = False
     assert COUNTER.count == 0
+
+
+def _along_floor(table: str) -> dict:
+    """{optimizer: steps to 1 % along the floor} from the eigen table's rows."""
+    rows = [r.split("|")[1:3] for r in table.splitlines()[2:]]
+    return {name.strip(): value.strip() for name, value in rows}
+
+
+def test_ravine_runs_long_enough_for_both_counts_and_their_ratio():
+    at = load()
+    healthy(at)
+    table = next(m.value for m in at.markdown if "way walked across the valley" in m.value)
+    along = _along_floor(table)
+    gd, momentum = along["Gradient descent"], along["Momentum"]
+    assert not gd.startswith(">") and not momentum.startswith(">")  # both measured
+    # closed form for GD along the floor: (1 − εh₁)ᵗ ≤ 1 %, h₁ = 1/κ = 0.02, ε = 0.3
+    assert abs(int(gd) - np.log(0.01) / np.log(1 - 0.3 / 50)) <= 2
+    ratio_line = next(m.value for m in at.markdown if "sooner** than gradient descent" in m.value)
+    shown = float(re.search(r"\*\*([\d.]+)× sooner", ratio_line).group(1))
+    assert shown == pytest.approx(int(gd) / int(momentum), abs=0.05)
+    # the lecture scene's caption says what the table measures ("about nine times sooner")
+    at.session_state["momentum.scenes"] = True
+    at.run()
+    widget(at, "preset.lecture").click()
+    at.run()
+    caption = " ".join(i.value for i in at.info)
+    words = {8: "eight", 9: "nine", 10: "ten"}
+    assert f"about {words[round(shown)]} times sooner" in caption
+
+
+@pytest.mark.parametrize("alpha", [0.9, 0.95])
+def test_slope_says_how_far_the_step_has_grown(alpha):
+    at = load(view="slope", learning_rate="0.1", momentum=str(alpha))
+    healthy(at)
+    caption = " ".join(c.value for c in at.caption)
+    one, three = round(1 / (1 - alpha)), round(3 / (1 - alpha))
+    assert f"1/(1 − α) ≈ {one} steps a step is {1 - alpha**one:.0%}" in caption
+    assert f"3/(1 − α) ≈ {three} steps {1 - alpha**three:.0%}" in caption
+    assert "then stay the same" not in caption
+
+
+def test_too_much_momentum_claims_the_sqrt_alpha_rate_only_inside_the_band():
+    at = load(preset="too_much", view="eigen", momentum="0.99")
+    healthy(at)
+    caption = " ".join(i.value for i in at.info)
+    assert "Too much momentum" in caption and "whatever ε" not in caption
+    assert "(1 − √α)² < εh < (1 + √α)²" in caption
+    assert f"√α ≈ {0.99**0.5:.3f}" in caption
+
+
+def test_scene_buttons_carry_no_tooltip_over_the_header():
+    at = load()
+    at.session_state["momentum.scenes"] = True
+    at.run()
+    buttons = [b for b in at.button if b.key and b.key.startswith("momentum.preset.")]
+    assert len(buttons) == 5 and all(not b.help for b in buttons)
+
+
+@pytest.mark.parametrize("view", VIEWS)
+def test_sidebar_optimizers_apply_only_where_they_are_drawn(view):
+    at = load(view=view)
+    healthy(at)
+    # the constant slope draws gradient descent and momentum whatever the list says
+    assert widget(at, "opt").disabled == (view not in ("ravine", "eigen"))
+    if view == "ravine":
+        names = {t.get("name") for spec in drawn_figures(at) for t in spec["data"]}
+        assert {"Gradient descent", "Momentum", "Nesterov momentum"} <= names

@@ -180,3 +180,30 @@ def test_presentation_mode_hides_the_explanations_but_keeps_figures_and_controls
     assert not explained(at)
     assert len(drawn_figures(at)) == 2
     assert widget(at, "pair").value == "1-3"  # the tab's own controls stay on screen
+
+
+def test_index_is_a_count_and_the_fraction_has_its_own_name():
+    at = load(tab="critical")
+    healthy(at)
+    (spec,) = drawn_figures(at)
+    title = spec["layout"]["xaxis"]["title"]["text"]
+    assert title.startswith("fraction of downhill directions k/N") and "index" not in title
+    text = " ".join(m.value for m in at.markdown) + " ".join(c.value for c in at.caption)
+    assert "number of negative Hessian eigenvalues" in text
+    assert "index is the fraction" not in text and "low index" not in text
+    at = load(tab="merge")
+    negative = metrics(at)["Negative eigenvalues (index)"]  # the count k, out of N
+    k, n = (int(v) for v in negative.split(" of "))
+    assert 0 < k < n
+
+
+def test_regions_are_many_and_counted_for_lines_in_general_position():
+    at = load(tab="regions", lines="10", preset="regions")
+    healthy(at)
+    text = " ".join(m.value for m in at.markdown) + " ".join(i.value for i in at.info)
+    assert "general position" in text and "many, many regions" in text
+    assert "quadratically many" not in text and "wherever they lie" not in text
+    assert "1 + 10 + 45 = 56" in text
+    assert metrics(at)["Formula 1 + n + n(n−1)/2"] == str(1 + 10 + 45)
+    hungarian = next(m for m in load().metric if m.label == "Student units, in teacher order")
+    assert "Hungarian matching" in hungarian.help and "one-to-one pairings" in hungarian.help

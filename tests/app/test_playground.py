@@ -227,7 +227,8 @@ def test_out_of_range_learning_rate_falls_back_to_its_default():
     at = open_page({"opt": "adam", "adam.learning_rate": "1000"})
     assert_clean(at)
     assert any("adam.learning_rate" in w.value for w in at.warning)
-    assert widget(at, "playground.adam.learning_rate").value == pytest.approx(0.01)
+    # the rule's default, the lecture's ε = 0.001 for Adam
+    assert widget(at, "playground.adam.learning_rate").value == pytest.approx(0.001)
 
 
 def test_bad_formula_shows_the_caret_and_keeps_the_page_usable():

@@ -345,6 +345,20 @@ def test_quiz_asks_first_then_shows_the_evidence():
     )
     several = int(numbers["with two or more"].split(" of ")[0].replace(",", ""))
     assert one + several == saddles and several > 0.99 * saddles
-    assert numbers["Himmelblau: minima found"] == "4"
-    largest = numbers["their largest loss"]  # 0, or round-off such as 7.9·10⁻³¹
-    assert largest == "0" or int(largest.split("·10")[1].translate(SUPERSCRIPT_DIGITS)) < -12
+    # many equivalent solutions: the permutation argument, not Himmelblau's unrelated minima
+    assert numbers["3 hidden neurons: copies of each minimum"] == str(math.factorial(3))
+    assert numbers["10 hidden neurons: copies of each minimum"] == f"{math.factorial(10):,}"
+    argument = next(m.value for m in at.markdown if "split the task" in m.value)
+    assert "](permutation)" in argument and "Himmelblau" not in argument
+
+
+def test_second_order_test_and_newton_are_said_the_right_way_round():
+    at = load()
+    healthy(at)
+    text = " ".join(m.value for m in at.markdown)
+    assert "all positive → a minimum" in text and "any negative → not a minimum" in text
+    assert "undecided" in text and "only if every eigenvalue" not in text
+    at = load(tab="basins", surface="himmelblau", opt="newton")
+    healthy(at)
+    text = " ".join(m.value for m in at.markdown)
+    assert "critical point of its own basin" in text and "nearest point" not in text

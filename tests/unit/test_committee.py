@@ -214,7 +214,7 @@ def test_the_exchange_plane_puts_the_three_points_where_promised(problem, merge)
 def test_critical_points_by_gradient_norm(problem):
     _, inputs, targets = problem
     sample = committee.critical_points_by_gradient_norm(inputs, targets, N, runs=4, per_run=6)
-    assert sample.params.shape[1] == N * 4 and len(sample.loss) == len(sample.index)
+    assert sample.params.shape[1] == N * 4 and len(sample.loss) == len(sample.downhill_fraction)
     assert sample.critical.sum() >= 3
     loss = committee.committee_loss(inputs, targets)
     for k in np.flatnonzero(sample.critical)[:3]:
@@ -224,11 +224,11 @@ def test_critical_points_by_gradient_norm(problem):
         eigenvalues = np.linalg.eigvalsh(landscapes.hessian(loss, w))
         tol = committee.ZERO_TOL * abs(eigenvalues).max()
         assert sample.negative[k] == np.sum(eigenvalues < -tol)
-        assert sample.index[k] == sample.negative[k] / (N * 4)
+        assert sample.downhill_fraction[k] == sample.negative[k] / (N * 4)
     # the global minima (E ≈ 0) are minima: index 0
     best = np.argmin(sample.loss)
     if sample.loss[best] < 1e-20:
-        assert sample.index[best] == 0.0
+        assert sample.downhill_fraction[best] == 0.0
 
 
 def test_bad_input_is_refused_with_a_clear_message():

@@ -95,6 +95,28 @@ def test_initialisation_variances(scheme, variance):
     np.testing.assert_allclose(scaled, 0.1 * W)
 
 
+@pytest.mark.parametrize(
+    ("scheme", "formula", "paper"),
+    [
+        ("xavier", lambda m, n: 1 / m, "LeCun et al. 1998"),
+        ("glorot", lambda m, n: 2 / (m + n), "Glorot & Bengio 2010"),
+        ("he", lambda m, n: 2 / m, "He et al. 2015"),
+    ],
+)
+def test_initialisations_follow_their_named_formula_with_unequal_fans(scheme, formula, paper):
+    # m ≠ n tells N(0, 1/m) (LeCun, the lecture's "Xavier") from Glorot's variance 2/(m + n).
+    arch = Architecture((100, 400))
+    W = np.asarray(arch.unflatten(networks.init_weights(arch, scheme, seed=3))[1][0])
+    m, n = W.shape
+    assert (m, n) == (100, 400)
+    assert np.var(W) == pytest.approx(formula(m, n), rel=0.03)
+    title = networks.INITIALISATION_TITLES[scheme]
+    assert paper in title
+    assert {"xavier": "N(0, 1/m)", "glorot": "√(6/(m+n))", "he": "N(0, 2/m)"}[scheme] in title
+    # the lecture's label stays visible where the paper's name differs
+    assert ("Xavier" in title) == (scheme in ("xavier", "glorot"))
+
+
 def _units_identical(arch, w):
     """Whether every hidden layer's units have equal incoming weights, biases and outgoing
     weights."""

@@ -85,6 +85,12 @@ def test_long_run_moments_are_the_lectures_numbers():
     np.testing.assert_allclose(moments.ratio, [1 / np.sqrt(1.01), 1.0, 0.1 / np.sqrt(1.01)])
     np.testing.assert_allclose(moments.ratio, [1.0, 1.0, 0.1], atol=0.005)
     assert noise.long_run_moments(((0.0, 0.0),)).ratio[0] == 0.0  # no 0/0
+    # the exercise's quotient without the root: 1/1.01, 0.1/0.01 = 10, 0.1/1.01
+    np.testing.assert_allclose(moments.over_mean_square, [1 / 1.01, 10.0, 0.1 / 1.01])
+    assert noise.long_run_moments(((0.0, 0.0),)).over_mean_square[0] == 0.0
+    doubled = noise.long_run_moments([[2 * g for g in p] for p in noise.LECTURE_SERIES])
+    np.testing.assert_allclose(doubled.ratio, moments.ratio)  # mean/RMS is scale-free
+    np.testing.assert_allclose(doubled.over_mean_square, moments.over_mean_square / 2)
 
 
 def _numpy_adam_moments(g, b1, b2):

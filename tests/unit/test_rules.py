@@ -93,6 +93,57 @@ def test_newton_jumps_to_the_minimum_of_a_quadratic_and_sfn_flees_a_saddle():
     np.testing.assert_allclose(sfn, [0, 0.2], atol=1e-12)  # |H| doubles y: pushed away
 
 
+def hand_velocity_path(lrs, alpha, n, *, interim):
+    """v ← αv − ε_t g(w [+ αv]), w ← w + v, step by step in plain NumPy."""
+    w, v, path = W0.copy(), np.zeros(2), [W0.copy()]
+    for t in range(n):
+        g = CURV * (w + alpha * v if interim else w)
+        v = alpha * v - lrs[t] * g
+        w = w + v
+        path.append(w.copy())
+    return np.array(path)
+
+
+@pytest.mark.parametrize(
+    ("schedule", "params"),
+    [
+        ("step", {"drop": 0.5, "drop_every": 3}),
+        ("inverse_time", {"decay_rate": 0.2}),
+        ("exponential", {"decay_rate": 0.9}),
+    ],
+)
+@pytest.mark.parametrize(("name", "interim"), [("momentum", False), ("nesterov", True)])
+def test_momentum_follows_its_displayed_rule_under_a_decaying_schedule(
+    name, interim, schedule, params
+):
+    # Each step's ε_t enters the velocity once: v ← αv − ε_t g. Optax's trace scaled by ε_t
+    # afterwards, Δw = −ε_t Σ αᵏ g, would rescale the whole velocity at every step instead.
+    alpha, n = 0.9, 12
+    t = optim.run(
+        quadratic, W0, name, steps=n, learning_rate=0.1, momentum=alpha, schedule=schedule, **params
+    )
+    assert len(set(np.round(t.lr[:n], 12))) > 1  # the schedule does change ε_t
+    np.testing.assert_allclose(
+        t.params, hand_velocity_path(t.lr, alpha, n, interim=interim), rtol=1e-12, atol=1e-15
+    )
+    np.testing.assert_allclose(t.internals["v"][1:], np.diff(t.params, axis=0), atol=1e-15)
+    if name == "momentum":  # and differs from the rescaled trace, so the test can fail
+        w, trace, traced = W0.copy(), np.zeros(2), [W0.copy()]
+        for k in range(n):
+            trace = alpha * trace + CURV * w
+            w = w - t.lr[k] * trace
+            traced.append(w.copy())
+        assert np.abs(np.array(traced) - t.params).max() > 1e-3
+
+
+def test_adam_default_learning_rate_is_the_lectures_0_001():
+    # Goodfellow et al. 2016, Alg. 8.7 and the lecture: suggested default ε = 0.001.
+    (lr,) = (h for h in optim.get_rule("adam").hypers if h.name == "learning_rate")
+    assert lr.default == 0.001
+    p = steps("adam", n=1)  # the first Adam step is ε·sign(g) per coordinate
+    np.testing.assert_allclose(W0 - p[1], [0.001, 0.001], rtol=1e-6)
+
+
 def optax_path(tx, n, w0=W0):
     w, state, path = jnp.asarray(w0), tx.init(jnp.asarray(w0)), [np.asarray(w0)]
     for _ in range(n):
@@ -162,3 +213,14 @@ def test_every_rule_defines_its_formula_and_hyperparameters_once():
                 assert h.symbol == symbols[h.name]
             if h.name == "eps":
                 assert h.log
+
+
+def test_no_parameter_is_called_gamma_which_the_lectures_use_for_the_learning_rate():
+    # The first lecture writes the learning rate as γ; the step-decay factor is q.
+    hypers = [h for r in optim.RULES.values() for h in r.hypers] + [
+        p for s in optim.SCHEDULES.values() for p in s.params
+    ]
+    assert all("γ" not in h.symbol for h in hypers)
+    step = optim.get_schedule("step")
+    assert [h.symbol for h in step.params] == ["q", "T"]
+    assert r"\gamma" not in step.latex and "q^{" in step.latex

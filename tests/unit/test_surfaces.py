@@ -102,3 +102,30 @@ def test_custom_surface_from_a_formula():
 def test_custom_surface_rejects_bad_input(text, bounds, error):
     with pytest.raises(error):
         landscapes.custom_surface(text, bounds)
+
+
+def test_rastrigin_note_gives_the_count_of_local_minima_in_its_default_box():
+    # Brute force: every critical point the core finds in the default box, by kind. Per
+    # coordinate x² − A cos 2πx has a minimum near each whole number k with |k| ≤ 5.
+    s = landscapes.get_surface("rastrigin")
+    points = landscapes.critical_points(s.loss, s.bounds)
+    minima = [p for p in points if p.kind == "minimum"]
+    (x0, x1), _ = s.bounds
+    per_axis = int(np.floor(x1)) - int(np.ceil(x0)) + 1
+    assert len(minima) == per_axis**2 == 121
+    near_integers = np.array([p.w for p in minima])
+    assert np.abs(near_integers - np.round(near_integers)).max() < 0.05
+    assert "121" in s.note and "hundreds" not in s.note
+
+
+def test_surface_parameters_use_no_symbol_of_the_optimizers_beside_them():
+    # The playground shows a surface's sliders next to the optimizers' sliders, formulas and
+    # schedules: Adam's s and t, the decay rate k, the velocity v … must mean one thing there.
+    taken = {"w", "g", "v", "r", "s", "t", "E", "x", "y"}
+    taken |= {h.symbol for rule in optim.RULES.values() for h in rule.hypers}
+    taken |= {p.symbol for s in optim.SCHEDULES.values() for p in s.params}
+    taken |= {h.symbol for h in optim.OPTIONS}
+    for name in landscapes.SURFACES:
+        symbols = [p.symbol for p in landscapes.get_surface(name).param_specs]
+        assert not set(symbols) & taken, (name, set(symbols) & taken)
+        assert len(symbols) == len(set(symbols))

@@ -335,3 +335,42 @@ def test_steps_to_tolerance_curve_against_alpha(lr):
     predicted = theory.steps_to_tolerance(theory.momentum_rate_quadratic(lr, alphas, lams), tol)
     measured = [steps_below(simulate(lr, a, lams, error0, 3000), tol) for a in alphas]
     np.testing.assert_allclose(predicted, measured, rtol=0.06)
+
+
+# Constant slope: how fast the step grows; the complex band where the rate is √α
+
+
+@pytest.mark.parametrize("alpha", [0.5, 0.9, 0.99])
+def test_share_of_terminal_step_after_one_and_three_time_constants(alpha):
+    # Brute force: the step lengths of the closed form against their limit.
+    lengths = np.asarray(theory.step_lengths_on_slope(1.0, alpha, 1.0, 2000))
+    limit = float(theory.terminal_velocity(1.0, alpha, 1.0))
+    for t in (round(1 / (1 - alpha)), round(3 / (1 - alpha))):
+        assert float(theory.share_of_terminal_step(alpha, t)) == pytest.approx(
+            lengths[t - 1] / limit, rel=1e-12
+        )
+    one = float(theory.share_of_terminal_step(alpha, round(1 / (1 - alpha))))
+    three = float(theory.share_of_terminal_step(alpha, round(3 / (1 - alpha))))
+    if alpha >= 0.9:  # αᵗ ≈ e^{−(1−α)t}: ≈ 1 − 1/e and 1 − 1/e³, not 100 %
+        assert 0.6 < one < 0.7 and 0.94 < three < 0.97
+
+
+def test_lecture_alpha_reaches_65_percent_after_ten_steps_and_95_after_thirty():
+    assert float(theory.share_of_terminal_step(0.9, 10)) == pytest.approx(1 - 0.9**10)
+    assert round(100 * float(theory.share_of_terminal_step(0.9, 10))) == 65
+    assert float(theory.share_of_terminal_step(0.9, 30)) > 0.95
+
+
+@pytest.mark.parametrize("alpha", [0.5, 0.9, 0.99])
+def test_rate_is_sqrt_alpha_inside_the_complex_band_only(alpha):
+    low, high = (float(v) for v in theory.complex_band(alpha))
+    assert low == pytest.approx((1 - np.sqrt(alpha)) ** 2) and high == pytest.approx(
+        (1 + np.sqrt(alpha)) ** 2
+    )
+    inside = np.linspace(low, high, 9)[1:-1]
+    roots = np.asarray(theory.momentum_roots(inside, alpha, 1.0))
+    assert np.all(np.abs(roots.imag) > 0)  # complex pair
+    np.testing.assert_allclose(np.abs(roots), np.sqrt(alpha), rtol=1e-10)
+    np.testing.assert_allclose(theory.momentum_rate(inside, alpha, 1.0), np.sqrt(alpha))
+    for outside in (low / 2, (high + 2 + 2 * alpha) / 2):  # real roots, still stable
+        assert float(theory.momentum_rate(outside, alpha, 1.0)) > np.sqrt(alpha) + 1e-6

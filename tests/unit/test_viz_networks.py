@@ -146,7 +146,7 @@ def test_spectrum_histogram_counts_every_eigenvalue_on_its_side():
     fig = figures.spectrum_figure(eigenvalues, zero_width=1e-6 * 10)
     sent = _valid(fig)
     negative, positive = sent["data"][0], sent["data"][1]
-    assert negative["name"] == "λ < 0" and positive["name"] == "λ ≥ 0"
+    assert negative["name"] == "h < 0" and positive["name"] == "h ≥ 0"
     assert decode_array(negative["y"]).sum() == 30
     assert decode_array(positive["y"]).sum() == 105
     # Weighted (quadrature) counts: the bars hold the weights.
@@ -162,6 +162,26 @@ def test_spectrum_histogram_counts_every_eigenvalue_on_its_side():
     np.testing.assert_allclose(
         decode_array(ticks["x"]), figures.symlog(np.array([-1.0, 3.0]), 1e-6), rtol=1e-6
     )
+
+
+def test_spectrum_count_axis_ticks_only_whole_counts():
+    # A few eigenvalues per bin: Plotly's own log ticks would read 1.5 and 2.5 eigenvalues.
+    eigenvalues = np.array([-0.5, -0.5, 0.3, 0.3, 0.3, 2.0])
+    sent = _valid(figures.spectrum_figure(eigenvalues, zero_width=1e-6))
+    top = max(decode_array(t["y"]).max() for t in sent["data"][:2])
+    ticks = sent["layout"]["yaxis"]["tickvals"]
+    assert top == 3 and ticks == [1, 2, 5]
+    assert all(float(v).is_integer() and v >= 1 for v in ticks)
+    assert figures.count_ticks(1) == [1] and figures.count_ticks(101) == [
+        1,
+        2,
+        5,
+        10,
+        20,
+        50,
+        100,
+        200,
+    ]
 
 
 def test_symlog_is_odd_increasing_and_labelled_in_eigenvalues():

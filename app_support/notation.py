@@ -1,0 +1,148 @@
+"""Each page's notation key: the symbols it uses, what they stand for and how the lectures
+write them (`Page.notation(ROWS[page])`).
+
+The lectures write the learning rate as γ, η or ε and the penalty as λ; δ is AdaGrad's and
+RMSProp's small constant and, in backpropagation, a neuron's error δ^l_j. A page uses each
+symbol for one thing only (tests/unit/test_notation.py checks the keys), so where the
+lectures reuse a letter the page picks another: a Hessian eigenvalue (a curvature) is h on
+the pages that also show a penalty λ or that follow the momentum lecture.
+"""
+
+from __future__ import annotations
+
+Row = tuple[str, str, str]  # (symbol here, what it is, the lectures' symbols)
+
+W: Row = ("w", "the weights (on a 2-D surface w = (x, y))", "w, wₐ; wˡⱼₖ in backpropagation")
+E: Row = ("E", "the loss (error) being minimised", "E, C (cost), L")
+G: Row = ("g = ∇E", "the gradient of the loss", "∂E/∂w, ∇E")
+LR: Row = ("ε", "learning rate (step size)", "γ, η or ε (Goodfellow: ε)")
+ALPHA: Row = ("α", "momentum parameter", "α (some texts: β)")
+V: Row = ("v", "velocity: the step momentum carries over", "v, Δw(m − 1)")
+RHO: Row = ("ρ", "RMSProp's decay of the running average", "ρ")
+R: Row = ("r", "running average of g ⊙ g (second moment)", "r")
+RHO12: Row = (
+    "ρ₁, ρ₂",
+    "Adam's decays of the first and second moment",
+    "ρ₁, ρ₂ (Kingma & Ba: β₁, β₂)",
+)
+S: Row = ("s, ŝ", "Adam's first moment and its bias-corrected value", "s, ŝ")
+DELTA: Row = (
+    "δ",
+    "small constant of AdaGrad, RMSProp and Adam (no division by 0)",
+    "δ (backpropagation's δˡ is another thing: a neuron's error)",
+)
+PENALTIES: Row = ("λ₁, λ₂", "penalty strength of L1 and of L2", "λ")
+CLIP: Row = ("u", "gradient-clipping threshold", "u")
+SCHEDULE: Row = (
+    "k, τ, ε_τ, q, T",
+    "schedules: decay rate; end step and final ε; drop factor every T steps",
+    "k, τ, ε_τ (the drop factor is sometimes γ, the lectures' learning rate: here q)",
+)
+
+ROWS: dict[str, tuple[Row, ...]] = {
+    "playground": (
+        W,
+        E,
+        G,
+        LR,
+        ALPHA,
+        V,
+        RHO,
+        R,
+        RHO12,
+        S,
+        ("t", "Adam's step counter (bias correction)", "t"),
+        DELTA,
+        PENALTIES,
+        CLIP,
+        SCHEDULE,
+    ),
+    "saddles": (
+        ("w₀", "the point inspected", "w"),
+        E,
+        ("H", "Hessian, Hᵢⱼ = ∂²E/∂wᵢ∂wⱼ", "H"),
+        ("λ₁, λ₂; λ_u", "Hessian eigenvalues (curvatures); λ_u < 0 along the way out", "λ"),
+        ("k", "index: the number of negative eigenvalues (a k-th order saddle)", "k"),
+        LR,
+        ALPHA,
+        ("r, d", "escape: radius of the ball around the saddle; start's distance", "—"),
+        ("N", "number of weights (size of the Hessian)", "N"),
+        ("n, m, q", "neurons per hidden layer, hidden layers, outputs", "n, m, q"),
+        ("K", "order of a permutation saddle", "K"),
+    ),
+    "momentum": (
+        W,
+        G,
+        LR,
+        ALPHA,
+        V,
+        ("h₁, hₙ", "Hessian eigenvalues: flattest and steepest curvature", "λ in many texts"),
+        ("κ", "condition number hₙ/h₁", "κ"),
+        ("θ", "rotation of the valley", "—"),
+        ("ρ", "rate: how much the slowest error shrinks per step (spectral radius)", "—"),
+        ("ε′", "step size of the running-average form v ← αv + (1 − α)g", "λ in that form"),
+    ),
+    "minibatches": (
+        W,
+        E,
+        G,
+        LR,
+        ALPHA,
+        RHO,
+        R,
+        RHO12,
+        S,
+        ("⟨g⟩, ⟨g²⟩", "long-run mean and mean square of a weight's gradient", "mean, mean square"),
+        ("h", "curvature of the loss (a Hessian eigenvalue)", "λ in many texts"),
+        SCHEDULE,
+    ),
+    "permutation": (
+        E,
+        ("n", "hidden units (of teacher and student)", "n"),
+        ("wᵢ, bᵢ, vᵢ", "unit i's input weights, bias and output weight", "w, b"),
+        ("pᵢ", "all of unit i's weights (wᵢ, bᵢ, vᵢ)", "—"),
+        ("σ", "the sigmoid activation", "σ"),
+        ("d, d*", "distance of two units' weights; its value at the minimum", "—"),
+        ("θ*, P θ*", "a minimum and its permuted copy", "—"),
+        ("k, N", "index (negative eigenvalues) and number of weights; k/N their fraction", "k, N"),
+    ),
+    "regularization": (
+        W,
+        E,
+        ("λ", "penalty strength: λ/2 ‖w‖² (L2), λ‖w‖₁ (L1)", "λ (α in Goodfellow)"),
+        LR,
+        ("t", "steps of gradient descent (early stopping)", "τ"),
+        ("w*, w̃", "minimum without and with the penalty", "w*, w̃"),
+        ("H = QDQᵀ, Dᵢᵢ", "Hessian of the quadratic and its eigenvalues (curvatures)", "Q, D"),
+        ("qᵢ, zᵢ", "eigenvectors of H; a weight's coordinate along qᵢ", "columns of Q"),
+        ("β", "curvature of the one-weight example E = β/2 (w − w*)²", "β"),
+        CLIP,
+    ),
+    "networks": (
+        W,
+        ("E", "training loss (test loss: the same on the test points)", "C, E"),
+        LR,
+        ALPHA,
+        RHO12,
+        DELTA,
+        PENALTIES,
+        ("m, n", "a layer's inputs and outputs (initialisation)", "m, n"),
+        ("σ", "the sigmoid activation", "σ"),
+        ("h, h₁, h₂", "Hessian eigenvalues (h₁ the largest)", "λ in many texts"),
+        ("k, N", "index (negative eigenvalues) and number of weights", "k, N"),
+        ("ℓ", "Lanczos steps", "—"),
+        ("c₁, c₂", "coordinates of a 2-D slice through weight space", "α, β (Li et al.)"),
+        ("a, b", "the deep chain's weights, W = diag(a, b)", "a, b"),
+        CLIP,
+    ),
+}
+
+
+def symbols(rows) -> list[str]:
+    """Every single symbol a key's rows name ("λ₁, λ₂" → "λ₁", "λ₂"; "g = ∇E" → "g", "∇E")."""
+    found = []
+    for symbol, _, _ in rows:
+        for part in symbol.replace(";", ",").replace("=", ",").split(","):
+            if part.strip():
+                found.append(part.strip())
+    return found
