@@ -129,13 +129,14 @@ def control(setting: Setting, where, tab: str):
 sizes = topic.ARCHITECTURES[arch]
 order = figures.walk(len(sizes) - 1)
 with containers["step"]:
-    example = st.columns(sizes[0] + sizes[-1] + 1)
+    editing = st.columns(2, vertical_alignment="bottom")
+    example = editing[0].popover("✏️ Example: input x, target y", use_container_width=True)
 x = tuple(
     control(
         Setting.number(
             f"x{i + 1}", f"x{figures.sub(i + 1)}", topic.DEFAULT_X[i], -3.0, 3.0, widget="number"
         ),
-        example[i],
+        example,
         "step",
     )
     for i in range(sizes[0])
@@ -150,7 +151,7 @@ y = tuple(
             1.0,
             widget="number",
         ),
-        example[sizes[0] + j],
+        example,
         "step",
     )
     for j in range(sizes[-1])
@@ -171,7 +172,7 @@ weights = tuple(
                 widget="number",
                 help="Type a new value: the whole pass is computed again.",
             ),
-            example[-1],
+            editing[1],
             open_tab == "step" and topic.weight_name(e) == picked,
         )
     )
@@ -205,7 +206,7 @@ def _pick_from_click() -> None:
 def step_view() -> None:
     net = topic.step_through(arch, activation, cost, seed, x, y, weights)
     if not picked:
-        example[-1].caption("Click a weight's number on the graph to change it.")
+        editing[1].caption("Click a weight's number on the graph to change it.")
     plotly_chart(
         figures.network_figure(
             net, active_step=chosen_step, chosen=edge_names.get(picked), look=page.look

@@ -28,7 +28,10 @@ ACTIVE = "#f28e2b"  # being computed in this step
 BACKWARD = "#9b59b6"  # δ known
 GRADIENT = "#2ca02c"  # ∂C/∂w known
 EDGE = "rgba(140,150,165,0.45)"
-LABEL_AT = 0.72  # an edge's number sits this far along it, from neuron k toward neuron j
+# An edge's number sits this far along it, from neuron k toward neuron j: nearer the target
+# for the lower targets, so that the numbers of edges into neighbouring neurons do not meet.
+LABEL_FROM, LABEL_TO = 0.58, 0.78
+DELTA_BELOW = 0.32  # δ is written this far (in units of the neurons' spacing) below a neuron
 FLOOR = 1e-18  # a zero on a log axis
 COST_NAMES = {"quadratic": "quadratic ½(a − y)²", "cross_entropy": "cross-entropy"}
 COST_COLORS = {"quadratic": "#d62728", "cross_entropy": "#1f77b4"}
@@ -120,14 +123,14 @@ def edges(sizes: Sequence[int]) -> list[Edge]:
 
 def edge_label_points(sizes: Sequence[int]) -> np.ndarray:
     """(number of weights, 2): where each weight's number sits on its edge (`LABEL_AT`),
-    in the order of `edges`: a click near one of them picks that weight."""
+    in the order of `edges` (`LABEL_FROM` … `LABEL_TO` along it): a click near one picks it."""
     pos = neuron_positions(sizes)
-    return np.array(
-        [
-            (1 - LABEL_AT) * pos[e.layer - 1][e.k - 1] + LABEL_AT * pos[e.layer][e.j - 1]
-            for e in edges(sizes)
-        ]
-    )
+    points = []
+    for e in edges(sizes):
+        share = (e.j - 1) / (sizes[e.layer] - 1) if sizes[e.layer] > 1 else 0.5
+        t = LABEL_FROM + (LABEL_TO - LABEL_FROM) * share
+        points.append((1 - t) * pos[e.layer - 1][e.k - 1] + t * pos[e.layer][e.j - 1])
+    return np.array(points)
 
 
 def nearest_edge(sizes: Sequence[int], x: float, y: float, reach: float = 0.3) -> Edge | None:
@@ -261,7 +264,7 @@ def network_figure(
             "x": f32(hx),
             "y": f32(hy),
             "mode": "lines",
-            "line": {"color": ACTIVE, "width": look.line_width * 1.6},
+            "line": {"color": "rgba(242,142,43,0.6)", "width": look.line_width * 1.3},
             "hoverinfo": "skip",
             "showlegend": False,
         },
@@ -301,10 +304,10 @@ def network_figure(
         {
             "type": "scatter",
             "x": f32(xy[:, 0]),
-            "y": f32(xy[:, 1]),
+            "y": f32(xy[:, 1] - DELTA_BELOW),
             "mode": "text",
             "text": still.delta_text,
-            "textposition": "bottom center",
+            "textposition": "middle center",
             "textfont": {"size": font, "color": BACKWARD},
             "hoverinfo": "skip",
             "showlegend": False,
