@@ -31,6 +31,7 @@ EDGE = "rgba(140,150,165,0.45)"
 # An edge's number sits this far along it, from neuron k toward neuron j: nearer the target
 # for the lower targets, so that the numbers of edges into neighbouring neurons do not meet.
 LABEL_FROM, LABEL_TO = 0.58, 0.78
+RINGS = 7  # the trace that rings what a step computes (after edges … targets, before a pick)
 DELTA_BELOW = 0.32  # δ is written this far (in units of the neurons' spacing) below a neuron
 FLOOR = 1e-18  # a zero on a log axis
 COST_NAMES = {"quadratic": "quadratic ½(a − y)²", "cross_entropy": "cross-entropy"}
@@ -160,7 +161,8 @@ class GraphState(NamedTuple):
     neuron_color: list[str]
     edge_text: list[str]
     edge_color: list[str]
-    active: list[Edge]
+    active: list[Edge]  # the edges (weights) the step uses
+    computed: np.ndarray  # (m, 2): where the step's results are written (ringed)
 
 
 class Net(NamedTuple):
@@ -219,7 +221,12 @@ def graph_state(net: Net, step: Step, look: Look = DEFAULT_LOOK) -> GraphState:
             edge_color.append(look.foreground)
     used = {"forward": step.layer, "grad": step.layer, "bp2": step.layer + 1}.get(step.kind)
     active = [e for e in edges(sizes) if e.layer == used]
-    return GraphState(texts, delta_texts, colors, edge_text, edge_color, active)
+    if step.kind == "grad":  # BP4 writes the edges' numbers
+        labels = edge_label_points(sizes)
+        computed = labels[[i for i, e in enumerate(edges(sizes)) if e.layer == step.layer]]
+    else:
+        computed = neuron_positions(sizes)[step.layer]
+    return GraphState(texts, delta_texts, colors, edge_text, edge_color, active, computed)
 
 
 # --- the network graph, animated over the steps ------------------------------------------
@@ -334,6 +341,21 @@ def network_figure(
             "showlegend": False,
         },
     ]
+    data.append(
+        {
+            "type": "scatter",
+            "x": f32(still.computed[:, 0]),
+            "y": f32(still.computed[:, 1]),
+            "mode": "markers",
+            "marker": {
+                "size": 2 * font + 18,
+                "color": "rgba(0,0,0,0)",
+                "line": {"width": 3, "color": ACTIVE},
+            },
+            "hoverinfo": "skip",
+            "showlegend": False,
+        }
+    )
     if chosen is not None:
         index = every.index(chosen)
         data.append(
@@ -375,16 +397,21 @@ def network_figure(
                     },
                     {"type": "scatter", "text": state.delta_text},
                     {"type": "scatter", "text": [step_equation(step)]},
+                    {
+                        "type": "scatter",
+                        "x": _plain(state.computed[:, 0]),
+                        "y": _plain(state.computed[:, 1]),
+                    },
                 ],
-                "traces": [1, 2, 3, 4, 5],
+                "traces": [1, 2, 3, 4, 5, RINGS],
             }
         )
     controls = animation.labelled_controls([step_label(s) for s in order], look, "")
     controls["sliders"][0]["active"] = active_step
-    for step in controls["sliders"][0]["steps"]:  # one step per second or so when played
+    for step in controls["sliders"][0]["steps"]:
         step["args"][1]["frame"]["duration"] = 0
     play = controls["updatemenus"][0]["buttons"][0]["args"][1]
-    play["frame"]["duration"] = 1100
+    play["frame"]["duration"] = 700  # Play: a step every 0.7 s
     layers = ["input x", *(f"layer {l}" for l in range(1, len(sizes)))]
     layers[-1] = f"output (layer {len(sizes) - 1})"
     annotations = [

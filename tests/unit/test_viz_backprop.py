@@ -114,7 +114,7 @@ def test_each_frame_highlights_what_its_step_uses():
         expected = sizes[used] * sizes[used - 1] if used else 0
         assert segments == expected
         # the equation caption names the step's equation
-        equation = frame["data"][-1]["text"][0]
+        equation = frame["data"][TRACE["equation"] - 1]["text"][0]
         assert equation == figures.step_equation(step)
         if step.kind in ("bp1", "bp2"):
             assert step.kind.upper() in equation
@@ -205,3 +205,25 @@ def test_depth_figure_theory_line_falls_by_the_factor_per_layer():
     assert decode_array(theory["x"]).tolist() == [1, 2, 3, 4, 5, 6]
     expected = 2.0 * 0.5 ** (6 - np.arange(1, 7))
     np.testing.assert_allclose(decode_array(theory["y"]), expected, rtol=1e-12)
+
+
+@pytest.mark.parametrize("sizes", [(1, 1, 1), (2, 3, 2), (3, 4, 2), (2, 3, 3, 2)])
+def test_every_frame_moves_something_and_rings_what_it_computes(sizes):
+    # The browser sees a step change by the points it draws: the edges in use and the rings
+    # around what the step computes (neurons, or the edges' numbers for BP4) differ per step.
+    fig = validate(figures.network_figure(net_for(sizes)))
+    positions = figures.neuron_positions(sizes)
+    labels = figures.edge_label_points(sizes)
+    seen = set()
+    for step, frame in zip(figures.walk(len(sizes) - 1), fig["frames"], strict=True):
+        assert frame["traces"][-1] == figures.RINGS
+        rings = frame["data"][-1]
+        ringed = np.c_[rings["x"], rings["y"]]
+        if step.kind == "grad":
+            layer = [e.layer == step.layer for e in figures.edges(sizes)]
+            np.testing.assert_allclose(ringed, labels[layer])
+        else:
+            np.testing.assert_allclose(ringed, positions[step.layer])
+        highlight = frame["data"][0]
+        seen.add((tuple(rings["x"]), tuple(rings["y"]), tuple(highlight["x"] or ())))
+    assert len(seen) == len(fig["frames"])
