@@ -467,34 +467,39 @@ def deep_data(width: int, seed: int, examples: int = DEEP_EXAMPLES) -> tuple[np.
 
 
 def _deep_backprop(W, B, x, y, depth, activation, cost):
-    """BP1–BP4 through the first `depth` of the padded layers (a later layer passes a on
-    unchanged and gets δ = 0): δ, ∂C/∂w per layer (shapes (MAX, n), (MAX, n, n)) and C."""
-    layers = jnp.arange(W.shape[0])
+    """BP1 and BP2 through the first `depth` of the padded layers (the rest get δ = 0 and are
+    never computed: loops of `depth` iterations, a traced count): δ^l and a^{l−1} per layer
+    (shapes (MAX, n) each; BP4 is their outer product) and C."""
+    zs, inputs = jnp.zeros_like(B), jnp.zeros_like(B)
 
-    def forward(a, layer):
-        w, b, i = layer
-        z = w @ a + b
-        return jnp.where(i < depth, sigma(activation, z), a), (z, a)
+    def forward(i, carry):
+        a, zs, inputs = carry
+        z = W[i] @ a + B[i]
+        return sigma(activation, z), zs.at[i].set(z), inputs.at[i].set(a)
 
-    out, (zs, inputs) = jax.lax.scan(forward, x, (W, B, layers))
+    out, zs, inputs = jax.lax.fori_loop(0, depth, forward, (x, zs, inputs))
 
-    def backward(g, layer):  # g = ∂C/∂a^l: ∇_a C at the output (BP1), w^{l+1}ᵀ δ^{l+1} (BP2)
-        w, z, i = layer
-        delta = jnp.where(i < depth, g * sigma_prime(activation, z), 0.0)
-        return jnp.where(i < depth, w.T @ delta, g), delta
+    def backward(k, carry):  # g = ∂C/∂a^l: ∇_a C at the output (BP1), w^{l+1}ᵀ δ^{l+1} (BP2)
+        g, deltas = carry
+        i = depth - 1 - k
+        delta = g * sigma_prime(activation, zs[i])
+        return W[i].T @ delta, deltas.at[i].set(delta)
 
-    _, deltas = jax.lax.scan(backward, cost_gradient(cost, out, y), (W, zs, layers), reverse=True)
-    return deltas, deltas[:, :, None] * inputs[:, None, :], cost_value(cost, out, y)
+    start = (cost_gradient(cost, out, y), jnp.zeros_like(B))
+    _, deltas = jax.lax.fori_loop(0, depth, backward, start)
+    return deltas, inputs, cost_value(cost, out, y)
 
 
 @functools.partial(jax.jit, static_argnames=("activation", "cost", "steps"))
 def _deep_training(W, B, X, Y, depth, eta, activation, cost, steps):
     def step(wb, _):
         W, B = wb
-        deltas, grads, costs = jax.vmap(
+        deltas, inputs, costs = jax.vmap(
             lambda x, y: _deep_backprop(W, B, x, y, depth, activation, cost)
         )(X, Y)
-        grad_w, grad_b = grads.mean(axis=0), deltas.mean(axis=0)
+        # BP4 and BP3 averaged over the examples: (1/m) Σ_x δ^{x,l} (a^{x,l−1})ᵀ, (1/m) Σ_x δ^{x,l}
+        grad_w = jnp.einsum("xlj,xlk->ljk", deltas, inputs) / X.shape[0]
+        grad_b = deltas.mean(axis=0)
         record = (
             jnp.sqrt(jnp.mean(jnp.sum(deltas**2, axis=-1), axis=0)),
             jnp.sqrt(jnp.sum(grad_w**2, axis=(-2, -1))),
@@ -519,8 +524,9 @@ def deep_training(
 ) -> DepthNorms:
     """Per-layer ‖δ^l‖ and ‖∂C/∂w^l‖ of a deep network of `depth` square layers (`deep_network`)
     trained by full-batch gradient descent on `deep_data`, at initialisation (row 0) and after
-    each step. The network is padded to `MAX_DEPTH` layers: depth, scale's weights, η and the
-    data are traced, so a new depth, seed or η compiles nothing."""
+    each step. The weights are padded to `MAX_DEPTH` layers and the loops over layers run
+    `depth` times (a traced count): depth, weights, η and data are traced, so a new depth,
+    seed, gain or η compiles nothing, and a shallow network costs less than a deep one."""
     _check_names(activation, cost)
     if not 1 <= int(depth) <= MAX_DEPTH:
         raise ValueError(f"depth must be between 1 and {MAX_DEPTH}, got {depth!r}")
