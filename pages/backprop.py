@@ -181,7 +181,14 @@ weights = tuple(
     )
 )
 chosen_step = control(
-    Setting.integer("step", "Step", 0, 0, len(order) - 1, help="Its equation is written out."),
+    Setting.integer(
+        "step",
+        "Step whose equation is written out below the graph",
+        0,
+        0,
+        len(order) - 1,
+        help="▶ Play under the graph walks through all steps in the browser.",
+    ),
     containers["step"],
     "step",
 )

@@ -322,7 +322,7 @@ def network_figure(
         {
             "type": "scatter",
             "x": [len(sizes) / 2.0 - 0.5],
-            "y": [top + 1.25],
+            "y": [top + 0.95],
             "mode": "text",
             "text": [step_equation(order[active_step])],
             "textfont": {"size": font + 2, "color": look.foreground},
@@ -429,7 +429,7 @@ def network_figure(
         height=(170 if look.presentation else 130) * max(max(sizes), 2) + 200,
         margin={"l": 10, "r": 10, "t": 10, "b": 100},
         xaxis={"visible": False, "range": [-0.45, len(sizes) - 1 + 0.75], "fixedrange": True},
-        yaxis={"visible": False, "range": [-top - 1.0, top + 1.55], "fixedrange": True},
+        yaxis={"visible": False, "range": [-top - 1.0, top + 1.2], "fixedrange": True},
         annotations=annotations,
         showlegend=False,
         hovermode="closest",
@@ -648,7 +648,7 @@ def h_sweep_figure(h, central, forward, *, chosen_h: float, look: Look = DEFAULT
             {
                 "x": -11,
                 "xref": "x",
-                "y": 0.95,
+                "y": 0.06,
                 "yref": "paper",
                 "text": "round-off ∝ 1/h",
                 "showarrow": False,
@@ -657,7 +657,7 @@ def h_sweep_figure(h, central, forward, *, chosen_h: float, look: Look = DEFAULT
             {
                 "x": -1.5,
                 "xref": "x",
-                "y": 0.95,
+                "y": 0.06,
                 "yref": "paper",
                 "text": "truncation ∝ h² (two-sided)",
                 "showarrow": False,
