@@ -226,6 +226,22 @@ def backprop(
     return result._replace(cost=float(result.cost))
 
 
+@functools.partial(jax.jit, static_argnames=("activation", "cost"))
+def _factors(zs, a_out, y, activation, cost):
+    return tuple(sigma_prime(activation, z) for z in zs), cost_gradient(cost, a_out, y)
+
+
+def factors(
+    result: Backprop, y, activation: str = "sigmoid", cost: str = "quadratic"
+) -> tuple[tuple, np.ndarray]:
+    """The factors BP1 and BP2 multiply by, for a pass `result` of `backprop`: σ′(z^l) per
+    layer (index i for l = i + 1) and ∇_a C at the output (in one compiled call)."""
+    _check_names(activation, cost)
+    zs = tuple(jnp.asarray(z, dtype=jnp.float64) for z in result.z)
+    a_out, y = jnp.asarray(result.a[-1], dtype=jnp.float64), jnp.asarray(y, dtype=jnp.float64)
+    return _numpy(_factors(zs, a_out, y, activation=activation, cost=cost))
+
+
 # --- a minibatch ------------------------------------------------------------------------------
 
 

@@ -69,14 +69,8 @@ def step_through(
     """The forward pass and BP1–BP4 of the small network, with σ′(z^l) and ∇_a C."""
     w, b = network(arch, seed, weights)
     result = bp.backprop(w, b, np.array(x), np.array(y), activation, cost)
-    return figures.Net(
-        result,
-        w,
-        b,
-        tuple(np.asarray(bp.sigma_prime(activation, z)) for z in result.z),
-        np.array(y),
-        np.asarray(bp.cost_gradient(cost, result.a[-1], np.array(y))),
-    )
+    sigma_prime, grad_a = bp.factors(result, np.array(y), activation, cost)
+    return figures.Net(result, w, b, sigma_prime, np.array(y), grad_a)
 
 
 def parameter_names(arch: str) -> list[str]:
@@ -135,7 +129,7 @@ def saturated_deltas(w: float, b: float) -> dict[str, float]:
     result = {cost: float(bp.backprop(*one, "sigmoid", cost).delta[0][0]) for cost in bp.COSTS}
     net = bp.backprop(*one, "sigmoid", "quadratic")
     result["a"] = float(net.a[1][0])
-    result["sigma_prime"] = float(np.asarray(bp.sigma_prime("sigmoid", net.z[0]))[0])
+    result["sigma_prime"] = float(bp.factors(net, one[3], "sigmoid", "quadratic")[0][0][0])
     return result
 
 

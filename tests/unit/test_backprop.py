@@ -271,3 +271,18 @@ def test_warm_calls_compile_nothing():
         bp.slowdown(-3.0, 1.0, 0.5, x=0.5, y=1.0)
         bp.deep_training(25, scale=2.0, seed=4, eta=0.1, init="he")
     assert compiles.count == 0
+
+
+@pytest.mark.parametrize("cost", bp.COSTS)
+def test_factors_are_sigma_prime_and_the_cost_gradient(cost):
+    rng = np.random.default_rng(9)
+    weights, biases, x, y = random_net(rng, 3, "sigmoid", cost)
+    net = bp.backprop(weights, biases, x, y, "sigmoid", cost)
+    sigma_primes, grad_a = bp.factors(net, y, "sigmoid", cost)
+    for z, s in zip(net.z, sigma_primes, strict=True):
+        a = 1 / (1 + np.exp(-z))
+        np.testing.assert_allclose(s, a * (1 - a), rtol=1e-13)
+    a = net.a[-1]
+    expected = a - y if cost == "quadratic" else (a - y) / (a * (1 - a))
+    np.testing.assert_allclose(grad_a, expected, rtol=1e-13)
+    np.testing.assert_allclose(net.delta[-1], grad_a * sigma_primes[-1], rtol=1e-13)  # BP1
