@@ -89,6 +89,7 @@ arch = state.widget(
         help="Inputs, hidden layers, outputs.",
     ),
     net_box,
+    on_change=lambda: state.reset(topic.WEIGHT_NAMES),  # new network, new initial weights
 )
 activation = state.widget(
     Setting.choice(
@@ -106,7 +107,9 @@ cost = state.widget(
     net_box,
 )
 seed = state.widget(
-    Setting.integer("seed", "Initial weights (random seed)", 0, 0, 99, widget="number"), net_box
+    Setting.integer("seed", "Initial weights (random seed)", 0, 0, 99, widget="number"),
+    net_box,
+    on_change=lambda: state.reset(topic.WEIGHT_NAMES),
 )
 page.notation(NOTATION)
 open_tab, containers = page.tabs(TABS)

@@ -39,6 +39,16 @@ def weight_symbol(edge: figures.Edge) -> str:
     return f"w{figures.sup(edge.layer)}{figures.sub(edge.j)}{figures.sub(edge.k)}"
 
 
+# Every weight setting of every network, and the picked weight: forgotten when the network or
+# its seed changes, so that the new initial weights show.
+WEIGHT_NAMES = (
+    "pick",
+    *dict.fromkeys(
+        weight_name(e) for sizes in ARCHITECTURES.values() for e in figures.edges(sizes)
+    ),
+)
+
+
 @functools.cache
 def initial_network(arch: str, seed: int) -> tuple[tuple, tuple]:
     """Weights w^l ~ N(0, 1) and biases b^l ~ N(0, ½²), rounded to two decimals (numbers a

@@ -108,6 +108,20 @@ def test_editing_x_y_and_a_picked_weight_recomputes_the_pass():
     assert [e.value for e in again.latex] == [latex]
 
 
+def test_a_new_seed_or_network_starts_from_its_own_initial_weights():
+    at = load(pick="w1.1.1", **{"w1.1.1": "4"})
+    assert widget(at, "w1.1.1").value == 4.0
+    widget(at, "seed").set_value(7).run()
+    healthy(at)
+    weights, _ = topic.initial_network("2-3-2", 7)
+    assert "w1.1.1" not in url(at) and "pick" not in url(at)
+    net = bp.backprop(weights, topic.initial_network("2-3-2", 7)[1], [0.5, -0.3], [0.9, 0.1])
+    assert any(f"Cost C = {net.cost:.6g}" in c.value for c in at.caption)
+    widget(at, "arch").set_value("1-1-1").run()
+    healthy(at)
+    assert url(at) == {"seed": "7", "arch": "1-1-1"}
+
+
 def test_the_check_tab_shows_the_cores_errors():
     weights, biases, x, y = default_network()
     at = load(tab="check", h="1e-05")
