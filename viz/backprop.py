@@ -794,6 +794,10 @@ def depth_figure(
         }
         if reference is not None
         else {},
-        yaxis={"type": "log", "title": {"text": quantity}, "exponentformat": "power"},
+        yaxis={
+            "type": "log",
+            "title": {"text": f"{quantity} per layer"},
+            "exponentformat": "power",
+        },
     )
     return AnimatedFigure(data, layout)
