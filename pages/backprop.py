@@ -134,54 +134,13 @@ order = figures.walk(len(sizes) - 1)
 with containers["step"]:
     editing = st.columns(2, vertical_alignment="bottom")
     example = editing[0].popover("✏️ Example: input x, target y", use_container_width=True)
-x = tuple(
-    control(
-        Setting.number(
-            f"x{i + 1}", f"x{figures.sub(i + 1)}", topic.DEFAULT_X[i], -3.0, 3.0, widget="number"
-        ),
-        example,
-        "step",
-    )
-    for i in range(sizes[0])
-)
-y = tuple(
-    control(
-        Setting.number(
-            f"y{j + 1}",
-            f"target y{figures.sub(j + 1)}",
-            topic.DEFAULT_Y[j],
-            0.0,
-            1.0,
-            widget="number",
-        ),
-        example,
-        "step",
-    )
-    for j in range(sizes[-1])
-)
-every_edge = figures.edges(sizes)
-edge_names = {topic.weight_name(e): e for e in every_edge}
+x = tuple(control(setting, example, "step") for setting in topic.input_settings(sizes[0]))
+y = tuple(control(setting, example, "step") for setting in topic.target_settings(sizes[-1]))
+edge_names = {topic.weight_name(e): e for e in figures.edges(sizes)}
 picked = state.value(Setting.choice("pick", "Weight to change", "", ("", *edge_names)))
-initial_weights, _ = topic.initial_network(arch, seed)
 weights = tuple(
-    float(
-        state.control(
-            Setting.number(
-                topic.weight_name(e),
-                f"{topic.weight_symbol(e)} =",
-                float(value),
-                -5.0,
-                5.0,
-                widget="number",
-                help="Type a new value: the whole pass is computed again.",
-            ),
-            editing[1],
-            open_tab == "step" and topic.weight_name(e) == picked,
-        )
-    )
-    for e, value in zip(
-        every_edge, np.concatenate([w.ravel() for w in initial_weights]), strict=True
-    )
+    float(state.control(setting, editing[1], open_tab == "step" and setting.name == picked))
+    for setting in topic.weight_settings(arch, seed)
 )
 chosen_step = control(
     Setting.integer(

@@ -13,6 +13,7 @@ import numpy as np
 import streamlit as st
 
 from app_support.presets import Preset, scene
+from app_support.urlstate import Setting
 from landscapes import backprop as bp
 from viz import backprop as figures
 
@@ -70,6 +71,48 @@ def network(arch: str, seed: int, weights: tuple[float, ...]) -> tuple[tuple, tu
         matrices.append(np.asarray(weights[start : start + m * n], dtype=float).reshape(m, n))
         start += m * n
     return tuple(matrices), biases
+
+
+def input_settings(n: int) -> list[Setting]:
+    """The inputs x_1 … x_n of the example (number inputs, in the link)."""
+    return [
+        Setting.number(
+            f"x{i + 1}", f"x{figures.sub(i + 1)}", DEFAULT_X[i], -3.0, 3.0, widget="number"
+        )
+        for i in range(n)
+    ]
+
+
+def target_settings(n: int) -> list[Setting]:
+    """The targets y_1 … y_n, between 0 and 1 (what sigmoid outputs can reach)."""
+    return [
+        Setting.number(
+            f"y{j + 1}", f"target y{figures.sub(j + 1)}", DEFAULT_Y[j], 0.0, 1.0, widget="number"
+        )
+        for j in range(n)
+    ]
+
+
+def weight_settings(arch: str, seed: int) -> list[Setting]:
+    """One setting per weight w^l_jk (in the order of `figures.edges`), its default the
+    seed's initial weight: only a changed weight goes into the link."""
+    weights, _ = initial_network(arch, seed)
+    return [
+        Setting.number(
+            weight_name(e),
+            f"{weight_symbol(e)} =",
+            float(value),
+            -5.0,
+            5.0,
+            widget="number",
+            help="Type a new value: the pass is computed again.",
+        )
+        for e, value in zip(
+            figures.edges(ARCHITECTURES[arch]),
+            np.concatenate([w.ravel() for w in weights]),
+            strict=True,
+        )
+    ]
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
