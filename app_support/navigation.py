@@ -69,4 +69,12 @@ PAGES: tuple[PageInfo, ...] = (
         "spectra and the saddle index over training, loss slices through weight space, and "
         "exploding gradients in a deep chain.",
     ),
+    PageInfo(
+        "pages/backprop.py",
+        "Backpropagation",
+        "🔁",
+        "The forward pass and BP1–BP4 step by step on a small network, checked against "
+        "autodiff and finite differences; why saturated neurons learn slowly and deep "
+        "gradients vanish or explode.",
+    ),
 )

@@ -95,6 +95,16 @@ def controls(steps: np.ndarray, look: Look) -> dict:
     return {"sliders": [slider], "updatemenus": [buttons]}
 
 
+def labelled_controls(labels: Sequence[str], look: Look, prefix: str) -> dict:
+    """Play/Pause and a slider over frames named 0 … F−1, the slider showing `labels`."""
+    result = controls(np.arange(len(labels)), look)
+    slider = result["sliders"][0]
+    slider["currentvalue"]["prefix"] = prefix
+    for step, label in zip(slider["steps"], labels, strict=True):
+        step["label"] = label
+    return result
+
+
 # What is left of a figure's bottom margin when its controls are drawn outside it: room for
 # the x axis's tick labels and title (the builders leave more for Plotly's slider and buttons).
 AXIS_ROOM = 60

@@ -84,16 +84,6 @@ def _moving(xy, axes) -> dict:
     return {"type": "scatter", "x": typed_array(xy[:, 0]), "y": typed_array(xy[:, 1])}
 
 
-def _labelled_controls(labels: list[str], look: Look, prefix: str) -> dict:
-    """Play/Pause and a slider over frames named 0 … F−1, the slider showing `labels`."""
-    controls = animation.controls(np.arange(len(labels)), look)
-    slider = controls["sliders"][0]
-    slider["currentvalue"]["prefix"] = prefix
-    for step, label in zip(slider["steps"], labels, strict=True):
-        step["label"] = label
-    return controls
-
-
 # --- teacher and student ------------------------------------------------------------------
 
 
@@ -196,7 +186,7 @@ def teacher_student_figure(
         }
         for f in range(len(steps))
     ]
-    controls = _labelled_controls([str(int(s)) for s in steps], look, "Adam step ")
+    controls = animation.labelled_controls([str(int(s)) for s in steps], look, "Adam step ")
     controls["sliders"][0]["active"] = last
     return AnimatedFigure(data, layout, frames, controls)
 
@@ -579,7 +569,7 @@ def exchange_figure(
         }
         for f in range(frames_count)
     ]
-    return AnimatedFigure(data, layout, frames, _labelled_controls(labels, look, ""))
+    return AnimatedFigure(data, layout, frames, animation.labelled_controls(labels, look, ""))
 
 
 # --- critical points ----------------------------------------------------------------------
