@@ -439,7 +439,8 @@ def slowdown(
 
 def init_gain(init: str) -> float:
     """The factor √n·std(w^l_jk) of a square layer of n units under an initialisation (before
-    any extra scale): Xavier N(0, 1/n) and Glorot uniform ±√(6/2n) give 1, He N(0, 2/n) √2."""
+    any extra scale): N(0, 1/n) (LeCun's rule, the lecture's "Xavier") and Glorot's uniform
+    ±√(6/2n) give 1, He's N(0, 2/n) gives √2."""
     if init not in INITIALISATIONS:
         raise ValueError(f"unknown initialisation {init!r}; valid: {', '.join(INITIALISATIONS)}")
     return math.sqrt(2.0) if init == "he" else 1.0

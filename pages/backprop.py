@@ -22,6 +22,7 @@ from app_support.quiz import quiz_box
 from app_support.topics import backprop as topic
 from app_support.urlstate import Setting
 from landscapes import backprop as bp
+from landscapes import networks
 from viz import backprop as figures
 
 PAGE = topic.PAGE
@@ -62,7 +63,7 @@ TAB_SETTINGS = {  # each tab's own settings, in rows of four columns
             "Initialisation",
             "xavier",
             bp.INITIALISATIONS,
-            labels={"xavier": "Xavier N(0, 1/m)", "glorot": "Glorot uniform", "he": "He N(0, 2/m)"},
+            labels={name: networks.INITIALISATION_TITLES[name] for name in bp.INITIALISATIONS},
             help="As on the Small networks page, for m inputs per neuron; biases start at 0.",
         ),
         Setting.number("gain", "Initial weights × gain", 1.0, 0.25, 4.0, scale="log"),
