@@ -69,4 +69,12 @@ PAGES: tuple[PageInfo, ...] = (
         "spectra and the saddle index over training, loss slices through weight space, and "
         "exploding gradients in a deep chain.",
     ),
+    PageInfo(
+        "pages/depth.py",
+        "Depth and No Free Lunch",
+        "🏗️",
+        "Why deep nets work: hyperplanes carve regions (counted by tilting), XOR needs a "
+        "second layer, local against distributed, deep against shallow at equal N, and No "
+        "Free Lunch counted exactly.",
+    ),
 )

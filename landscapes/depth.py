@@ -46,7 +46,7 @@ import scipy.optimize
 import optim
 from landscapes import networks, regions
 
-MAX_PLANES = 30
+MAX_PLANES = 60  # sign patterns are packed into the bits of an int64 code
 KINDS = ("general", "parallel", "concurrent")
 DEFAULT_TOL = 1e-9
 CHUNK = 4096  # grid points per jitted call of the activation patterns
@@ -133,7 +133,8 @@ def count_regions_by_sampling(planes, box, resolution) -> int:
     ]
     grid = np.stack(np.meshgrid(*axes, indexing="ij"), axis=-1).reshape(-1, d)
     sides = grid @ planes[:, :-1].T + planes[:, -1] > 0
-    return len(np.unique(np.packbits(sides, axis=1), axis=0))
+    codes = sides.astype(np.int64) @ (np.int64(1) << np.arange(len(planes), dtype=np.int64))
+    return len(np.unique(codes))
 
 
 def regions_formula(n: int, d: int, kind: str = "general", tilted: int | None = None) -> int:
@@ -170,7 +171,7 @@ def tilted_arrangement(n: int, d: int, kind: str = "general", tilted=None, seed=
     """n hyperplanes in ℝᵈ (rows (a, c)), the lecture's constructions:
 
     general   d = 1: n points. d = 2: n vertical lines x = k − (n − 1)/2, the first `tilted`
-              of them turned by a random angle about a random point of theirs. d = 3: n
+              of them turned about a random point of theirs, the further left the more. d = 3: n
               vertical planes over random lines in general position, the first `tilted`
               given a random slope in z;
     parallel  n parallel hyperplanes, one apart;
@@ -188,8 +189,11 @@ def tilted_arrangement(n: int, d: int, kind: str = "general", tilted=None, seed=
         normals = rng.standard_normal((n, d))
         return np.concatenate([normals, np.zeros((n, 1))], axis=1)
     if d == 2:
-        angle = np.zeros(n)
-        angle[:tilted] = rng.choice([-1.0, 1.0], tilted) * rng.uniform(0.25, 1.2, tilted)
+        # A fan: the further left a line, the more it turns, so that most crossings lie
+        # near the lines (random angles put many of them hundreds of units away).
+        u = np.linspace(1.0, -1.0, n)
+        fan = np.where(u >= 0, 1.0, -1.0) * (0.3 + 0.95 * np.abs(u)) + rng.uniform(-0.04, 0.04, n)
+        angle = np.where(np.arange(n) < tilted, fan, 0.0)
         pivot_y = np.where(np.arange(n) < tilted, rng.uniform(-1.5, 1.5, n), 0.0)
         normals = np.stack([np.cos(angle), np.sin(angle)], axis=1)
         pivots = np.stack([offsets, pivot_y], axis=1)
