@@ -588,8 +588,46 @@ def linear_regions(trained: Trained, box=BOX) -> list[Piece]:
 
 
 def count_linear_regions_exact(trained: Trained, box=BOX) -> int:
-    """The number of distinct activation patterns over `linear_regions`."""
+    """The number of distinct activation patterns over `linear_regions`; for one hidden
+    layer, the same number from its lines alone (`regions_in_box`), without polygons."""
+    if len(trained.net.widths) == 1:
+        W, b = trained.net.wide.unflatten(np.asarray(trained.weights, float))[0]
+        n = trained.net.widths[0]
+        lines = np.concatenate([W[:, :n].T, b[:n, None]], axis=1)
+        return regions_in_box(lines[np.linalg.norm(lines[:, :2], axis=1) > 0], box)
     return len({piece.pattern for piece in linear_regions(trained, box)})
+
+
+def regions_in_box(lines, box=BOX, tol=DEFAULT_TOL) -> int:
+    """Regions of the plane cut by `lines` that meet the open box: adding the lines one at a
+    time, a line through the box adds its pieces there, one more than the distinct points
+    inside the box where earlier lines cross it (the box is convex, so the line meets it
+    in one segment)."""
+    lines = _canonical(_as_planes(lines, 2), tol)
+    (x0, x1), (y0, y1) = box
+    corners_ = np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1]], float)
+    total = 1
+    for k, line in enumerate(lines):
+        side = corners_ @ line[:2] + line[2]
+        if np.all(side >= -tol) or np.all(side <= tol):
+            continue  # misses the open box
+        points, pairs = regions.intersections(lines[: k + 1])
+        points = points[pairs[:, 1] == k]
+        inside = (
+            (points[:, 0] > x0 + tol)
+            & (points[:, 0] < x1 - tol)
+            & (points[:, 1] > y0 + tol)
+            & (points[:, 1] < y1 - tol)
+        )
+        points = points[inside]
+        distinct = 0
+        for i, p in enumerate(points):
+            if not any(
+                np.max(np.abs(p - q)) <= tol * max(1.0, np.max(np.abs(p))) for q in points[:i]
+            ):
+                distinct += 1
+        total += 1 + distinct
+    return total
 
 
 def folding_net(folds: int) -> Trained:

@@ -31,6 +31,7 @@ from viz.theme import DEFAULT_LOOK, Look, base_layout
 CLASS_TINTS = ("#c6dbef", "#fdd9a8")  # pale class 0 / class 1 for maps under data
 CROSSING_COLOR = "#d62728"
 EDGE_COLOR = "rgba(40,40,40,0.55)"
+TILT_FRAME_MS = 700
 
 
 def _region_scale() -> list:
@@ -124,7 +125,8 @@ def tilt_figure(
     if states < 2:
         return AnimatedFigure(data, layout)
     controls = copy.deepcopy(animation.controls(np.arange(states), look))
-    controls["updatemenus"][0]["buttons"][0]["args"][1]["frame"]["redraw"] = True
+    play = controls["updatemenus"][0]["buttons"][0]["args"][1]
+    play["frame"] = {"duration": TILT_FRAME_MS, "redraw": True}  # time to see each tilt
     slider = controls["sliders"][0]
     slider["active"] = int(active)
     slider["currentvalue"]["prefix"] = "tilted: "

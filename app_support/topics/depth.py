@@ -16,13 +16,13 @@ import streamlit as st
 from app_support.presets import Preset, scene
 from landscapes import depth, nfl, regions
 
-MAP_GRID = 151  # grid of the region and class maps
+MAP_GRID = 121  # grid of the region and class maps
 STEPS = 400  # training steps (Adam, full batch)
 LEARNING_RATE = 0.02
-SHALLOW_PAD, DEEP_PAD = 48, 8  # padded widths: one compiled program per architecture shape
+SHALLOW_PAD, DEEP_PAD, LOCAL_PAD = 48, 8, 16  # padded widths: one program per shape
 DEEP_LAYERS = 3
 N_TRAIN, N_TEST = 300, 300
-REGION_GRIDS = (51, 101, 201, 401)
+REGION_GRIDS = (51, 101, 201)  # nested grids of the resolution check
 
 
 def window(n: int) -> tuple[tuple[float, float], tuple[float, float]]:
@@ -63,7 +63,7 @@ def tilt_states(n: int, kind: str, seed: int) -> TiltStates:
     return TiltStates(
         maps[0][0],
         maps[0][1],
-        np.stack([m[2] for m in maps]),
+        np.stack([m[2] for m in maps]).astype(np.int16),
         np.stack(lines),
         np.array([depth.count_regions(state) for state in lines]),
         np.array([depth.regions_formula(n, 2, kind, t) for t in ts]),
@@ -100,36 +100,39 @@ class NetResult(NamedTuple):
     test_accuracy: float
     classes: np.ndarray  # (H, W) 0/1 on the map grid
     first_lines: np.ndarray  # (n₁, 3) rows (w₁, w₂, b) of the first layer
-    exact_regions: int
-    grid_regions: tuple[int, ...]  # on REGION_GRIDS
-    region_map: np.ndarray  # (H, W) ids of activation patterns on the map grid
+    exact_regions: int | None  # linear regions in the box (when asked for)
+    grid_regions: tuple[int, ...] = ()  # on REGION_GRIDS (when asked for)
+    region_map: np.ndarray | None = None  # (H, W) activation patterns' ids on the map grid
 
 
-def _result(trained: depth.Trained) -> NetResult:
+def _result(trained: depth.Trained, regions_: str = "") -> NetResult:
+    """A trained net's numbers and maps; `regions_`: "" none, "exact" the exact count of its
+    linear regions, "all" also the grid counts and the map of its regions."""
     xs, ys, points = depth.grid_points(depth.BOX, MAP_GRID)
     classes = (depth.net_outputs(trained, points) > 0).astype(np.int8)
     W, b = trained.net.wide.unflatten(trained.weights)[0]
     n1 = trained.net.widths[0]
     lines = np.concatenate([W[:, :n1].T, b[:n1, None]], axis=1)
-    ids, _ = depth.pattern_ids(depth.pattern_codes(trained, points))
-    return NetResult(
+    result = NetResult(
         trained.net.widths,
         trained.net.num_weights,
         trained.train_accuracy,
         trained.test_accuracy,
         classes,
         lines,
-        depth.count_linear_regions_exact(trained),
-        depth.count_linear_regions(trained, resolutions=REGION_GRIDS).counts,
-        ids,
+        depth.count_linear_regions_exact(trained) if regions_ else None,
     )
+    if regions_ != "all":
+        return result
+    ids, _ = depth.pattern_ids(depth.pattern_codes(trained, points))
+    grids = depth.count_linear_regions(trained, resolutions=REGION_GRIDS).counts
+    return result._replace(grid_regions=grids, region_map=ids.astype(np.int16))
 
 
-def _train(widths, padded, x, y, xt, yt, seed) -> NetResult:
+def _train(widths, padded, x, y, xt, yt, seed, regions_: str = "") -> NetResult:
     net = depth.make_net(widths, padded)
-    return _result(
-        depth.train(net, x, y, xt, yt, seed=seed, steps=STEPS, learning_rate=LEARNING_RATE)
-    )
+    trained = depth.train(net, x, y, xt, yt, seed=seed, steps=STEPS, learning_rate=LEARNING_RATE)
+    return _result(trained, regions_)
 
 
 @st.cache_data(max_entries=32, show_spinner="Training…")
@@ -153,7 +156,7 @@ def local_and_distributed(units: int, new_cluster: bool, seed: int):
     xs, ys, points = depth.grid_points(depth.BOX, MAP_GRID)
     cells, labels = depth.nearest_neighbour(x, y, points)
     _, test_labels = depth.nearest_neighbour(x, y, xt)
-    net = _train((units,), (SHALLOW_PAD,), x, y, xt, yt, seed)
+    net = _train((units,), (LOCAL_PAD,), x, y, xt, yt, seed, "exact")
     return (x, y), (cells, labels, float(np.mean(test_labels == yt))), net
 
 
@@ -169,8 +172,8 @@ def deep_and_shallow(folds: int, width: int, seed: int):
     x, y = depth.sawtooth(folds, N_TRAIN, seed)
     xt, yt = depth.sawtooth(folds, N_TEST, seed + 1000)
     _, shallow = deep_width_budget(width)
-    deep = _train((width,) * DEEP_LAYERS, (DEEP_PAD,) * DEEP_LAYERS, x, y, xt, yt, seed)
-    return (x, y), _train((shallow,), (SHALLOW_PAD,), x, y, xt, yt, seed), deep
+    deep = _train((width,) * DEEP_LAYERS, (DEEP_PAD,) * DEEP_LAYERS, x, y, xt, yt, seed, "all")
+    return (x, y), _train((shallow,), (SHALLOW_PAD,), x, y, xt, yt, seed, "all"), deep
 
 
 @st.cache_data(max_entries=8, show_spinner=False)

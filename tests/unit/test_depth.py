@@ -168,6 +168,19 @@ def test_padded_training_is_the_unpadded_network():
     )
 
 
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_regions_in_a_box_by_lines_and_by_polygons(seed):
+    trained = _trained((12,), (16,), seed=seed)
+    pieces = depth.linear_regions(trained)
+    assert depth.count_linear_regions_exact(trained) == len({p.pattern for p in pieces})
+    lines = regions.random_lines(9, seed)
+    assert depth.regions_in_box(lines, ((-50, 50), (-50, 50))) == 1 + 9 + 36
+    assert depth.regions_in_box(lines, ((10, 11), (10, 11))) <= 46
+    # a window of the unit square between x = 0, x = 0.5 and y = 0.5: lines through it count
+    grid = [[1.0, 0.0, 0.0], [1.0, 0.0, -0.5], [0.0, 1.0, -0.5], [0.0, 1.0, -5.0]]
+    assert depth.regions_in_box(grid, ((0, 1), (0, 1))) == 4  # x = 0 is its rim, y = 5 misses
+
+
 def test_one_layer_linear_regions_are_the_regions_of_its_lines():
     trained = _trained((6,), (8,), seed=2)
     W, b = trained.net.wide.unflatten(trained.weights)[0]
