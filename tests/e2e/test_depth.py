@@ -34,7 +34,9 @@ def test_moving_n_redraws_the_tilt_animation_and_its_count(open_page):
     chromium.nudge(page.locator(".st-key-depth-n [data-testid=stSlider]"))  # n: 4 → 5
     chromium.wait_for_app(page, runs)
     # the chart now holds the five lines and their six frames, and the count is the core's
-    page.wait_for_function(f"() => document.querySelector('{STEPS}')?.max === '5'")
+    page.wait_for_function(
+        "() => document.querySelector('.lll-animation input.lll-step')?.max === '5'"
+    )
     assert chromium.chart_fingerprints(page) != before
     lines = depth.tilted_arrangement(5, 2, "general", 4)
     assert shown(page)["Counted exactly"] == str(depth.count_regions(lines))
