@@ -171,7 +171,7 @@ def tilted_arrangement(n: int, d: int, kind: str = "general", tilted=None, seed=
     """n hyperplanes in ℝᵈ (rows (a, c)), the lecture's constructions:
 
     general   d = 1: n points. d = 2: n vertical lines x = k − (n − 1)/2, the first `tilted`
-              of them turned about a random point of theirs, the further left the more. d = 3: n
+              of them turned into tangents of a parabola (general position). d = 3: n
               vertical planes over random lines in general position, the first `tilted`
               given a random slope in z;
     parallel  n parallel hyperplanes, one apart;
@@ -189,15 +189,16 @@ def tilted_arrangement(n: int, d: int, kind: str = "general", tilted=None, seed=
         normals = rng.standard_normal((n, d))
         return np.concatenate([normals, np.zeros((n, 1))], axis=1)
     if d == 2:
-        # A fan: the further left a line, the more it turns, so that most crossings lie
-        # near the lines (random angles put many of them hundreds of units away).
-        u = np.linspace(1.0, -1.0, n)
-        fan = np.where(u >= 0, 1.0, -1.0) * (0.3 + 0.95 * np.abs(u)) + rng.uniform(-0.04, 0.04, n)
-        angle = np.where(np.arange(n) < tilted, fan, 0.0)
-        pivot_y = np.where(np.arange(n) < tilted, rng.uniform(-1.5, 1.5, n), 0.0)
-        normals = np.stack([np.cos(angle), np.sin(angle)], axis=1)
-        pivots = np.stack([offsets, pivot_y], axis=1)
-        return np.concatenate([normals, -np.sum(normals * pivots, 1, keepdims=True)], axis=1)
+        # Tilted line k becomes the tangent of the parabola y = x²/(2a) at x = uₖ (near its
+        # own position): tangents of a conic are in general position, and their crossings
+        # ((uᵢ + uⱼ)/2, uᵢuⱼ/(2a)) stay near the lines (random angles put many of them
+        # hundreds of units away). uₖ is jittered, so no crossing of two tangents lies on a
+        # vertical line.
+        a = max(n / 2.0, 1.0)
+        u = offsets + rng.uniform(-0.25, 0.25, n)
+        tangents = np.stack([u / a, -np.ones(n), -(u**2) / (2 * a)], axis=1)
+        verticals = np.stack([np.ones(n), np.zeros(n), -offsets], axis=1)
+        return np.where((np.arange(n) < tilted)[:, None], tangents, verticals)
     lines = regions.random_lines(n, seed, box=1.5)
     slope = np.zeros(n)
     slope[:tilted] = rng.choice([-1.0, 1.0], tilted) * rng.uniform(0.4, 1.5, tilted)

@@ -24,7 +24,7 @@ from viz import depth as figures
 
 PAGE = "depth"
 PLOT_CONFIG = {"displaylogo": False, "toImageButtonOptions": {"filename": "depth"}}
-MAX_N = {1: 20, 2: 10, 3: 8}
+MAX_N = {1: 10, 2: 10, 3: 8}
 TABS = {
     "count": "🧩 Counting regions",
     "xor": "✖️ XOR",
@@ -46,7 +46,7 @@ NFL_TRAININGS = {
 
 DIMENSION = Setting.choice("d", "Dimension d", "2", ("1", "2", "3"), widget="segmented")
 KIND = Setting.choice("kind", "Hyperplanes", "general", depth.KINDS, labels=KIND_LABELS)
-TILTED = Setting.integer("t", "Tilted so far, t", 6, 0, 20, help="The first t are tilted.")
+TILTED = Setting.integer("t", "Tilted so far, t", 6, 0, 10, help="The first t are tilted (t ≤ n).")
 COUNTED_HELP = (
     "Adding hyperplanes one at a time: each adds as many regions as the earlier ones cut it "
     "into (deletion–restriction). Valid for any arrangement."
@@ -77,7 +77,7 @@ with top[1]:
         [
             ("n", "hyperplanes: hidden units of a first layer", "n"),
             ("d", "dimension of the input space", "d"),
-            ("R(n, d)", "regions: Σ_{k=0}^{d} C(n, k) in general position", "—"),
+            ("R(n, d)", "regions: Σₖ₌₀ᵈ C(n, k) in general position", "—"),
             ("t", "hyperplanes tilted so far", "—"),
             ("N", "number of weights and biases of a network", "N"),
             ("m", "cells per side of the checkerboard (m = 2: XOR)", "—"),
@@ -112,13 +112,13 @@ def net_panel(title: str, net: topic.NetResult, data, lines: bool = True) -> fig
 
 
 def count_view(shown: bool) -> None:
-    row = st.columns([2, 3, 3, 2], vertical_alignment="bottom")
+    row = st.columns([2, 3, 3, 3, 2], vertical_alignment="bottom")
     d = int(state.control(DIMENSION, row[0], shown))
     kind = state.control(KIND, row[1], shown)
-    n = state.control(Setting.integer("n", "n hyperplanes", 6, 1, 20), row[2], shown)
-    seed = state.control(Setting.integer("seed", "Seed", 0, 0, 99, widget="number"), row[3], shown)
+    n = state.control(Setting.integer("n", "n hyperplanes", 6, 1, 10), row[2], shown)
     tilting = kind == "general" and d > 1
-    t = state.control(TILTED, st, shown and tilting)
+    t = state.control(TILTED, row[3], shown and tilting)
+    seed = state.control(Setting.integer("seed", "Seed", 0, 0, 99, widget="number"), row[4], shown)
     if not shown:
         return
     if n > MAX_N[d]:
@@ -132,7 +132,7 @@ def count_view(shown: bool) -> None:
         "(n + 1 slabs) and tilt them one at a time. A tilted hyperplane is cut by the others "
         "into pieces, and each piece splits a region in two. In 2-D, tilting line k crosses "
         "the n − k lines still parallel to it; in 3-D, tilting plane k adds C(n − k, 2). In "
-        "general position R(n, d) = Σ_{k=0}^{d} C(n, k) = O(nᵈ)."
+        "general position $R(n, d) = \\sum_{k=0}^{d} \\binom{n}{k} = O(n^d)$."
     )
     numbers = [
         ("Counted exactly", f"{exact:,}", COUNTED_HELP),

@@ -198,45 +198,64 @@ def points_figure(points, box, count: int, *, look: Look = DEFAULT_LOOK) -> go.F
     return go.Figure(data=data, layout=layout)
 
 
-def _plane_patch(plane, box, samples=24) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """A grid of points on the plane a·x + c = 0 covering `box`, NaN outside it."""
-    a, c = np.asarray(plane[:3], float), float(plane[3])
-    a = a / np.linalg.norm(a)
-    c = c / np.linalg.norm(plane[:3])
+def plane_polygon(plane, box) -> np.ndarray:
+    """The convex polygon where the plane a·x + c = 0 (row (a₁, a₂, a₃, c)) cuts the box
+    ((lo, hi) per axis): its corners (m, 3) in order around it (m = 0 when it misses)."""
+    plane = np.asarray(plane, float)
+    a, c = plane[:3], plane[3]
+    corners = np.array(np.meshgrid(*box, indexing="ij")).reshape(3, -1).T  # 8 corners
+    values = corners @ a + c
+    points = [corners[i] for i in range(8) if values[i] == 0]
+    for i in range(8):
+        for j in range(i + 1, 8):
+            if np.count_nonzero(corners[i] != corners[j]) == 1 and values[i] * values[j] < 0:
+                t = values[i] / (values[i] - values[j])
+                points.append(corners[i] + t * (corners[j] - corners[i]))
+    if len(points) < 3:
+        return np.zeros((0, 3))
+    points = np.unique(np.round(np.array(points), 12), axis=0)
     basis = np.linalg.svd(a[None, :])[2][1:]
-    centre = np.array([np.mean(lim) for lim in box])
-    foot = centre - (centre @ a + c) * a
-    reach = np.linalg.norm([hi - lo for lo, hi in box])
-    s = np.linspace(-reach, reach, samples)
-    u, v = np.meshgrid(s, s)
-    points = foot + u[..., None] * basis[0] + v[..., None] * basis[1]
-    slack = 1e-9
-    outside = np.zeros(u.shape, bool)
-    for axis, (lo, hi) in enumerate(box):
-        outside |= (points[..., axis] < lo - slack) | (points[..., axis] > hi + slack)
-    points[outside] = np.nan
-    return points[..., 0], points[..., 1], points[..., 2]
+    flat = (points - points.mean(0)) @ basis.T
+    return points[np.argsort(np.arctan2(flat[:, 1], flat[:, 0]))]
 
 
 def planes_figure(planes, tilted, box, *, look: Look = DEFAULT_LOOK) -> go.Figure:
-    """Planes a·x + c = 0 (rows (a₁, a₂, a₃, c)) in a 3-D box; `tilted` (bool per plane)
+    """Planes a·x + c = 0 (rows (a₁, a₂, a₃, c)) cut to a 3-D box; `tilted` (bool per plane)
     colours the tilted ones, the vertical ones grey (seen from above they are lines)."""
     data = []
     for k, (plane, is_tilted) in enumerate(zip(np.asarray(planes, float), tilted, strict=True)):
-        x, y, z = _plane_patch(plane, box, samples=60)
+        corners = plane_polygon(plane, box)
+        if not len(corners):
+            continue
+        fan = np.arange(1, len(corners) - 1)
         color = UNIT_COLORS[k % len(UNIT_COLORS)] if is_tilted else "#9a9a9a"
         data.append(
             {
-                "type": "surface",
-                "x": f32(x),
-                "y": f32(y),
-                "z": f32(z),
-                "surfacecolor": np.zeros(x.shape, np.float32),
-                "colorscale": [[0, color], [1, color]],
-                "showscale": False,
+                "type": "mesh3d",
+                "x": f32(corners[:, 0]),
+                "y": f32(corners[:, 1]),
+                "z": f32(corners[:, 2]),
+                "i": np.zeros(len(fan), np.int32),
+                "j": fan.astype(np.int32),
+                "k": (fan + 1).astype(np.int32),
+                "color": color,
                 "opacity": 0.55 if is_tilted else 0.35,
-                "name": f"plane {k + 1}" + (" (tilted)" if is_tilted else ""),
+                "flatshading": True,
+                "name": f"plane {k + 1}" + (" (tilted)" if is_tilted else " (vertical)"),
                 "hovertemplate": f"plane {k + 1}<extra></extra>",
+            }
+        )
+        loop = np.concatenate([corners, corners[:1]])
+        data.append(
+            {
+                "type": "scatter3d",
+                "x": f32(loop[:, 0]),
+                "y": f32(loop[:, 1]),
+                "z": f32(loop[:, 2]),
+                "mode": "lines",
+                "line": {"color": color, "width": 4},
+                "hoverinfo": "skip",
+                "showlegend": False,
             }
         )
     (x0, x1), (y0, y1), (z0, z1) = box
@@ -249,7 +268,7 @@ def planes_figure(planes, tilted, box, *, look: Look = DEFAULT_LOOK) -> go.Figur
             "yaxis": {**axis, "range": [y0, y1], "title": {"text": "x₂"}},
             "zaxis": {**axis, "range": [z0, z1], "title": {"text": "x₃"}},
             "aspectmode": "cube",
-            "camera": {"eye": {"x": 0.9, "y": -1.4, "z": 1.5}},
+            "camera": {"eye": {"x": 0.6, "y": -1.2, "z": 1.6}},
         },
         showlegend=False,
     )

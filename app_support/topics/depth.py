@@ -25,9 +25,14 @@ N_TRAIN, N_TEST = 300, 300
 REGION_GRIDS = (51, 101, 201)  # nested grids of the resolution check
 
 
-def window(n: int) -> tuple[tuple[float, float], tuple[float, float]]:
-    """The 2-D view of n lines one apart: all of them and most crossings."""
-    half = max(3.0, n / 2 + 2.0)
+def window(states) -> tuple[tuple[float, float], tuple[float, float]]:
+    """The 2-D view of line arrangements (each (n, 3)): every crossing of every one of them
+    and the lines' spacing, with a margin."""
+    half = max(3.0, len(states[0]) / 2 + 1.0)
+    for lines in states:
+        points, _ = regions.intersections(lines)
+        if len(points):
+            half = max(half, 1.1 * float(np.max(np.abs(points))) + 0.5)
     return (-half, half), (-half, half)
 
 
@@ -52,9 +57,9 @@ class TiltStates(NamedTuple):
 @st.cache_data(max_entries=32, show_spinner=False)
 def tilt_states(n: int, kind: str, seed: int) -> TiltStates:
     """2-D: every state of the tilt sequence (t = 0 … n), or the one special arrangement."""
-    box = window(n)
     ts = range(n + 1) if kind == "general" else [n]
     lines = [depth.tilted_arrangement(n, 2, kind, t, seed) for t in ts]
+    box = window(lines)
     maps = [regions.region_map(state, box, MAP_GRID) for state in lines]
     crossings = tuple(
         depth.crossings_on(state, t - 1) if kind == "general" and t else np.zeros((0, 2))

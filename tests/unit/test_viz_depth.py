@@ -73,13 +73,26 @@ def test_points_and_planes_figures():
     planes = depth.tilted_arrangement(4, 3, "general", tilted=2)
     box = ((-2, 2), (-2, 2), (-2, 2))
     spec = validate(figures.planes_figure(planes, [True, True, False, False], box))
-    assert len(spec["data"]) == 4
-    for trace, plane in zip(spec["data"], planes, strict=True):
-        xyz = np.stack([decode_map(trace[c]) for c in "xyz"], -1).reshape(-1, 3)
-        xyz = xyz[np.all(np.isfinite(xyz), axis=1)]
-        assert len(xyz) > 50
-        np.testing.assert_allclose(xyz @ plane[:3] + plane[3], 0, atol=1e-4)  # on the plane
+    meshes = [t for t in spec["data"] if t["type"] == "mesh3d"]
+    for trace in meshes:
+        k = int(trace["name"].split()[1]) - 1
+        xyz = np.stack([decode_array(trace[c]) for c in "xyz"], -1)
+        np.testing.assert_allclose(xyz @ planes[k, :3] + planes[k, 3], 0, atol=1e-4)  # on it
         assert np.all(np.abs(xyz) <= 2 + 1e-5)  # inside the box
+        assert len(decode_array(trace["i"])) == len(xyz) - 2  # a fan of triangles
+    assert [t["color"] == "#9a9a9a" for t in meshes] == [
+        t["name"].endswith("(vertical)") for t in meshes
+    ]
+    # the polygon of the plane z = 0.5 in the cube [0, 1]³ is the square at that height
+    square = figures.plane_polygon([0.0, 0.0, 1.0, -0.5], ((0, 1), (0, 1), (0, 1)))
+    assert len(square) == 4 and np.allclose(square[:, 2], 0.5)
+    assert len(figures.plane_polygon([0.0, 0.0, 1.0, -5.0], ((0, 1), (0, 1), (0, 1)))) == 0
+    # a polygon's corners go round it: consecutive edges turn the same way
+    hexagon = figures.plane_polygon([1.0, 1.0, 1.0, -1.5], ((0, 1), (0, 1), (0, 1)))
+    assert len(hexagon) == 6
+    edges = np.diff(np.concatenate([hexagon, hexagon[:1]]), axis=0)
+    turns = np.cross(edges, np.roll(edges, -1, axis=0)) @ np.ones(3)
+    assert np.all(turns > 0) or np.all(turns < 0)
 
 
 def test_tilt_count_and_nfl_figures():
