@@ -210,8 +210,8 @@ def xor_view(shown: bool) -> None:
     axes = np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]])
     maps(
         "xor_maps",
-        figures.Panel("one layer + output: OR (XOR impossible)", xs, ys, orr, lines=axes),
-        figures.Panel("two layers: XOR = OR − AND", xs, ys, xor, lines=axes),
+        figures.Panel("1 layer: OR, never XOR", xs, ys, orr, lines=axes),
+        figures.Panel("2 layers: XOR = OR − AND", xs, ys, xor, lines=axes),
     )
     st.subheader("Generalized XOR: an m × m checkerboard, trained live", anchor=False)
     data, one, two = topic.checkerboard_nets(cells, shallow, deep, seed)
@@ -225,8 +225,8 @@ def xor_view(shown: bool) -> None:
     )
     maps(
         "checker_maps",
-        net_panel(f"one layer, {shallow} units", one, data),
-        net_panel(f"two layers, {deep} + {deep} units", two, data),
+        net_panel(f"1 layer, {shallow} units", one, data),
+        net_panel(f"2 layers, {deep} + {deep}", two, data),
     )
     st.caption(
         f"ReLU nets trained with Adam ({topic.STEPS} steps) on {topic.N_TRAIN} points; test "
@@ -268,9 +268,9 @@ def local_view(shown: bool) -> None:
     voronoi = figures.cell_edges(cells)
     maps(
         "local_maps",
-        figures.Panel("nearest neighbour: Voronoi cells", xs, ys, labels, points=x, labels=y,
+        figures.Panel("1-NN: Voronoi cells", xs, ys, labels, points=x, labels=y,
                       edges=voronoi),
-        net_panel(f"net with {units} hidden units", net, (x, y)),
+        net_panel(f"net, {units} units", net, (x, y)),
     )  # fmt: skip
     st.caption(
         "Notice: nearest neighbour needs new prototypes for every new region, but no "
@@ -313,14 +313,14 @@ def deep_view(shown: bool) -> None:
     )
     maps(
         "deep_maps",
-        net_panel(f"one layer, {h} units", one, data, lines=False),
-        net_panel(f"three layers of {width}", three, data, lines=False),
+        net_panel(f"1 layer, {h} units", one, data, lines=False),
+        net_panel(f"3 layers of {width}", three, data, lines=False),
     )
     xs, ys, _ = depth.grid_points(depth.BOX, topic.MAP_GRID)
     maps(
         "deep_regions",
-        figures.Panel("linear regions, one layer", xs, ys, one.region_map, kind="regions"),
-        figures.Panel("linear regions, three layers", xs, ys, three.region_map, kind="regions"),
+        figures.Panel("regions: 1 layer", xs, ys, one.region_map, kind="regions"),
+        figures.Panel("regions: 3 layers", xs, ys, three.region_map, kind="regions"),
     )
     grids = ", ".join(
         f"{g}: {a} / {b}"
