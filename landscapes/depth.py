@@ -49,7 +49,7 @@ from landscapes import networks, regions
 MAX_PLANES = 60  # sign patterns are packed into the bits of an int64 code
 KINDS = ("general", "parallel", "concurrent")
 DEFAULT_TOL = 1e-9
-CHUNK = 4096  # grid points per jitted call of the activation patterns
+CHUNK = 16384  # grid points per jitted call (one compiled shape for every grid)
 
 
 # --- hyperplane arrangements ---------------------------------------------------------------
@@ -513,11 +513,26 @@ def count_linear_regions(trained: Trained, box=BOX, resolutions=(51, 101, 201, 4
     on grids of each resolution (see the top). Resolutions 2ʲm + 1 give nested grids, so the
     counts never fall as the grid is refined; they reach `count_linear_regions_exact` once
     the spacing is below the thinnest region's width."""
+    return linear_region_map(trained, box, resolutions)[0]
+
+
+def linear_region_map(
+    trained: Trained, box=BOX, resolutions=(51, 101, 201)
+) -> tuple[RegionCount, np.ndarray]:
+    """`count_linear_regions`, and the regions' ids (`pattern_ids`) on the finest grid
+    (rows along x₂). Nested grids are every s-th point of the finest: only that one is
+    computed."""
+    resolutions = tuple(int(r) for r in resolutions)
+    finest = max(resolutions)
+    codes = pattern_codes(trained, grid_points(box, finest)[2])
     counts = []
     for r in resolutions:
-        _, _, points = grid_points(box, r)
-        counts.append(pattern_ids(pattern_codes(trained, points))[1])
-    return RegionCount(tuple(int(r) for r in resolutions), tuple(int(c) for c in counts))
+        if (finest - 1) % (r - 1) == 0:
+            s = (finest - 1) // (r - 1)
+            counts.append(pattern_ids(codes[::s, ::s])[1])
+        else:
+            counts.append(pattern_ids(pattern_codes(trained, grid_points(box, r)[2]))[1])
+    return RegionCount(resolutions, tuple(int(c) for c in counts)), pattern_ids(codes)[0]
 
 
 # --- exact linear regions in a box, by splitting polygons -----------------------------------
@@ -620,13 +635,10 @@ def regions_in_box(lines, box=BOX, tol=DEFAULT_TOL) -> int:
             & (points[:, 1] > y0 + tol)
             & (points[:, 1] < y1 - tol)
         )
+        # crossings closer than tol (relative) are one point: round them to that grid
         points = points[inside]
-        distinct = 0
-        for i, p in enumerate(points):
-            if not any(
-                np.max(np.abs(p - q)) <= tol * max(1.0, np.max(np.abs(p))) for q in points[:i]
-            ):
-                distinct += 1
+        scale = max(1.0, float(np.max(np.abs(points), initial=0.0)))
+        distinct = len(np.unique(np.round(points / (tol * scale)), axis=0))
         total += 1 + distinct
     return total
 

@@ -316,7 +316,7 @@ def deep_view(shown: bool) -> None:
         net_panel(f"1 layer, {h} units", one, data, lines=False),
         net_panel(f"3 layers of {width}", three, data, lines=False),
     )
-    xs, ys, _ = depth.grid_points(depth.BOX, topic.MAP_GRID)
+    xs, ys, _ = depth.grid_points(depth.BOX, topic.REGION_GRIDS[-1])
     maps(
         "deep_regions",
         figures.Panel("regions: 1 layer", xs, ys, one.region_map, kind="regions"),

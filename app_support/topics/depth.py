@@ -107,7 +107,7 @@ class NetResult(NamedTuple):
     first_lines: np.ndarray  # (n₁, 3) rows (w₁, w₂, b) of the first layer
     exact_regions: int | None  # linear regions in the box (when asked for)
     grid_regions: tuple[int, ...] = ()  # on REGION_GRIDS (when asked for)
-    region_map: np.ndarray | None = None  # (H, W) activation patterns' ids on the map grid
+    region_map: np.ndarray | None = None  # (H, W) activation patterns' ids, finest grid
 
 
 def _result(trained: depth.Trained, regions_: str = "") -> NetResult:
@@ -129,9 +129,8 @@ def _result(trained: depth.Trained, regions_: str = "") -> NetResult:
     )
     if regions_ != "all":
         return result
-    ids, _ = depth.pattern_ids(depth.pattern_codes(trained, points))
-    grids = depth.count_linear_regions(trained, resolutions=REGION_GRIDS).counts
-    return result._replace(grid_regions=grids, region_map=ids.astype(np.int16))
+    grids, ids = depth.linear_region_map(trained, depth.BOX, REGION_GRIDS)
+    return result._replace(grid_regions=grids.counts, region_map=ids.astype(np.int16))
 
 
 def _train(widths, padded, x, y, xt, yt, seed, regions_: str = "") -> NetResult:
