@@ -81,6 +81,8 @@ with top[1]:
             ("t", "hyperplanes tilted so far", "—"),
             ("N", "number of weights and biases of a network", "N"),
             ("m", "cells per side of the checkerboard (m = 2: XOR)", "—"),
+            ("p", "prototypes of nearest neighbour (its training points)", "—"),
+            ("h", "units of the one-hidden-layer net", "—"),
             ("K", "points of the tiny input space (No Free Lunch)", "—"),
         ]
     )
@@ -247,8 +249,8 @@ def local_view(shown: bool) -> None:
         return
     page.explain(
         "**Local**: nearest neighbour keeps every training point as a prototype and labels "
-        "a point like the closest one; each prototype owns a Voronoi cell, so m prototypes "
-        "(2m numbers) distinguish m cells. **Distributed**: each hidden unit is a line shared "
+        "a point like the closest one; each prototype owns a Voronoi cell, so p prototypes "
+        "(2p numbers) distinguish p cells. **Distributed**: each hidden unit is a line shared "
         "by all regions; n lines (3n numbers) distinguish up to 1 + n + n(n − 1)/2 regions."
     )
     (x, y), (cells, labels, nn_accuracy), net = topic.local_and_distributed(units, new, seed)

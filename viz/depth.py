@@ -24,6 +24,7 @@ import plotly.graph_objects as go
 
 from viz import animation
 from viz.figure import AnimatedFigure, f32, typed_form
+from viz.minibatches import _panel_title
 from viz.networks import CLASS_COLORS, hyperplane_segments
 from viz.permutation import _REGION_COLORS, UNIT_COLORS, region_colours
 from viz.theme import DEFAULT_LOOK, Look, base_layout
@@ -440,19 +441,8 @@ def maps_figure(panels: Sequence[Panel], *, look: Look = DEFAULT_LOOK) -> go.Fig
             y_axis["title"] = {"text": ""}
         layout_axes[f"xaxis{suffix}"] = x_axis
         layout_axes[f"yaxis{suffix}"] = y_axis
-        titles.append(
-            {
-                "text": panel.title,
-                "x": i * (width + gap) + width / 2,
-                "y": 1.0,
-                "xref": "paper",
-                "yref": "paper",
-                "xanchor": "center",
-                "yanchor": "bottom",
-                "showarrow": False,
-                "font": {"size": look.font_size + 1},
-            }
-        )
+        domain = x_axis["domain"]
+        titles.append(_panel_title(panel.title, domain, look))
     height = int(look.height * (0.75 if count == 1 else 0.62))
     layout = base_layout(
         look, height=height, annotations=titles, hovermode="closest", **layout_axes
