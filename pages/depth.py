@@ -52,7 +52,7 @@ COUNTED_HELP = (
     "into (deletion–restriction). Valid for any arrangement."
 )
 FORMULA_HELP = (
-    "2-D: n + 1 + Σ (n − k) over the tilts; 3-D: 1 + n + C(n, 2) + Σ C(n − k, 2); "
+    "2-D: n + 1 + Σᵢ (n − i) over the tilts; 3-D: 1 + n + C(n, 2) + Σᵢ C(n − i, 2); "
     "parallel: n + 1; through one point: 2n in 2-D, n(n − 1) + 2 in 3-D."
 )
 QUIZ = (  # the lecture's statements: (key, statement, answer, the evidence)
@@ -78,11 +78,11 @@ with top[1]:
             ("n", "hyperplanes: hidden units of a first layer", "n"),
             ("d", "dimension of the input space", "d"),
             ("R(n, d)", "regions: Σₖ₌₀ᵈ C(n, k) in general position", "—"),
-            ("t", "hyperplanes tilted so far", "—"),
+            ("t", "hyperplanes tilted so far; i numbers them", "—"),
             ("N", "number of weights and biases of a network", "N"),
             ("m", "cells per side of the checkerboard (m = 2: XOR)", "—"),
             ("p", "prototypes of nearest neighbour (its training points)", "—"),
-            ("h", "units of the one-hidden-layer net", "—"),
+            ("h₁, h₂", "outputs of the two threshold units of the XOR example", "—"),
             ("K", "points of the tiny input space (No Free Lunch)", "—"),
         ]
     )
@@ -132,8 +132,8 @@ def count_view(shown: bool) -> None:
         "Each hidden unit of a first layer is a hyperplane a·x + c = 0 in input space: on one "
         "side it is on, on the other off. **Tilting**: start with n parallel hyperplanes "
         "(n + 1 slabs) and tilt them one at a time. A tilted hyperplane is cut by the others "
-        "into pieces, and each piece splits a region in two. In 2-D, tilting line k crosses "
-        "the n − k lines still parallel to it; in 3-D, tilting plane k adds C(n − k, 2). In "
+        "into pieces, and each piece splits a region in two. In 2-D, tilting line i crosses "
+        "the n − i lines still parallel to it; in 3-D, tilting plane i adds C(n − i, 2). In "
         "general position $R(n, d) = \\sum_{k=0}^{d} \\binom{n}{k} = O(n^d)$."
     )
     numbers = [
@@ -337,9 +337,9 @@ def deep_view(shown: bool) -> None:
     st.info(
         f"**What depth can do.** A hand-built net with 2 ReLU units per layer and {folds} "
         f"layers (N = {n_fold}) computes this sawtooth exactly: {pieces} linear pieces. "
-        f"One layer of h units makes at most h + 1 pieces along a line, so it needs at "
-        f"least {pieces - 1} units.\n\n**What this small setting does not show.** Trained "
-        "nets rarely use that capacity: at this size the one-layer net often has as many "
+        "Along a line, one hidden layer makes at most one piece more than it has units, so "
+        f"it needs at least {pieces - 1} units.\n\n**What this small setting does not show.** "
+        "Trained nets rarely use that capacity: at this size the one-layer net often has as many "
         "regions as the deep one or more (Hanin & Rolnick 2019), and which wins on test "
         "accuracy changes with the seed. The lecture's evidence (Goodfellow et al. 2016, "
         "§6.4) is about large nets on real data: deeper nets were more accurate at equal "

@@ -208,8 +208,8 @@ SCENES: tuple[Preset, ...] = (
     _scene(
         "planes",
         "Planes in 3-D",
-        "Five vertical planes are five lines seen from above: 16 columns. Tilting plane k "
-        "adds C(5 − k, 2) regions; all tilted, 1 + 5 + 10 + 10 = 26.",
+        "Five vertical planes are five lines seen from above: 16 columns. Tilting plane i "
+        "adds C(5 − i, 2) regions; all tilted, 1 + 5 + 10 + 10 = 26.",
         tab="count",
         d="3",
         n="5",
