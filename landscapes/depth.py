@@ -211,10 +211,13 @@ def tilt_counts(n: int, d: int, seed=0) -> tuple[np.ndarray, np.ndarray]:
     return ts, np.array([count_regions(tilted_arrangement(n, d, "general", t, seed)) for t in ts])
 
 
-def crossings_on(planes, k: int) -> np.ndarray:
-    """Where the other lines cross line k (2-D): points (m, 2)."""
+def crossings_on(planes, k: int, among=None) -> np.ndarray:
+    """Where the other lines (or those of index in `among`) cross line k (2-D): (m, 2).
+    In the tilt sequence, line k's crossings with the lines still parallel (among =
+    k + 1 … n − 1) are the new ones its tilt made, one new region each."""
     planes = _as_planes(planes, 2)
-    others = np.delete(planes, k, axis=0)
+    chosen = np.arange(len(planes)) if among is None else np.asarray(among, int)
+    others = planes[chosen[chosen != k]]
     points, pairs = regions.intersections(np.concatenate([planes[k : k + 1], others]))
     return points[pairs[:, 0] == 0]
 

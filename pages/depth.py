@@ -166,8 +166,8 @@ def count_view(shown: bool) -> None:
         box = ((-3.0, 3.0),) * 3
         chart(figures.planes_figure(planes, planes[:, 2] != 0, box, look=page.look), "planes")
         st.caption(
-            "Grey planes are vertical: seen from above they are lines, cutting space into "
-            "1 + n + C(n, 2) columns. Drag to turn the view."
+            "Grey planes are vertical: seen from above they are lines. Untilted (t = 0), "
+            "the n planes cut space into 1 + n + C(n, 2) columns. Drag to turn the view."
         )
     if tilting:
         ts, counts, closed = topic.tilt_sequence(n, d, seed)

@@ -62,7 +62,9 @@ def tilt_states(n: int, kind: str, seed: int) -> TiltStates:
     box = window(lines)
     maps = [regions.region_map(state, box, MAP_GRID) for state in lines]
     crossings = tuple(
-        depth.crossings_on(state, t - 1) if kind == "general" and t else np.zeros((0, 2))
+        depth.crossings_on(state, t - 1, range(t, n))
+        if kind == "general" and t
+        else np.zeros((0, 2))
         for t, state in zip(ts, lines, strict=True)
     )
     return TiltStates(

@@ -89,6 +89,13 @@ def test_crossings_on_a_tilted_line():
     lines = depth.tilted_arrangement(5, 2, "general", tilted=1, seed=0)
     assert len(depth.crossings_on(lines, 0)) == 4  # the tilted line crosses the four others
     assert len(depth.crossings_on(lines, 3)) == 1  # a vertical one crosses only the tilted one
+    # the tilt of line i (from 0) made n − 1 − i new crossings, one per line still vertical
+    n = 6
+    for i in range(n):
+        state = depth.tilted_arrangement(n, 2, "general", tilted=i + 1, seed=2)
+        new = depth.crossings_on(state, i, range(i + 1, n))
+        before = depth.count_regions(depth.tilted_arrangement(n, 2, "general", tilted=i, seed=2))
+        assert len(new) == n - 1 - i == depth.count_regions(state) - before
 
 
 def test_threshold_units_make_the_published_number_of_boolean_functions():
