@@ -77,4 +77,12 @@ PAGES: tuple[PageInfo, ...] = (
         "autodiff and finite differences; why saturated neurons learn slowly and deep "
         "gradients vanish or explode.",
     ),
+    PageInfo(
+        "pages/depth.py",
+        "Depth and No Free Lunch",
+        "🏗️",
+        "Why deep nets work: hyperplanes carve regions (counted by tilting), XOR needs a "
+        "second layer, local against distributed, deep against shallow at equal N, and No "
+        "Free Lunch counted exactly.",
+    ),
 )

@@ -84,6 +84,7 @@ PAGES += (
     *_views("permutation", "tab", ("teacher", "merge", "line", "critical", "regions")),
     *_views("networks", "tab", ("training", "spectrum", "weights", "exploding")),
     *_views("backprop", "tab", ("step", "check", "slowdown", "deep", "quiz")),
+    *_views("depth", "tab", ("count", "xor", "local", "deep", "nfl")),
 )
 
 
