@@ -24,9 +24,9 @@ import plotly.graph_objects as go
 
 from viz import animation
 from viz.figure import AnimatedFigure, f32, typed_form
-from viz.minibatches import _panel_title
+from viz.minibatches import panel_title
 from viz.networks import CLASS_COLORS, hyperplane_segments
-from viz.permutation import _REGION_COLORS, UNIT_COLORS, region_colours
+from viz.permutation import REGION_COLORS, UNIT_COLORS, region_colours
 from viz.theme import DEFAULT_LOOK, Look, base_layout
 
 CLASS_TINTS = ("#c6dbef", "#fdd9a8")  # pale class 0 / class 1 for maps under data
@@ -36,9 +36,9 @@ TILT_FRAME_MS = 700
 
 
 def _region_scale() -> list:
-    palette = len(_REGION_COLORS)
+    palette = len(REGION_COLORS)
     scale = []
-    for k, color in enumerate(_REGION_COLORS):
+    for k, color in enumerate(REGION_COLORS):
         scale += [[k / palette, color], [(k + 1) / palette, color]]
     return scale
 
@@ -46,7 +46,7 @@ def _region_scale() -> list:
 def region_tints(region_ids) -> np.ndarray:
     """A palette index per grid point, neighbouring regions in different tints (int8)."""
     ids = np.asarray(region_ids)
-    return region_colours(ids, len(_REGION_COLORS))[ids].astype(np.int8)
+    return region_colours(ids, len(REGION_COLORS))[ids].astype(np.int8)
 
 
 def _square_axes(box, look: Look, suffix: str = "", anchor: str = "") -> tuple[dict, dict]:
@@ -94,7 +94,7 @@ def tilt_figure(
         "y": f32(ys),
         "z": typed_form(tints[active]),
         "zmin": -0.5,
-        "zmax": len(_REGION_COLORS) - 0.5,
+        "zmax": len(REGION_COLORS) - 0.5,
         "colorscale": _region_scale(),
         "showscale": False,
         "hoverinfo": "skip",
@@ -358,7 +358,7 @@ def maps_figure(panels: Sequence[Panel], *, look: Look = DEFAULT_LOOK) -> go.Fig
         box = ((float(panel.xs[0]), float(panel.xs[-1])), (float(panel.ys[0]), float(panel.ys[-1])))
         if panel.kind == "regions":
             z = region_tints(panel.z)
-            heat = {"z": typed_form(z), "zmin": -0.5, "zmax": len(_REGION_COLORS) - 0.5}
+            heat = {"z": typed_form(z), "zmin": -0.5, "zmax": len(REGION_COLORS) - 0.5}
             heat["colorscale"] = _region_scale()
         else:
             heat = {"z": typed_form(np.asarray(panel.z).astype(np.int8)), "zmin": 0, "zmax": 1}
@@ -442,7 +442,7 @@ def maps_figure(panels: Sequence[Panel], *, look: Look = DEFAULT_LOOK) -> go.Fig
         layout_axes[f"xaxis{suffix}"] = x_axis
         layout_axes[f"yaxis{suffix}"] = y_axis
         domain = x_axis["domain"]
-        titles.append(_panel_title(panel.title, domain, look))
+        titles.append(panel_title(panel.title, domain, look))
     height = int(look.height * (0.75 if count == 1 else 0.62))
     layout = base_layout(
         look, height=height, annotations=titles, hovermode="closest", **layout_axes

@@ -572,7 +572,7 @@ def _side_by_side(count: int, gap: float = 0.06) -> list[list[float]]:
     return [[i * (width + gap), i * (width + gap) + width] for i in range(count)]
 
 
-def _panel_title(text: str, domain, look: Look, color: str | None = None) -> dict:
+def panel_title(text: str, domain, look: Look, color: str | None = None) -> dict:
     return {
         "text": text,
         "x": (domain[0] + domain[1]) / 2,
@@ -639,8 +639,8 @@ def examples_figure(
         xaxis2={"domain": right, "anchor": "y2", "title": {"text": "examples seen"}},
         yaxis2={"type": "log", "anchor": "x2", "exponentformat": "power"},
         annotations=[
-            _panel_title("per step", left, look),
-            _panel_title("per example seen", right, look),
+            panel_title("per step", left, look),
+            panel_title("per example seen", right, look),
         ],
         margin={"l": 10, "r": 10, "t": 70, "b": 10},
     )
@@ -715,7 +715,7 @@ def _weights_panels(
         axes_layout[f"yaxis{suffix}"] = {"anchor": f"x{suffix}", "zeroline": True}
         if i < len(y_titles):
             axes_layout[f"yaxis{suffix}"]["title"] = {"text": y_titles[i]}
-        titles.append(_panel_title(title, domains[i], look, color))
+        titles.append(panel_title(title, domains[i], look, color))
     layout = base_layout(
         look,
         height=int(look.height * height),

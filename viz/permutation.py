@@ -671,7 +671,7 @@ def critical_figure(
 
 # --- regions cut by lines -----------------------------------------------------------------
 
-_REGION_COLORS = (
+REGION_COLORS = (
     "#cfe2f3",
     "#fce5cd",
     "#d9ead3",
@@ -685,7 +685,7 @@ _REGION_COLORS = (
 )
 
 
-def region_colours(region_ids, palette: int = len(_REGION_COLORS)) -> np.ndarray:
+def region_colours(region_ids, palette: int = len(REGION_COLORS)) -> np.ndarray:
     """A colour index per region such that regions sharing an edge of the grid differ
     (greedy colouring in order of region number; a map of lines needs only two colours, so
     `palette` colours always suffice, and the spare ones spread the tints)."""
@@ -714,9 +714,9 @@ def regions_figure(xs, ys, region_ids, lines, box, *, look: Look = DEFAULT_LOOK)
     """Input space cut into regions by the lines aₖx + bₖy + cₖ = 0: neighbouring regions in
     different pale tints, the lines on top."""
     ids = np.asarray(region_ids)
-    palette = len(_REGION_COLORS)
+    palette = len(REGION_COLORS)
     scale = []
-    for k, color in enumerate(_REGION_COLORS):
+    for k, color in enumerate(REGION_COLORS):
         scale += [[k / palette, color], [(k + 1) / palette, color]]
     lines = np.asarray(lines, float).reshape(-1, 3)
     segments = hyperplane_segments(lines, box)
