@@ -69,4 +69,12 @@ PAGES: tuple[PageInfo, ...] = (
         "spectra and the saddle index over training, loss slices through weight space, and "
         "exploding gradients in a deep chain.",
     ),
+    PageInfo(
+        "pages/generalization.py",
+        "Generalization",
+        "🛡️",
+        "Overfitting on a small, noisy training set and what fights it: dropout and its thinned "
+        "networks, data augmentation, input and batch normalization, early stopping on a "
+        "validation set, weight decay.",
+    ),
 )

@@ -769,3 +769,21 @@ def gd_race(features: Features, w0, tol: float = 1e-3, steps: int = 4000) -> GDR
     )
     measured = optim.steps_to_tolerance(run, tol * error0, point=w_star)
     return GDRace(lr, kappa, predicted, None if measured is None else int(measured), run.params)
+
+
+def label_agreement(name: str, transform: str, n: int = 1500, seed: int = 0) -> float:
+    """How far `transform` is a symmetry of data set `name`, by brute force: the fraction of
+    n noise-free points whose moved copy has the label of its nearest noise-free neighbour
+    (1: the transform keeps every label; 0: it changes every one). "rotate" turns by random
+    angles."""
+    data = networks.make_data(name, n_train=n, n_test=1, noise=0.0, seed=seed)
+    angles = np.random.default_rng([seed, 37]).uniform(0.0, 2 * np.pi, n)
+    moved = transform_points(data.x_train, transform, angles)
+    # nearest neighbours through ‖a − b‖² = ‖a‖² − 2a·b + ‖b‖², one (n, n) matrix
+    distances = (
+        np.sum(moved**2, axis=1)[:, None]
+        - 2 * moved @ data.x_train.T
+        + np.sum(data.x_train**2, axis=1)[None]
+    )
+    nearest = np.argmin(distances, axis=1)
+    return float(np.mean(data.y_train[nearest] == data.y_train))

@@ -282,3 +282,11 @@ def test_gd_at_the_best_rate_needs_the_closed_form_number_of_steps(how):
     # in 2-D at ε* both eigen-directions shrink by exactly (κ − 1)/(κ + 1) per step
     assert race.measured_steps is not None
     assert race.predicted_steps - 1 <= race.measured_steps <= race.predicted_steps
+
+
+def test_label_agreement_finds_the_symmetries():
+    assert G.label_agreement("xor", "flip_x1") < 0.05  # a reflection changes every XOR label
+    assert G.label_agreement("xor", "swap") > 0.95
+    assert G.label_agreement("xor", "rotate180") > 0.95
+    assert G.label_agreement("circles", "rotate") > 0.95  # every rotation keeps a circle
+    assert G.label_agreement("spirals", "rotate180") < 0.2  # the two arms trade places
