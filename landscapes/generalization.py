@@ -455,7 +455,8 @@ def _evaluate_dropout(loss: DropoutLoss, labels, ws):
 
 
 class BatchNormState(NamedTuple):
-    """Batch statistics of the last step's full training set and the running averages."""
+    """The first hidden layer's batch statistics over the full training set at the last step,
+    and the running averages there."""
 
     batch_mean: np.ndarray
     batch_var: np.ndarray
@@ -538,7 +539,8 @@ def fit(
             jnp.ones(losses["train"].n),
             losses["train"].unit_mask,
         )
-        real = arch.unit_mask() > 0  # this network's units among the padded ones
+        # the first hidden layer's units (of the padded network's, this network's)
+        real = np.flatnonzero(arch.unit_mask()[: wide.widths[0]])
         state = BatchNormState(
             np.asarray(mu)[real], np.asarray(var)[real], means[-1][real], variances[-1][real]
         )

@@ -22,7 +22,7 @@ from app_support.urlstate import Setting, format_number
 from landscapes import generalization as core
 from landscapes import networks
 from viz import generalization as figures
-from viz.networks import PlanePath, plane_figure
+from viz.networks import PlanePath
 
 PAGE = "generalization"
 OPTIMIZERS = tuple(n for n in optim.OPTIMIZERS if not optim.get_rule(n).needs_hessian)
@@ -244,7 +244,7 @@ if open_tab == "dropout":
         axis, Z, path, masks, gd_path = topic.dropout_walk(float(p_in), int(drop_seed))
         left, right = st.columns([3, 2])
         chart(
-            plane_figure(
+            figures.contour_panel(
                 axis,
                 axis,
                 Z,
@@ -255,6 +255,7 @@ if open_tab == "dropout":
                 x_title="w₁",
                 y_title="w₂",
                 centre=None,
+                height=600 if page.presenting else 480,
                 look=page.look,
             ),
             "walk",
@@ -307,12 +308,13 @@ elif open_tab == "augment":
                 ("Test loss, original", f"{plain_full.test_loss[-1]:.3g}"),
                 ("Test loss, augmented", f"{augmented.test_loss[-1]:.3g}"),
                 ("Validation loss, augmented", f"{augmented.val_loss[-1]:.3g}"),
-                (
-                    "Labels kept",
-                    ", ".join(f"{core.TRANSFORM_TITLES[t]}: {v:.0%}" for t, v in kept.items())
-                    or "jitter only",
-                ),
+                ("Labels kept (worst transform)", f"{min(kept.values(), default=1.0):.0%}"),
             ]
+        )
+        st.caption(
+            "Labels kept — moved noise-free points whose nearest original point has the same "
+            "label: "
+            + (", ".join(f"{core.TRANSFORM_TITLES[t]} {v:.0%}" for t, v in kept.items()) or "—")
         )
         points = core.augment(
             data.x_train,
@@ -341,10 +343,7 @@ elif open_tab == "augment":
             "augment_curves",
             right,
         )
-        right.caption(
-            "Full batch on this tab. 'Labels kept': moved noise-free points whose nearest "
-            "original point has the same label."
-        )
+        right.caption("Full batch on this tab; faint: without augmentation.")
         page.explain(topic.EXPLAIN["augment"])
 
 elif open_tab == "normalize":
@@ -358,11 +357,12 @@ elif open_tab == "normalize":
             columns[1],
         )
         titles = {"raw": "raw inputs", "standardized": "standardized", "whitened": "whitened"}
+        st.caption("D_max, D_min: the largest and smallest eigenvalue of the loss's Hessian.")
         for column, how in zip(st.columns(3), core.NORMALIZATIONS, strict=True):
             race = topic.normalization_race(float(scale), float(corr), how)
             r = race.result
             chart(
-                plane_figure(
+                figures.contour_panel(
                     race.alphas,
                     race.betas,
                     race.Z,
@@ -371,6 +371,7 @@ elif open_tab == "normalize":
                     y_title="w₂",
                     centre=tuple(race.minimum),
                     centre_label="minimum w*",
+                    height=560 if page.presenting else 440,
                     look=page.look,
                 ),
                 f"norm_{how}",
@@ -393,8 +394,8 @@ elif open_tab == "batchnorm":
                 ("Training loss, plain", f"{plain.train_loss[-1]:.3g}"),
                 ("Training loss, batch norm", f"{normed.train_loss[-1]:.3g}"),
                 ("Test loss, plain", f"{plain.test_loss[-1]:.3g}"),
-                ("Test loss, batch norm, eval mode (μ̄, σ̄²)", f"{eval_mode:.3g}"),
-                ("… with the test set's own μ_B, σ²_B", f"{train_mode:.3g}"),
+                ("Test, batch norm (μ̄, σ̄²)", f"{eval_mode:.3g}"),
+                ("Test, BN with own μ_B, σ²_B", f"{train_mode:.3g}"),
             ]
         )
         left, right = st.columns(2)
@@ -426,7 +427,7 @@ elif open_tab == "early":
             Setting.integer("patience", "Patience (evaluations without a new best)", 10, 1, 100),
             st,
         )
-        every = max(int(plain.steps[1] - plain.steps[0]), 1) if len(plain.steps) > 1 else 1
+        every = max(round(steps / max(len(plain.steps) - 1, 1)), 1)
         stop, best = networks.early_stopping(plain.val_loss, int(patience))
         metrics(
             [
@@ -436,7 +437,7 @@ elif open_tab == "early":
                 ("Test loss at the end", f"{plain.test_loss[-1]:.3g}"),
             ]
         )
-        left, right = st.columns([3, 2])
+        left, right = st.columns(2)
         chart(
             figures.curves_figure(
                 split_curves(plain),
@@ -448,7 +449,7 @@ elif open_tab == "early":
             left,
         )
         left.caption(
-            f"The validation loss is evaluated every {every} steps; training stops after "
+            f"The validation loss is evaluated about every {every} steps; training stops after "
             f"{patience} evaluations without a new best."
         )
         draw_maps(

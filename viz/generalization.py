@@ -11,7 +11,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from viz.figure import AnimatedFigure, f32
-from viz.networks import CLASS_COLORS, DECISION_SCALE, VALIDATION_COLOR
+from viz.networks import CLASS_COLORS, DECISION_SCALE, VALIDATION_COLOR, plane_figure
 from viz.theme import DEFAULT_LOOK, Look, base_layout
 
 SPLIT_COLORS = {
@@ -115,6 +115,7 @@ def maps_figure(
                 "contours": {"start": level, "end": level, "size": 1, "coloring": "none"},
                 "line": {"color": look.foreground, "width": 2},
                 "showscale": False,
+                "showlegend": False,
                 "hoverinfo": "skip",
                 **axes,
             }
@@ -128,7 +129,7 @@ def maps_figure(
                     "y": f32(extra[:, 1]),
                     "mode": "markers",
                     "name": "augmented copies",
-                    "showlegend": i == 0,
+                    "showlegend": False,
                     "marker": {"color": "rgba(120,120,120,0.45)", "size": 4},
                     "hoverinfo": "skip",
                     **axes,
@@ -141,7 +142,7 @@ def maps_figure(
                 "y": f32(xy[:, 1]),
                 "mode": "markers",
                 "name": "training points",
-                "showlegend": i == 0,
+                "showlegend": False,
                 "marker": {
                     "color": np.asarray(CLASS_COLORS)[labels].tolist(),
                     "size": 6,
@@ -156,7 +157,8 @@ def maps_figure(
         look,
         height=int(size * rows * (4 / max(columns, 1)) ** 0.3) + 60,
         annotations=annotations,
-        margin={"l": 10, "r": 10, "t": 50, "b": 10},
+        showlegend=False,
+        margin={"l": 10, "r": 10, "t": 30, "b": 10},
         **layout_axes,
     )
     return AnimatedFigure(data, layout)
@@ -221,7 +223,7 @@ def curves_figure(
                 "y0": 0,
                 "y1": 1,
                 "line": {"color": look.foreground, "width": 1.5, "dash": dash},
-                "label": {"text": text, "textposition": "end", "font": {"size": look.font_size}},
+                "label": {"text": text, "textposition": "start", "font": {"size": look.font_size}},
             }
         )
     layout = base_layout(
@@ -279,3 +281,12 @@ def statistics_figure(
         yaxis2={"domain": [0.0, 0.45], "title": {"text": "variance"}},
     )
     return AnimatedFigure(data, layout)
+
+
+def contour_panel(*args, height: int, **kwargs) -> go.Figure:
+    """`viz.networks.plane_figure` at a given height and without its colour bar: for several
+    maps side by side."""
+    fig = plane_figure(*args, **kwargs)
+    fig.update_traces(showscale=False, selector={"type": "contour"})
+    fig.update_layout(height=height)
+    return fig

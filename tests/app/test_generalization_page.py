@@ -95,7 +95,7 @@ def test_batch_norm_eval_mode_number_is_the_running_averages_one():
         data, arch, "cross_entropy", w0, "adam", 200, generalization.Regularizer("batchnorm")
     )
     shown = metrics(at)
-    assert shown["Test loss, batch norm, eval mode (μ̄, σ̄²)"] == f"{run.test_loss[-1]:.3g}"
+    assert shown["Test, batch norm (μ̄, σ̄²)"] == f"{run.test_loss[-1]:.3g}"
 
 
 def test_normalization_shows_kappa_of_the_covariance():
@@ -191,7 +191,7 @@ SCENE_CLAIMS = {
     ),
     "batchnorm": lambda m: (
         _number(m["Training loss, batch norm"]) < _number(m["Training loss, plain"])
-        and _number(m["Test loss, batch norm, eval mode (μ̄, σ̄²)"]) < _number(m["Test loss, plain"])
+        and _number(m["Test, batch norm (μ̄, σ̄²)"]) < _number(m["Test loss, plain"])
     ),
     "early": lambda m: (
         _number(m["Test loss at the restored weights"]) < _number(m["Test loss at the end"])
