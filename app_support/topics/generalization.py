@@ -296,6 +296,7 @@ SCENES: tuple[Preset, ...] = (
         "and ends higher than the batch-normalized network's, whose test loss is lower too.",
         tab="batchnorm",
         opt="gd",
+        steps="1500",
         **{"gd.learning_rate": "5"},
     ),
     _scene(
