@@ -78,6 +78,14 @@ PAGES: tuple[PageInfo, ...] = (
         "gradients vanish or explode.",
     ),
     PageInfo(
+        "pages/generalization.py",
+        "Generalization",
+        "🛡️",
+        "Overfitting on a small, noisy training set and what fights it: dropout and its thinned "
+        "networks, data augmentation, input and batch normalization, early stopping on a "
+        "validation set, weight decay.",
+    ),
+    PageInfo(
         "pages/depth.py",
         "Depth and No Free Lunch",
         "🏗️",

@@ -79,11 +79,17 @@ def schedule_choice() -> Setting:
 
 
 def training_options(
-    state: PageState, where=None, *, steps: int | None = None, shown: bool = True
+    state: PageState,
+    where=None,
+    *,
+    steps: int | None = None,
+    shown: bool = True,
+    penalty_note: str | None = None,
 ) -> dict:
     """Schedule (with its parameters), gradient clipping and L1/L2 penalties, as keyword
     arguments for `optim.run`. `steps` bounds the schedule's step parameters (τ, T). Without
-    `shown` (a closed menu) no widget is drawn and the settings keep their values."""
+    `shown` (a closed menu) no widget is drawn and the settings keep their values.
+    `penalty_note` is a caption shown next to λ (e.g. that it acts on weights, not biases)."""
     where = where if where is not None else st
 
     def control(setting: Setting):
@@ -126,6 +132,8 @@ def training_options(
     if clip != "none":
         settings["clip_threshold"] = control(Setting.from_hyper(OPTIONS["clip_threshold"]))
 
+    if shown and penalty_note:
+        where.caption(penalty_note)
     settings["l2"] = control(Setting.from_hyper(OPTIONS["l2"]))
     settings["l1"] = control(Setting.from_hyper(OPTIONS["l1"]))
     if settings["l1"] > 0:

@@ -85,6 +85,11 @@ PAGES += (
     *_views("networks", "tab", ("training", "spectrum", "weights", "exploding")),
     *_views("backprop", "tab", ("step", "check", "slowdown", "deep", "quiz")),
     *_views("depth", "tab", ("count", "xor", "local", "deep", "nfl")),
+    *_views(
+        "generalization",
+        "tab",
+        ("dropout", "augment", "normalize", "batchnorm", "early", "decay", "quiz"),
+    ),
 )
 
 

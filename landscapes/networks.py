@@ -78,6 +78,9 @@ def _activation(name: str, z):
     return z
 
 
+activation = _activation  # g(z) by name, for the networks of other modules
+
+
 @dataclasses.dataclass(frozen=True)
 class Architecture:
     """An MLP with 2-D inputs (by default), hidden layers of the given `widths` and one output.
@@ -166,6 +169,15 @@ class Architecture:
     def flatten(self, layers) -> np.ndarray:
         """The inverse of `unflatten`."""
         return np.concatenate([np.concatenate([np.ravel(W), np.ravel(b)]) for W, b in layers])
+
+    def weight_mask(self) -> np.ndarray:
+        """1.0 for every entry of a matrix W_l, 0.0 for every bias b_l, shape (N,): the
+        coordinates an L1/L2 penalty acts on (`optim.run`'s `penalty_mask`; the lectures and
+        Goodfellow et al. 2016, §7.1, penalise weights, not biases)."""
+        mask = np.zeros(self.num_weights)
+        for start, middle, _ in self.offsets():
+            mask[start:middle] = 1.0
+        return mask
 
     def filter_ids(self) -> np.ndarray:
         """For every weight, the neuron it feeds (its "filter" in Li et al. 2018): the column
@@ -347,10 +359,12 @@ def teacher_network(n_hidden: int, seed: int) -> Teacher:
 
 
 class Data(NamedTuple):
-    """A 2-D data set split into training and test points.
+    """A 2-D data set split into training, test and (optionally) validation points.
 
     Labels y ∈ {0, 1} (cross-entropy); targets t (squared error): ±1 for the toy sets, the
-    teacher's noisy output value for teacher data."""
+    teacher's noisy output value for teacher data. The validation points (none unless asked
+    for) are held out of training to choose hyperparameters and when to stop (early stopping,
+    Goodfellow et al. 2016, §7.8); the test points are looked at only to report."""
 
     name: str
     x_train: np.ndarray  # (n_train, 2)
@@ -360,6 +374,13 @@ class Data(NamedTuple):
     y_test: np.ndarray
     t_test: np.ndarray
     teacher: Teacher | None = None
+    x_val: np.ndarray = np.zeros((0, 2))
+    y_val: np.ndarray = np.zeros(0)
+    t_val: np.ndarray = np.zeros(0)
+
+    @property
+    def n_val(self) -> int:
+        return len(self.y_val)
 
 
 def _xor(n, rng):
@@ -426,8 +447,10 @@ def make_data(
     noise: float = 0.1,
     seed: int = 0,
     teacher_hidden: int = 3,
+    n_val: int = 0,
 ) -> Data:
-    """The data set `name` with n_train + n_test points drawn together, then split.
+    """The data set `name` with n_train + n_test points drawn together, then split, and
+    n_val validation points drawn from the same distribution apart from them.
 
     Toy sets: the points get Gaussian noise of standard deviation `noise` after labelling.
     Teacher: inputs uniform in [−2, 2]², target t = f_T(x) + noise·ε from the committee
@@ -435,40 +458,57 @@ def make_data(
     y = 1[t > 0]."""
     if name not in DATASETS:
         raise ValueError(f"unknown data set {name!r}; valid: {', '.join(DATASETS)}")
-    for what, n in (("n_train", n_train), ("n_test", n_test)):
-        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or not 1 <= n <= 100_000:
-            raise ValueError(f"{what} must be a whole number from 1 to 100000, got {n!r}")
+    for what, n, low in (("n_train", n_train, 1), ("n_test", n_test, 1), ("n_val", n_val, 0)):
+        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or not low <= n <= 100_000:
+            raise ValueError(f"{what} must be a whole number from {low} to 100000, got {n!r}")
     if not (math.isfinite(noise) and noise >= 0):
         raise ValueError(f"noise must be a finite number ≥ 0, got {noise!r}")
+    teacher = teacher_network(teacher_hidden, seed) if name == "teacher" else None
     rng = np.random.default_rng([seed, DATASETS.index(name)])
-    n = n_train + n_test
-    teacher = None
-    if name == "teacher":
-        teacher = teacher_network(teacher_hidden, seed)
+    x, y, t = _draw(name, n_train + n_test, noise, rng, teacher)
+    # The validation points come from a stream of their own: the training and test points of
+    # a seed are the same whatever n_val is.
+    x_val, y_val, t_val = _draw(
+        name, n_val, noise, np.random.default_rng([seed, DATASETS.index(name), 1]), teacher
+    )
+    return Data(
+        name,
+        x[:n_train],
+        y[:n_train],
+        t[:n_train],
+        x[n_train:],
+        y[n_train:],
+        t[n_train:],
+        teacher,
+        x_val,
+        y_val,
+        t_val,
+    )
+
+
+def _draw(name, n, noise, rng, teacher):
+    """n points of data set `name`: inputs, labels and targets (see `make_data`)."""
+    if teacher is not None:
         x = rng.uniform(-2.0, 2.0, (n, 2))
         t = teacher.output(x) + noise * rng.standard_normal(n)
-        y = (t > 0).astype(float)
-    else:
-        x, y = _TOY[name](n, rng)
-        x = x + noise * rng.standard_normal(x.shape)
-        t = 2.0 * y - 1.0
-    return Data(
-        name, x[:n_train], y[:n_train], t[:n_train], x[n_train:], y[n_train:], t[n_train:], teacher
-    )
+        return x, (t > 0).astype(float), t
+    x, y = _TOY[name](n, rng)
+    x = x + noise * rng.standard_normal(x.shape)
+    return x, y, 2.0 * y - 1.0
 
 
 def network_losses(data: Data, arch: Architecture, kind: str) -> tuple[NetworkLoss, NetworkLoss]:
     """The training and test losses of network `arch` on `data` ("squared" or "cross_entropy")."""
+    return network_loss(data, arch, kind, "train"), network_loss(data, arch, kind, "test")
+
+
+def network_loss(data: Data, arch: Architecture, kind: str, split: str) -> NetworkLoss:
+    """The loss of network `arch` on the `split` ("train", "val" or "test") of `data`."""
     if kind not in LOSSES:
         raise ValueError(f"unknown loss {kind!r}; valid: {', '.join(LOSSES)}")
-    if kind == "squared":
-        train, test = data.t_train, data.t_test
-    else:
-        train, test = data.y_train, data.y_test
-    return (
-        NetworkLoss(jnp.asarray(data.x_train), jnp.asarray(train), arch, kind),
-        NetworkLoss(jnp.asarray(data.x_test), jnp.asarray(test), arch, kind),
-    )
+    x = getattr(data, f"x_{split}")
+    targets = getattr(data, f"t_{split}" if kind == "squared" else f"y_{split}")
+    return NetworkLoss(jnp.asarray(x), jnp.asarray(targets), arch, kind)
 
 
 # --- initialisation -------------------------------------------------------------------------
@@ -581,7 +621,7 @@ class TrainingRun(NamedTuple):
 
     `steps` (K,) are ≤ `keep` steps spread evenly from 0 to the last one (both kept), and
     `params` (K, N) the weights there; `train_loss` has every step t = 0 … n, the other curves
-    are at `steps`."""
+    are at `steps` (the validation ones NaN when the data have no validation points)."""
 
     steps: np.ndarray
     params: np.ndarray
@@ -591,6 +631,8 @@ class TrainingRun(NamedTuple):
     test_accuracy: np.ndarray  # (K,)
     diverged_at: int | None
     optimizer: str
+    val_loss: np.ndarray | None = None  # (K,)
+    val_accuracy: np.ndarray | None = None  # (K,)
 
     def weights_at(self, step: int) -> tuple[int, np.ndarray]:
         """The kept step nearest to `step`, and the weights there."""
@@ -618,19 +660,27 @@ def train(
     """Train network `arch` on `data` with `optim.run` (one jitted scan over all steps).
 
     `settings` go to `optim.run`: the optimizer's hyperparameters, schedule, clipping, `l1`,
-    `l2`, `batch_size` and `seed` for minibatches. The weights are kept at ≤ `keep` steps, and
-    the test loss and both accuracies evaluated there (one vmapped call each). The network is
+    `l2` (on the weights only, not the biases: `Architecture.weight_mask`), `batch_size` and
+    `seed` for minibatches. The weights are kept at ≤ `keep` steps, and the test and validation
+    losses and the accuracies evaluated there (one vmapped call each). The network is
     trained padded to `arch.widened()` (see the top), so every width up to `WIDTH_BUCKET`
     shares one compiled program; the weights come back in the layout of `arch`."""
     train_loss, test_loss = (loss.widened() for loss in network_losses(data, arch, kind))
     w0 = np.asarray(w0, dtype=float)
     if w0.shape != (arch.num_weights,):
         raise ValueError(f"w0 must have shape ({arch.num_weights},), got {w0.shape}")
-    run = optim.run(train_loss, arch.widen(w0), optimizer, steps, record="path", **settings)
+    mask = arch.widened().weight_mask()
+    run = optim.run(
+        train_loss, arch.widen(w0), optimizer, steps, record="path", penalty_mask=mask, **settings
+    )
     kept = kept_steps(len(run.params) - 1, keep)
     wide_params = run.params[kept]
     _, train_accuracy = evaluate_along(train_loss, data.y_train, wide_params)
     test_values, test_accuracy = evaluate_along(test_loss, data.y_test, wide_params)
+    val_values = val_accuracy = np.full(len(kept), np.nan)
+    if data.n_val:
+        val_loss = network_loss(data, arch, kind, "val").widened()
+        val_values, val_accuracy = evaluate_along(val_loss, data.y_val, wide_params)
     return TrainingRun(
         steps=kept,
         params=wide_params[:, arch.widened_index()],
@@ -640,7 +690,31 @@ def train(
         test_accuracy=test_accuracy,
         diverged_at=run.diverged_at,
         optimizer=run.optimizer,
+        val_loss=val_values,
+        val_accuracy=val_accuracy,
     )
+
+
+def early_stopping(values, patience: int) -> tuple[int, int]:
+    """Early stopping (Goodfellow et al. 2016, Algorithm 7.1) on validation losses `values`
+    measured at successive evaluations: training stops at the first evaluation that is the
+    `patience`-th in a row without a new best (strictly lower) value, or at the last one.
+    Returns (index of the stop, index of the best value up to the stop): the weights to
+    restore are those of the best evaluation. NaN values never count as a new best."""
+    values = np.asarray(values, dtype=float)
+    if isinstance(patience, bool) or not isinstance(patience, (int, np.integer)) or patience < 1:
+        raise ValueError(f"patience must be a whole number ≥ 1, got {patience!r}")
+    if values.ndim != 1 or values.size == 0:
+        raise ValueError("values must be a non-empty 1-D array")
+    best, best_value, waited = 0, values[0], 0
+    for i in range(1, len(values)):
+        if values[i] < best_value or (np.isnan(best_value) and np.isfinite(values[i])):
+            best, best_value, waited = i, values[i], 0
+        else:
+            waited += 1
+            if waited >= patience:
+                return i, best
+    return len(values) - 1, best
 
 
 def duplicate_unit(arch: Architecture, w, unit: int, fraction: float = 0.5):

@@ -3,15 +3,22 @@
 Static (a new value compiles): the optimizer, the loss *function*, the number of steps rounded
 up to a bucket, the schedule's kind, the clipping kind, the L1 mode and whether minibatches are
 drawn. Traced (a new value never compiles): every hyperparameter, the start point, the
-schedule's numbers, the clipping threshold, λ₁ and λ₂, the batch size, the seed, and the loss's
-own parameters when the loss is a `jax.tree_util.Partial` or a pytree such as a `DataLoss`.
+schedule's numbers, the clipping threshold, λ₁ and λ₂, the penalty mask, the batch size, the
+seed, and the loss's own parameters when the loss is a `jax.tree_util.Partial` or a pytree such
+as a `DataLoss`.
 
-One step, with the lecture's objective Ẽ(w) = E(w) + λ₂/2 ‖w‖² + λ₁ ‖w‖₁:
+One step, with the lecture's objective Ẽ(w) = E(w) + λ₂/2 Σᵢ mᵢwᵢ² + λ₁ Σᵢ mᵢ|wᵢ|, where the
+0/1 `penalty_mask` m says which coordinates are weights (penalised) and which are biases (not:
+Goodfellow et al. 2016, §7.1); by default every coordinate is a weight:
 
     p = lookahead(w)                       # w, or Nesterov's interim point w + αv
     g = clip(∇Ẽ(p))                        # minibatch gradient when batch_size is set
     Δ, state = update(g, state, w, ε_t)    # the optimizer's rule
     w ← w + Δ                              # then soft-thresholding for proximal L1
+
+A loss with a method `at_step(t, seed)` (dropout, `landscapes.generalization`) is noisy: the
+gradient of step t is that of the loss `at_step(t, seed)` returns (a thinned network), while
+the recorded loss is the loss itself (the whole network).
 
 A step that produces a non-finite position or loss, or leaves the box ‖w‖_∞ ≤ bound, ends the
 run: `diverged_at` is that step, and the path is kept up to the last good point (positions are
@@ -53,7 +60,7 @@ class Trajectory(NamedTuple):
 
     params: np.ndarray  # (n+1, d), w0 first
     loss: np.ndarray  # (n+1,) E(w_t), without the penalty
-    grad: np.ndarray  # (n+1, d) ∇E + λ₂w + λ₁ sign(w) at w_t (full batch)
+    grad: np.ndarray  # (n+1, d) ∇E + λ₂m⊙w + λ₁m⊙sign(w) at w_t (full batch)
     internals: dict[
         str, np.ndarray
     ]  # "v" = w_t − w_{t−1}; "s", "r" moments where the rule has them
@@ -116,14 +123,29 @@ def _soft_threshold(w, amount):
 
 
 def _walk(
-    loss, w0, hp, sp, opt, *, rule_name, n_steps, schedule, clip, l1_mode, stochastic, record_all
+    loss,
+    w0,
+    hp,
+    sp,
+    opt,
+    mask,
+    *,
+    rule_name,
+    n_steps,
+    schedule,
+    clip,
+    l1_mode,
+    stochastic,
+    record_all,
 ):
     rule = RULES[rule_name]
     l1, l2 = opt["l1"], opt["l2"]
+    noisy = hasattr(loss, "at_step")  # dropout: a new thinned network every step
 
-    def smooth(w, weights):  # the differentiable part of the objective
-        e = loss.weighted(w, weights) if stochastic else loss(w)
-        return e + 0.5 * l2 * jnp.sum(w * w)
+    def smooth(w, weights, t=0):  # the differentiable part of the objective
+        seen = loss.at_step(t, opt["seed"]) if noisy else loss
+        e = seen.weighted(w, weights) if stochastic else seen(w)
+        return e + 0.5 * l2 * jnp.sum(mask * w * w)
 
     def minibatch(t, ranks):
         """The weights of minibatch t (a new shuffle every epoch, drawn once per epoch) and
@@ -141,30 +163,30 @@ def _walk(
 
     def full_value_and_grad(w):
         e, g = jax.value_and_grad(loss)(w)
-        return e, g + l2 * w
+        return e, g + l2 * mask * w
 
     def record(w, e, g_smooth, v, state):
         if not record_all:  # the path only: for a network, the rest is 4x the data to keep
             return (w, e, jnp.zeros((0,), w.dtype), {})
-        return (w, e, g_smooth + l1 * jnp.sign(w), {"v": v, **rule.internals(state)})
+        return (w, e, g_smooth + l1 * mask * jnp.sign(w), {"v": v, **rule.internals(state)})
 
-    # Without a lookahead or minibatches the carried full gradient at w is the one to use.
-    reuse_gradient = rule.lookahead is None and not stochastic
+    # Without a lookahead, minibatches or dropout the carried full gradient at w is the one.
+    reuse_gradient = rule.lookahead is None and not stochastic and not noisy
 
     def body(carry, t):
         w, state, e, g_smooth, alive, diverged_at, ranks = carry
         weights, ranks = minibatch(t, ranks)
         lr = learning_rate_at(schedule, t, hp["learning_rate"], sp)
         p = w if rule.lookahead is None else rule.lookahead(w, state, hp)
-        g = g_smooth if reuse_gradient else jax.grad(smooth)(p, weights)
+        g = g_smooth if reuse_gradient else jax.grad(smooth)(p, weights, t)
         if l1_mode == "subgradient":
-            g = g + l1 * jnp.sign(p)
+            g = g + l1 * mask * jnp.sign(p)
         g = _clip(g, clip, opt["clip_threshold"])
-        hess = jax.hessian(smooth)(w, weights) if rule.needs_hessian else None
+        hess = jax.hessian(smooth)(w, weights, t) if rule.needs_hessian else None
         delta, new_state = rule.update(g, state, w, hp, lr, hess)
         w_new = w + delta
         if l1_mode == "proximal":
-            w_new = _soft_threshold(w_new, lr * l1)
+            w_new = _soft_threshold(w_new, lr * l1 * mask)
         e_new, g_new = full_value_and_grad(w_new)
         bad = ~(
             jnp.all(jnp.isfinite(w_new))
@@ -196,16 +218,16 @@ RECORDS = ("all", "path")
 
 
 @functools.partial(jax.jit, static_argnames=_STATIC)
-def _run_one(loss, w0, hp, sp, opt, **static):
-    return _walk(loss, w0, hp, sp, opt, **static)
+def _run_one(loss, w0, hp, sp, opt, mask, **static):
+    return _walk(loss, w0, hp, sp, opt, mask, **static)
 
 
 @functools.partial(jax.jit, static_argnames=_STATIC)
-def _run_many(loss, w0, hp, sp, opt, **static):
+def _run_many(loss, w0, hp, sp, opt, mask, **static):
     # An option given as one number for the whole batch (the batch size) stays unbatched.
     opt_axes = {k: 0 if jnp.ndim(v) else None for k, v in opt.items()}
     return jax.vmap(
-        lambda w, h, s, o: _walk(loss, w, h, s, o, **static), in_axes=(0, 0, 0, opt_axes)
+        lambda w, h, s, o: _walk(loss, w, h, s, o, mask, **static), in_axes=(0, 0, 0, opt_axes)
     )(w0, hp, sp, opt)
 
 
@@ -247,6 +269,7 @@ def _prepare(loss, w0, optimizer, steps, settings: dict[str, Any]):
     _check_choice("l1_mode", l1_mode, L1_MODES)
     record = settings.pop("record", "all")
     _check_choice("record", record, RECORDS)
+    penalty_mask = settings.pop("penalty_mask", None)
     stochastic = settings.get("batch_size") is not None
     if not stochastic:
         settings.pop("batch_size", None)
@@ -277,6 +300,14 @@ def _prepare(loss, w0, optimizer, steps, settings: dict[str, Any]):
         raise ValueError(f"w0 must be an array of numbers, got {w0!r}") from None
     if w0.ndim not in (1, 2) or w0.shape[-1] == 0 or not np.all(np.isfinite(w0)):
         raise ValueError(f"w0 must be a finite vector of shape (d,), got shape {w0.shape}")
+    d = w0.shape[-1]
+    if penalty_mask is None:
+        mask = np.ones(d)
+    else:
+        mask = np.asarray(penalty_mask, dtype=np.float64)
+        if mask.shape != (d,) or not np.all((mask == 0) | (mask == 1)):
+            raise ValueError(f"penalty_mask must be 0s and 1s of shape ({d},), got {mask!r}")
+    args["mask"] = mask
     static = dict(
         rule_name=rule.name,
         n_steps=bucket(steps),
@@ -301,7 +332,9 @@ def run(loss, w0, optimizer: str, steps: int = 100, **settings) -> Trajectory:
     `b1`, `b2`, `eps`, ...; see `get_rule(optimizer).hypers`), `schedule` with its numbers
     (`decay_rate`, `drop`, `drop_every`, `final_lr`, `tau`), `clip` ("none", "norm", "value")
     with `clip_threshold`, `l1`, `l2`, `l1_mode` ("subgradient", "proximal"), `batch_size` and
-    `seed` (minibatches of a data-defined loss), `bound` (divergence box), `record`: "all"
+    `seed` (minibatches of a data-defined loss, dropout's masks), `bound` (divergence box),
+    `penalty_mask` (shape (d,), 1 where λ₁ and λ₂ act — the weights — and 0 where they do not —
+    the biases; all ones by default, traced), `record`: "all"
     (the default) or "path", which keeps only `params` and `loss` per step (`grad` is then of
     shape (n+1, 0) and `internals` empty: for a network, the rest would be four times as much).
     Raises ValueError, naming the valid choices or range, on any bad input.
@@ -309,10 +342,11 @@ def run(loss, w0, optimizer: str, steps: int = 100, **settings) -> Trajectory:
     loss, w0, args, static = _prepare(loss, w0, optimizer, steps, settings)
     if w0.ndim != 1:
         raise ValueError(f"w0 must have shape (d,), got {w0.shape}; use run_batch for many")
+    mask = args.pop("mask")
     scalars = {g: {k: float(v) for k, v in a.items()} for g, a in args.items()}
     try:
         rows, diverged_at = _run_one(
-            loss, w0, scalars["hp"], scalars["sp"], scalars["opt"], **static
+            loss, w0, scalars["hp"], scalars["sp"], scalars["opt"], mask, **static
         )
     except (TypeError, ValueError) as error:  # a loss that does not take this w0
         raise ValueError(
@@ -338,6 +372,7 @@ def run_batch(loss, w0s, optimizer: str, steps: int = 100, **settings) -> BatchT
     (hyperparameters, schedule numbers, λ's, seeds, batch sizes). Settings as in `run`.
     """
     loss, w0s, args, static = _prepare(loss, w0s, optimizer, steps, settings)
+    mask = args.pop("mask")  # one mask for every run of the batch
     sizes = {a.shape[0] for g in args.values() for a in g.values() if a.ndim == 1}
     sizes |= {w0s.shape[0]} if w0s.ndim == 2 else set()
     if len(sizes) > 1 or any(a.ndim > 1 for g in args.values() for a in g.values()):
@@ -349,7 +384,7 @@ def run_batch(loss, w0s, optimizer: str, steps: int = 100, **settings) -> BatchT
         batched["opt"]["batch_size"] = args["opt"]["batch_size"]
     try:
         rows, diverged_at = _run_many(
-            loss, w0s, batched["hp"], batched["sp"], batched["opt"], **static
+            loss, w0s, batched["hp"], batched["sp"], batched["opt"], mask, **static
         )
     except (TypeError, ValueError) as error:
         raise ValueError(

@@ -143,9 +143,9 @@ side = st.sidebar
 
 
 def _problem(data_spec, model_spec):
-    name, n_train, n_test, noise, data_seed, k = data_spec
+    name, n_train, n_test, noise, data_seed, k, n_val = data_spec
     depth, width, activation, _, _, kind, _ = model_spec
-    data = networks.make_data(name, n_train, n_test, noise, data_seed, teacher_hidden=k)
+    data = networks.make_data(name, n_train, n_test, noise, data_seed, k, n_val)
     arch = networks.Architecture((width,) * depth, activation)
     return data, arch, kind
 
@@ -328,8 +328,22 @@ sizes = side.columns(2)
 SIZES = ("32", "64", "128", "256", "512", "1024")
 n_train = int(state.widget(Setting.choice("n", "Training points", "256", SIZES), sizes[0]))
 n_test = int(state.widget(Setting.choice("n_test", "Test points", "256", SIZES), sizes[1]))
+sizes = side.columns(2)
+n_val = int(
+    state.widget(
+        Setting.choice(
+            "n_val",
+            "Validation points",
+            "128",
+            SIZES,
+            help="Held out of training to decide when to stop (early stopping); the test "
+            "points only report.",
+        ),
+        sizes[0],
+    )
+)
 data_seed = state.widget(
-    Setting.integer("data_seed", "Data seed", 0, 0, 9999, widget="number"), side
+    Setting.integer("data_seed", "Data seed", 0, 0, 9999, widget="number"), sizes[1]
 )
 
 side.subheader("Model")
@@ -418,13 +432,19 @@ batch = state.widget(
     side,
 )
 options_menu = lazy_expander(side, "Schedule, clipping, L1/L2", f"{PAGE}.options_menu")
-options = training_options(state, options_menu, steps=steps, shown=bool(options_menu.open))
+options = training_options(
+    state,
+    options_menu,
+    steps=steps,
+    shown=bool(options_menu.open),
+    penalty_note="λ₁ and λ₂ act on the weights w, not on the biases b.",
+)
 
 settings = {**hypers, **options}
 if batch != "full" and int(batch) < n_train:
     settings["batch_size"] = int(batch)
 settings = tuple(sorted(settings.items()))
-data_spec = (data_name, n_train, n_test, float(noise), int(data_seed), int(teacher_hidden))
+data_spec = (data_name, n_train, n_test, float(noise), int(data_seed), int(teacher_hidden), n_val)
 model_spec = (depth, width, activation, init, float(init_scale), kind, int(init_seed))
 run_key = (data_spec, model_spec, optimizer, settings, steps)
 arch = networks.Architecture((width,) * depth, activation)
@@ -458,7 +478,7 @@ if run.diverged_at is not None:
         icon="💥",
     )
 inspected_step, _ = run.weights_at(inspect)
-data = networks.make_data(*data_spec[:5], teacher_hidden=teacher_hidden)
+data = networks.make_data(*data_spec)
 teacher = data.teacher
 
 summary = st.columns(5)
@@ -479,6 +499,8 @@ if tab == "training":
         else:  # the targets' range: ±1 for toy sets, the teacher's outputs for teacher data
             reach = max(1.0, float(np.max(np.abs(data.t_train))))
             value_range, value_title = (-reach, reach), "output f"
+        # Early stopping on the validation loss, patience = the whole run: its lowest point.
+        _, best = networks.early_stopping(run.val_loss, len(run.val_loss))
         left, right = st.columns([3, 2])
         # The curves first: they need only the run, so the browser draws them while the
         # decision map is computed.
@@ -491,6 +513,9 @@ if tab == "training":
                 run.test_accuracy,
                 marked_step=inspected_step,
                 diverged_at=run.diverged_at,
+                val_loss=run.val_loss,
+                val_accuracy=run.val_accuracy,
+                stop_step=int(run.steps[best]),
                 look=page.look,
             ),
             key=f"{PAGE}.chart.curves",
@@ -499,8 +524,11 @@ if tab == "training":
             config=PLOT_CONFIG,
         )
         right.caption(
-            "Where the test loss turns up while the training loss keeps falling, "
-            "the network has started to learn the noise."
+            "Where the validation loss turns up while the training loss keeps falling, the "
+            "network has started to learn the noise. Early stopping keeps the weights of the "
+            f"lowest validation loss, step {run.steps[best]} (◆): test loss there "
+            f"{run.test_loss[best]:.3g}, at the end {run.test_loss[-1]:.3g}. The test set "
+            "is not used to choose: it only reports."
         )
         right.markdown(swatch(optimizer), unsafe_allow_html=True)
         right.latex(optim.get_rule(optimizer).latex)

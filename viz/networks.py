@@ -44,6 +44,7 @@ DECISION_SCALE = [[0.0, "#2f6fa8"], [0.5, "#f7f7f7"], [1.0, "#e08a1e"]]
 NEGATIVE_COLOR = "#d62728"
 POSITIVE_COLOR = "#4a6fa5"
 TEACHER_COLOR = "#6a3d9a"
+VALIDATION_COLOR = "#009e73"  # the validation curves (Okabe–Ito's bluish green)
 COLOUR_LEVELS = 100  # heat-map values are sent as whole percentages of their range
 
 
@@ -282,11 +283,16 @@ def training_figure(
     marked_step: int | None = None,
     diverged_at: int | None = None,
     log_loss: bool = True,
+    val_loss: np.ndarray | None = None,
+    val_accuracy: np.ndarray | None = None,
+    stop_step: int | None = None,
     look: Look = DEFAULT_LOOK,
 ) -> go.Figure:
     """Left: training loss at every step and test loss at `steps`; right: accuracies at `steps`.
+    With `val_loss` / `val_accuracy` (at `steps`) the validation curves too (dotted).
 
-    `marked_step` draws a vertical line (the step the other views inspect)."""
+    `marked_step` draws a vertical line (the step the other views inspect); `stop_step` a
+    diamond on the validation loss where early stopping restores the weights."""
     every = np.arange(len(train_loss), dtype=np.int32)
     loss_floor = 1e-16 if log_loss else -np.inf
     data = [
@@ -309,10 +315,37 @@ def training_figure(
             "hovertemplate": "step %{x}: test loss %{y:.4g}<extra></extra>",
         },
     ]
-    for values, name, color, dash in (
+    accuracies = [
         (train_accuracy, "training accuracy", CLASS_COLORS[0], "solid"),
         (test_accuracy, "test accuracy", CLASS_COLORS[1], "dash"),
-    ):
+    ]
+    if val_loss is not None:
+        data.append(
+            {
+                "type": "scatter",
+                "x": np.asarray(steps, dtype=np.int32),
+                "y": f32(np.maximum(val_loss, loss_floor)),
+                "name": "validation loss",
+                "mode": "lines",
+                "line": {"color": VALIDATION_COLOR, "width": look.line_width, "dash": "dot"},
+                "hovertemplate": "step %{x}: validation loss %{y:.4g}<extra></extra>",
+            }
+        )
+        if stop_step is not None:
+            at = int(np.argmin(np.abs(np.asarray(steps) - stop_step)))
+            data.append(
+                {
+                    "type": "scatter",
+                    "x": [int(steps[at])],
+                    "y": [float(max(val_loss[at], loss_floor))],
+                    "mode": "markers",
+                    "name": f"early stop: best weights at step {int(steps[at])}",
+                    "marker": {"symbol": "diamond", "size": 13, "color": VALIDATION_COLOR},
+                }
+            )
+    if val_accuracy is not None:
+        accuracies.append((val_accuracy, "validation accuracy", VALIDATION_COLOR, "dot"))
+    for values, name, color, dash in accuracies:
         data.append(
             {
                 "type": "scatter",

@@ -44,6 +44,7 @@ OFFERS = {
     "networks": Offers(slider_redraws=True, play=True, frames_on_request=True),
     "backprop": Offers(slider_redraws=True, play=True),
     "depth": Offers(slider_redraws=True, play=True),
+    "generalization": Offers(slider_redraws=True),
 }
 
 ALL = [pytest.param(path, id=name) for name, path, _ in APP_PAGES]

@@ -257,7 +257,8 @@ def test_training_padded_to_the_width_bucket_is_training_the_narrow_network(opti
     w0 = networks.init_weights(arch, "xavier", seed=2)
     run = networks.train(data, arch, "squared", w0, optimizer, 200, keep=201, **settings)
     loss, _ = networks.network_losses(data, arch, "squared")
-    narrow = optim.run(loss, w0, optimizer, 200, **settings)  # the network as it is
+    # the network as it is, its penalties on the weights only
+    narrow = optim.run(loss, w0, optimizer, 200, penalty_mask=arch.weight_mask(), **settings)
     np.testing.assert_allclose(run.params, narrow.params, rtol=1e-9, atol=1e-12)
     np.testing.assert_allclose(run.train_loss, narrow.loss, rtol=1e-9)
 
@@ -453,3 +454,86 @@ def test_loss_planes_of_any_size_share_one_compiled_program():
             z = networks.loss_plane(loss, w, d1, d2, np.linspace(-1, 1, size), np.zeros(size))
             assert z.shape == (size, size) and np.isfinite(z).all()
     assert compiles.count == 0
+
+
+def test_weight_mask_marks_matrices_not_biases():
+    arch = Architecture((3, 2), "tanh")
+    labels = networks.weight_labels(arch)
+    mask = arch.weight_mask()
+    assert mask.shape == (arch.num_weights,)
+    for label, m in zip(labels, mask, strict=True):
+        assert m == (0.0 if label.startswith("b(") else 1.0), label
+    assert mask.sum() == 2 * 3 + 3 * 2 + 2 * 1
+
+
+def test_network_weight_decay_is_the_lectures_form_on_weights_only():
+    """One GD step of `train` with l2 = λ/m: w ← (1 − ηλ/m) w − η ∂C₀/∂w on the weights,
+    b ← b − η ∂C₀/∂b on the biases (Nielsen's form, C = C₀ + λ/(2m) Σ w²)."""
+    arch = Architecture((3,), "tanh")
+    data = networks.make_data("moons", n_train=20, n_test=4, seed=0)
+    w0 = networks.init_weights(arch, "xavier", seed=1)
+    w0 = w0 + 0.3 * (1 - arch.weight_mask())  # non-zero biases
+    eta, lam, m = 0.2, 2.0, 20
+    run = networks.train(data, arch, "squared", w0, "gd", 1, learning_rate=eta, l2=lam / m)
+    loss, _ = networks.network_losses(data, arch, "squared")
+    grad = np.asarray(jax.grad(loss)(w0))
+    weights = arch.weight_mask() == 1
+    expected = np.where(weights, (1 - eta * lam / m) * w0, w0) - eta * grad
+    np.testing.assert_allclose(run.params[-1], expected, rtol=1e-12)
+
+
+def test_validation_points_are_drawn_apart_and_do_not_move_the_others():
+    plain = networks.make_data("circles", n_train=30, n_test=20, seed=4)
+    split = networks.make_data("circles", n_train=30, n_test=20, seed=4, n_val=25)
+    assert plain.n_val == 0 and split.n_val == 25
+    np.testing.assert_array_equal(plain.x_train, split.x_train)
+    np.testing.assert_array_equal(plain.x_test, split.x_test)
+    everything = np.concatenate([split.x_train, split.x_test])
+    assert not np.any(np.all(np.isclose(split.x_val[:, None], everything[None]), axis=-1))
+    teacher = networks.make_data("teacher", n_train=10, n_test=5, seed=2, n_val=8)
+    np.testing.assert_allclose(teacher.y_val, teacher.t_val > 0)
+
+
+def test_training_reports_validation_loss_at_the_kept_steps():
+    arch = Architecture((4,), "tanh")
+    data = networks.make_data("moons", n_train=24, n_test=10, seed=0, n_val=12)
+    w0 = networks.init_weights(arch, "xavier", seed=0)
+    run = networks.train(data, arch, "cross_entropy", w0, "adam", 50, keep=11)
+    val = networks.network_loss(data, arch, "cross_entropy", "val")
+    brute = [float(val(w)) for w in run.params]
+    np.testing.assert_allclose(run.val_loss, brute, rtol=1e-12)
+    f = np.array([networks.forward(arch, w, data.x_val) for w in run.params])
+    np.testing.assert_allclose(run.val_accuracy, np.mean((f > 0) == (data.y_val > 0.5), axis=1))
+    no_val = networks.train(
+        networks.make_data("moons", 24, 10, seed=0), arch, "cross_entropy", w0, "adam", 50, keep=11
+    )
+    assert np.all(np.isnan(no_val.val_loss))
+
+
+def _early_stopping_by_hand(values, patience):
+    """Goodfellow et al., Algorithm 7.1, written out as a loop over evaluations."""
+    best_value, best, j = np.inf, 0, 0
+    for i, v in enumerate(values):
+        if v < best_value:
+            best_value, best, j = v, i, 0
+        else:
+            j += 1
+        if j >= patience:
+            return i, best
+    return len(values) - 1, best
+
+
+def test_early_stopping_against_algorithm_7_1():
+    rng = np.random.default_rng(0)
+    for _ in range(200):
+        values = np.cumsum(rng.normal(size=rng.integers(1, 40)))
+        patience = int(rng.integers(1, 8))
+        assert networks.early_stopping(values, patience) == _early_stopping_by_hand(
+            values, patience
+        )
+    # a U-shaped curve: the minimum is restored, the stop comes `patience` later
+    values = (np.arange(20) - 6.0) ** 2
+    assert networks.early_stopping(values, 3) == (9, 6)
+    assert networks.early_stopping(values, 100) == (19, 6)
+    with pytest.raises(ValueError, match="patience"):
+        networks.early_stopping(values, 0)

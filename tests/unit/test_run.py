@@ -275,3 +275,43 @@ def test_recording_the_path_only_gives_the_same_path_without_the_rest():
     assert batch.params.shape == (3, 51, 2) and batch.grad.shape == (3, 51, 0)
     with pytest.raises(ValueError, match="record"):
         optim.run(loss, [0.0, 0.0], "gd", 10, record="some")
+
+
+def _zero_loss(w):
+    return 0.0 * jnp.sum(w)  # ∇E = 0 everywhere: only the penalty moves w
+
+
+@pytest.mark.parametrize("l1_mode", ["subgradient", "proximal"])
+def test_penalty_mask_leaves_biases_alone(l1_mode):
+    """Coordinates with mask 0 (biases) and a zero data gradient never move; weights follow
+    the closed forms w ← (1 − ελ₂)ᵗ w (L2) and |w| ← |w| − tελ₁ (L1, far from 0)."""
+    w0 = np.array([2.0, -3.0, 1.5, -0.7])
+    mask = np.array([1.0, 1.0, 0.0, 0.0])
+    eps, lam, steps = 0.1, 0.5, 7
+    l2 = optim.run(_zero_loss, w0, "gd", steps, learning_rate=eps, l2=lam, penalty_mask=mask)
+    np.testing.assert_array_equal(l2.params[:, 2:], np.broadcast_to(w0[2:], (steps + 1, 2)))
+    expected = w0[:2] * (1 - eps * lam) ** np.arange(steps + 1)[:, None]
+    np.testing.assert_allclose(l2.params[:, :2], expected, rtol=1e-14)
+    l1 = optim.run(
+        _zero_loss, w0, "gd", steps, learning_rate=eps, l1=0.1, l1_mode=l1_mode, penalty_mask=mask
+    )
+    np.testing.assert_array_equal(l1.params[-1, 2:], w0[2:])
+    shrunk = np.sign(w0[:2]) * (np.abs(w0[:2]) - steps * eps * 0.1)
+    np.testing.assert_allclose(l1.params[-1, :2], shrunk, rtol=1e-13)
+    # without a mask every coordinate is a weight (the 2-D surfaces)
+    every = optim.run(_zero_loss, w0, "gd", steps, learning_rate=eps, l2=lam)
+    np.testing.assert_allclose(every.params[-1], w0 * (1 - eps * lam) ** steps, rtol=1e-14)
+
+
+def test_penalty_mask_is_traced_and_checked():
+    w0 = np.array([1.0, 2.0])
+    optim.run(_zero_loss, w0, "gd", 5, l2=0.1, penalty_mask=[1.0, 0.0])
+    with CompileCounter() as compiles:
+        t = optim.run(_zero_loss, w0, "gd", 5, l2=0.1, penalty_mask=[0.0, 1.0])
+        optim.run_batch(_zero_loss, np.stack([w0, w0]), "gd", 5, l2=0.1, penalty_mask=[0, 1])
+    assert compiles.count <= 1  # the batched program, once
+    assert t.params[-1, 0] == 1.0 and t.params[-1, 1] < 2.0
+    with pytest.raises(ValueError, match="penalty_mask"):
+        optim.run(_zero_loss, w0, "gd", 5, penalty_mask=[0.5, 1.0])
+    with pytest.raises(ValueError, match="penalty_mask"):
+        optim.run(_zero_loss, w0, "gd", 5, penalty_mask=[1.0])

@@ -1,0 +1,311 @@
+"""The Generalization page's cached core calls and its lecture scenes.
+
+Specs are plain tuples (hashable, the cache's keys):
+
+    data_spec   (data set, training points, noise σ, data seed, flipped label fraction, k)
+    model_spec  (depth, width, activation, initialisation, loss, weight seed)
+    settings    sorted (keyword, value) pairs for `optim.run`
+    reg         (method, p_in, p_h, convention): `landscapes.generalization.Regularizer`
+    aug         (transforms, copies, jitter) or None
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import NamedTuple
+
+import numpy as np
+import streamlit as st
+
+import optim
+from app_support.presets import Preset, scene
+from landscapes import generalization, networks
+
+N_VAL = 128  # validation points
+N_TEST = 512  # test points
+GRID = 40  # decision-map cells per side
+THINNED = 4  # thinned networks drawn next to the whole one
+PLAIN = ("plain", 1.0, 1.0, "inverted")
+BATCHNORM = ("batchnorm", 1.0, 1.0, "inverted")
+WALK_STEPS = 60  # steps of the weight-space dropout walk
+
+
+def _data(data_spec) -> networks.Data:
+    name, n_train, noise, seed, flipped, k = data_spec
+    data = networks.make_data(name, n_train, N_TEST, noise, seed, k, N_VAL)
+    return generalization.flip_labels(data, flipped, seed)
+
+
+data = st.cache_data(max_entries=16, show_spinner=False)(_data)
+
+
+def _arch(model_spec) -> networks.Architecture:
+    depth, width, activation, *_ = model_spec
+    return networks.Architecture((width,) * depth, activation)
+
+
+def _augmented(data_spec, aug):
+    base = data(data_spec)
+    transforms, copies, jitter = aug
+    return generalization.augment(
+        base.x_train, base.y_train, base.t_train, transforms, copies, jitter, data_spec[3]
+    )
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def fit(data_spec, model_spec, optimizer, settings, steps, reg=PLAIN, aug=None):
+    """(TrainingRun, BatchNormState or None) for plain-valued specs."""
+    base = data(data_spec)
+    arch = _arch(model_spec)
+    _, _, _, init, kind, seed = model_spec
+    w0 = networks.init_weights(arch, init, seed)
+    settings = dict(settings)
+    weights = None
+    if aug is not None:
+        augmented = _augmented(data_spec, aug)
+        base = generalization.with_training_set(base, augmented.x, augmented.y, augmented.t)
+        weights = augmented.weights
+        settings.pop("batch_size", None)  # the padded set trains on the full batch
+    return generalization.fit(
+        base,
+        arch,
+        kind,
+        w0,
+        optimizer,
+        steps,
+        generalization.Regularizer(*reg),
+        train_weights=weights,
+        **settings,
+    )
+
+
+class Maps(NamedTuple):
+    xs: np.ndarray
+    ys: np.ndarray
+    values: list  # one (GRID, GRID) map per asked run
+    thinned: np.ndarray | None  # (THINNED, GRID, GRID) for the first dropout run
+
+
+def _grid():
+    (x0, x1), (y0, y1) = networks.INPUT_BOX
+    return np.linspace(x0, x1, GRID), np.linspace(y0, y1, GRID)
+
+
+def _shown(kind, values):
+    return networks.probability(values) if kind == "cross_entropy" else values
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def maps(data_spec, model_spec, optimizer, steps, runs, seed=0) -> Maps:
+    """Decision maps of runs ((settings, reg, aug, index into the kept steps), ...): the whole
+    network at test time; for the first dropout run also THINNED thinned networks drawn from
+    `seed`."""
+    arch, kind = _arch(model_spec), model_spec[4]
+    xs, ys = _grid()
+    values, thinned = [], None
+    for settings, reg, aug, index in runs:
+        run, _ = fit(data_spec, model_spec, optimizer, settings, steps, reg, aug)
+        w = run.params[index]
+        if reg[0] == "dropout":
+            some, whole = generalization.thinned_on_grid(
+                arch, w, xs, ys, reg[1], reg[2], reg[3], seed, THINNED
+            )
+            thinned = _shown(kind, some) if thinned is None else thinned
+            values.append(_shown(kind, whole))
+        else:
+            values.append(_shown(kind, networks.outputs_on_grid(arch, w[None], xs, ys)[0]))
+    return Maps(xs, ys, values, thinned)
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def batchnorm_test_modes(data_spec, model_spec, optimizer, settings, steps):
+    """The test loss of the final batch-norm network in eval mode (running averages) and in
+    training mode (the test set normalized by its own statistics)."""
+    run, state = fit(data_spec, model_spec, optimizer, settings, steps, BATCHNORM)
+    arch, kind = _arch(model_spec), model_spec[4]
+    test = networks.network_loss(data(data_spec), arch, kind, "test").widened()
+    loss = generalization.BatchNormLoss(test.inputs, test.targets, test.arch, kind, test.unit_mask)
+    train_mode = float(loss(arch.widen(run.params[-1])))
+    return float(run.test_loss[-1]), train_mode
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def agreement(name, transforms) -> dict:
+    """Fraction of labels each transform keeps on data set `name` (brute force)."""
+    return {t: generalization.label_agreement(name, t) for t in transforms}
+
+
+class Race(NamedTuple):
+    alphas: np.ndarray
+    betas: np.ndarray
+    Z: np.ndarray
+    result: generalization.GDRace
+    minimum: np.ndarray
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def normalization_race(scale, correlation, how, seed=0) -> Race:
+    """The loss contours of the linear model on raw, standardized or whitened inputs around its
+    minimum, and gradient descent at the best ε from the same offset (−1.5, 1.5)."""
+    features = generalization.normalize(
+        generalization.scaled_features(200, scale, correlation, seed), how
+    )
+    w_star = generalization.linear_minimum(features)
+    w0 = w_star + np.array([-1.5, 1.5])
+    result = generalization.gd_race(features, w0)
+    axis = np.linspace(-2.5, 2.5, 61)
+    loss = generalization.LinearLoss(features.x, features.y)
+    a, b = np.meshgrid(w_star[0] + axis, w_star[1] + axis)
+    points = np.stack([a.ravel(), b.ravel()], 1)
+    Z = 0.5 * np.mean((points @ np.asarray(loss.x).T - np.asarray(loss.y)) ** 2, axis=1)
+    return Race(w_star[0] + axis, w_star[1] + axis, Z.reshape(a.shape), result, w_star)
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def dropout_walk(keep, seed, learning_rate=0.3):
+    """The weight-space picture: contours of a standardized two-input linear model, the path
+    of SGD under input dropout (each step along the kept weights only) and plain GD."""
+    features = generalization.normalize(
+        generalization.scaled_features(200, 1.0, 0.6, 3), "standardized"
+    )
+    w0 = np.array([-1.5, 2.0])
+    path, masks = generalization.dropout_walk(
+        features.x, features.y, w0, learning_rate, keep, seed, WALK_STEPS
+    )
+    plain = optim.run(
+        generalization.LinearLoss(features.x, features.y),
+        w0,
+        "gd",
+        WALK_STEPS,
+        learning_rate=learning_rate,
+    )
+    axis = np.linspace(-2.5, 2.5, 61)
+    a, b = np.meshgrid(axis, axis)
+    points = np.stack([a.ravel(), b.ravel()], 1)
+    Z = 0.5 * np.mean((points @ features.x.T - features.y) ** 2, axis=1)
+    return axis, Z.reshape(a.shape), path, masks, plain.params
+
+
+NOTATION = (  # the page's symbols against the lectures' ones
+    ("ε", "learning rate", "ε; η in the weight-decay and backprop slides; γ"),
+    ("λ", "weight decay (penalty) strength", "λ"),
+    ("m", "number of training examples", "m (n in Goodfellow)"),
+    ("p", "probability of keeping a unit (dropout)", "p"),
+    ("r", "dropout mask, rᵢ ~ Bernoulli(p)", "r (Srivastava et al.)"),
+    ("μ_B, σ²_B", "mean and variance over a minibatch (batch norm)", "μ_B, σ²_B"),
+    ("μ̄, σ̄²", "running averages used at test time", "moving averages"),
+    ("λ₁, λ₂", "the L1 and L2 penalties of the training options (λ₂ = λ/m)", "λ"),
+    ("D", "an eigenvalue of the Hessian (λ is taken)", "λ on the momentum slides"),
+    ("κ", "condition number D_max/D_min", "κ"),
+)
+
+EXPLAIN = {  # each tab's explanation (hidden in presentation mode)
+    "dropout": (
+        "Dropout trains a different thinned network at every step: each input is kept with "
+        "probability p_in and each hidden unit with p_h, r ~ Bernoulli(p). Units cannot rely "
+        "on particular other units (no co-adaptation). At test time the whole network is used; "
+        "so that each unit's expected output is the same as in training, either the kept "
+        "units are scaled by 1/p while training (inverted) or the units are scaled by p at "
+        "test time (weight scaling). Both give E[output] the same (a test checks it over all "
+        "masks). Masks are random draws inside the compiled step: p and the seed are numbers, "
+        "nothing recompiles."
+    ),
+    "augment": (
+        "A transformation that keeps every label (a symmetry of the task) gives new training "
+        "points for free: rotations of circles, x₁ ↔ x₂ for XOR. One that changes labels "
+        "(reflecting XOR) teaches the network contradictions, and the test loss rises."
+    ),
+    "normalize": (
+        "For a linear model the Hessian of ½·mean(w·x − y)² is C = XᵀX/m, the inputs' "
+        "(uncentred) covariance. Inputs on different scales make its eigenvalues differ "
+        "by the square of the scale ratio: a ravine, κ large, and gradient descent at its "
+        "best ε shrinks the error only by (κ − 1)/(κ + 1) per step. Standardizing each input "
+        "(x − mean)/std leaves only the correlation, κ = (1 + |c|)/(1 − |c|) for correlation "
+        "c; whitening removes that too, κ = 1, one step."
+    ),
+    "batchnorm": (
+        "Batch normalization normalizes each hidden unit's input z over the minibatch, "
+        "ẑ = (z − μ_B)/√(σ²_B + ϵ), then adds the unit's bias (the scale γ is fixed at 1 "
+        "here). The next layer then sees inputs of mean 0 and variance 1 whatever the "
+        "weights before it do, which tolerates larger learning rates. At test time there "
+        "is no batch: the running averages μ̄ ← 0.9 μ̄ + 0.1 μ_B, σ̄² ← 0.9 σ̄² + 0.1 σ²_B "
+        "of training are used (eval mode), so one example's output does not depend on the others."
+    ),
+    "early": (
+        "The validation set is held out of training and used to choose when to stop "
+        "(Goodfellow et al. 2016, Algorithm 7.1); the test set is only looked at to report. "
+        "Choosing the stop on the test set would make its loss an optimistic estimate."
+    ),
+}
+
+
+_scene = functools.partial(scene, "pages/generalization.py")
+
+SCENES: tuple[Preset, ...] = (
+    _scene(
+        "dropout",
+        "Dropout against overfitting",
+        "32 points, 10 % of their labels flipped: the plain net learns the flipped points by "
+        "heart (training loss → 0, test loss climbs); with dropout the training loss stays "
+        "higher and the test loss ends lower.",
+        tab="dropout",
+        steps="2000",
+    ),
+    _scene(
+        "thinned",
+        "One network, many thinned networks",
+        "Every step trains another thinned network; the four drawn here disagree, and the "
+        "whole network at test time stands for their average.",
+        tab="dropout",
+        p_h="0.5",
+        drop_seed="3",
+    ),
+    _scene(
+        "circles_rotations",
+        "Rotations of circles: free data",
+        "Every rotation keeps a circle's label: eight rotated copies of 32 points fill the "
+        "rings, and the boundary becomes round.",
+        tab="augment",
+        data="circles",
+        aug="rotate",
+        copies="8",
+    ),
+    _scene(
+        "xor_reflection",
+        "A reflection breaks XOR",
+        "Reflecting x₁ changes every XOR label: the copies contradict the data and the test "
+        "loss rises; swapping x₁ ↔ x₂ is a symmetry and helps.",
+        tab="augment",
+        data="xor",
+        aug="flip_x1",
+        copies="4",
+    ),
+    _scene(
+        "ravine",
+        "A ravine becomes a bowl",
+        "Inputs on scales 1 and 20, correlation 0.9: gradient descent needs thousands of steps; "
+        "standardized a few dozen; whitened one.",
+        tab="normalize",
+        scale="20",
+        corr="0.9",
+    ),
+    _scene(
+        "batchnorm",
+        "Batch norm tolerates a large ε",
+        "Gradient descent with a large ε = 5: the plain network's training loss jumps about "
+        "and ends higher than the batch-normalized network's, whose test loss is lower too.",
+        tab="batchnorm",
+        opt="gd",
+        steps="1500",
+        **{"gd.learning_rate": "5"},
+    ),
+    _scene(
+        "early",
+        "Stop where the validation loss is lowest",
+        "A long run on noisy labels: the validation loss turns up; with patience 10 training "
+        "stops soon after and restores the best weights.",
+        tab="early",
+        steps="3000",
+        patience="10",
+    ),
+)

@@ -1,0 +1,210 @@
+"""AppTest tests of the Generalization page: every tab runs, deep links round-trip, the numbers
+shown are the core's, bad links fall back to defaults with a notice, and moving a slider that
+changes only numbers (probabilities, seeds, λ, patience) compiles nothing once warm."""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from app_support.charts import drawn_figures
+from app_support.topics import generalization as topic
+from landscapes import generalization, networks
+from tests.compiles import CompileCounter
+
+ROOT = Path(__file__).resolve().parents[2]
+PAGE = str(ROOT / "pages" / "generalization.py")
+TIMEOUT = 300
+TABS = ("dropout", "augment", "normalize", "batchnorm", "early", "decay", "quiz")
+KINDS = ("select_slider", "slider", "number_input", "selectbox", "multiselect", "toggle")
+SMALL = {"steps": "200", "n": "16", "width": "4"}  # quick runs
+
+
+def open_page(params=None) -> AppTest:
+    at = AppTest.from_file(PAGE, default_timeout=TIMEOUT)
+    for key, value in (params or {}).items():
+        at.query_params[key] = value
+    return at.run()
+
+
+def widget(at: AppTest, key: str):
+    for kind in KINDS:
+        found = [w for w in getattr(at, kind) if w.key == key]
+        if found:
+            return found[0]
+    raise KeyError(key)
+
+
+def assert_clean(at: AppTest) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+
+
+def metrics(at: AppTest) -> dict:
+    return {m.label: m.value for m in at.metric}
+
+
+@pytest.mark.parametrize("tab", TABS)
+def test_every_tab_runs(tab):
+    at = open_page({"tab": tab, **SMALL})
+    assert_clean(at)
+    assert not at.warning, [w.value for w in at.warning]
+    expected = {"quiz": 0, "dropout": 4, "normalize": 3}.get(tab, 2)
+    assert len(drawn_figures(at)) == expected
+
+
+def _core_run(l2=0.0, steps=200, n=16, width=4, flip=0.1):
+    data = generalization.flip_labels(networks.make_data("xor", n, 512, 0.2, 0, 3, 128), flip, 0)
+    arch = networks.Architecture((width, width), "tanh")
+    w0 = networks.init_weights(arch, "xavier", 0)
+    run, _ = generalization.fit(data, arch, "cross_entropy", w0, "adam", steps, l2=l2)
+    return run
+
+
+def test_early_stopping_numbers_are_the_cores():
+    at = open_page({"tab": "early", "patience": "7", **SMALL})
+    assert_clean(at)
+    run = _core_run()
+    stop, best = networks.early_stopping(run.val_loss, 7)
+    shown = metrics(at)
+    assert shown["Stops at step"] == str(run.steps[stop])
+    assert shown["Best weights (restored)"] == f"step {run.steps[best]}"
+    assert shown["Test loss at the restored weights"] == f"{run.test_loss[best]:.3g}"
+    assert shown["Test loss at the end"] == f"{run.test_loss[-1]:.3g}"
+
+
+def test_weight_decay_uses_lambda_over_m_on_weights_only():
+    at = open_page({"tab": "decay", "lam": "4", **SMALL})
+    assert_clean(at)
+    plain, decayed = _core_run(), _core_run(l2=4 / 16)
+    mask = networks.Architecture((4, 4), "tanh").weight_mask() > 0
+    shown = metrics(at)
+    assert shown["Test loss"] == f"{plain.test_loss[-1]:.3g} → {decayed.test_loss[-1]:.3g}"
+    norms = [np.linalg.norm(r.params[-1][mask]) for r in (plain, decayed)]
+    assert shown["‖w‖ weights, λ = 0 → λ"] == "{:.3g} → {:.3g}".format(*norms)
+
+
+def test_batch_norm_eval_mode_number_is_the_running_averages_one():
+    at = open_page({"tab": "batchnorm", **SMALL})
+    assert_clean(at)
+    data = generalization.flip_labels(networks.make_data("xor", 16, 512, 0.2, 0, 3, 128), 0.1, 0)
+    arch = networks.Architecture((4, 4), "tanh")
+    w0 = networks.init_weights(arch, "xavier", 0)
+    run, _ = generalization.fit(
+        data, arch, "cross_entropy", w0, "adam", 200, generalization.Regularizer("batchnorm")
+    )
+    shown = metrics(at)
+    assert shown["Test, batch norm (μ̄, σ̄²)"] == f"{run.test_loss[-1]:.3g}"
+
+
+def test_normalization_shows_kappa_of_the_covariance():
+    at = open_page({"tab": "normalize", "scale": "5", "corr": "0.5"})
+    assert_clean(at)
+    text = " ".join(m.value for m in at.markdown)
+    for how in generalization.NORMALIZATIONS:
+        features = generalization.normalize(generalization.scaled_features(200, 5.0, 0.5), how)
+        assert f"κ = {generalization.condition_number(features):.3g}" in text
+
+
+def test_deep_link_round_trips():
+    at = open_page({"tab": "dropout", **SMALL})
+    widget(at, "generalization.p_h").set_value(0.7).run()
+    widget(at, "generalization.conv").select("weight_scaling").run()
+    widget(at, "generalization.drop_seed").set_value(5).run()
+    assert_clean(at)
+    params = {k: at.query_params[k] for k in at.query_params}
+    again = open_page({k: (v[0] if isinstance(v, list) else v) for k, v in params.items()})
+    assert_clean(again)
+    assert not again.warning
+    for key in ("p_h", "conv", "drop_seed", "steps", "n", "width"):
+        assert (
+            widget(again, f"generalization.{key}").value
+            == widget(at, f"generalization.{key}").value
+        )
+    assert metrics(again) == metrics(at)
+
+
+MALICIOUS = {
+    "data": "../../etc/passwd",
+    "p_h": "2",
+    "p_in": "nan",
+    "conv": "<script>alert(1)</script>",
+    "tab": "javascript:alert(1)",
+    "aug": "shear",
+    "patience": "-3",
+    "opt": "newton",
+}
+
+
+def test_bad_query_params_warn_and_default():
+    at = open_page({**MALICIOUS, **SMALL})
+    assert not at.exception
+    text = " ".join(w.value for w in at.warning)
+    for name in MALICIOUS:
+        assert name in text, name
+    assert text.count("<script>") == text.count("`<script>")
+    assert widget(at, "generalization.data").value == "xor"
+    assert widget(at, "generalization.p_h").value == 0.5
+    assert widget(at, "generalization.conv").value == "inverted"
+
+
+@pytest.mark.parametrize(
+    "tab, moves",
+    [
+        ("dropout", {"p_h": (0.35, 0.65), "p_in": (0.6,), "drop_seed": (3,)}),
+        ("early", {"patience": (3,), "flip": (0.2,), "data_seed": (4,)}),
+        ("decay", {"lam": (2.5,)}),
+    ],
+)
+def test_warm_number_slider_moves_compile_nothing(tab, moves):
+    at = open_page({"tab": tab, **SMALL})
+    assert_clean(at)
+    first = True
+    for key, values in moves.items():
+        for value in values:
+            if first:  # one warm-up move: a program first used here may compile once
+                widget(at, f"generalization.{key}").set_value(value).run()
+                first = False
+                continue
+            with CompileCounter() as compiles:
+                widget(at, f"generalization.{key}").set_value(value).run()
+            assert_clean(at)
+            assert compiles.count == 0, (key, value)
+
+
+def _number(text: str) -> float:
+    return float(text.split("→")[-1])
+
+
+# What each scene's caption claims, read off the numbers the page shows.
+SCENE_CLAIMS = {
+    "dropout": lambda m: (
+        _number(m["Training loss, dropout"]) > _number(m["Training loss, plain"])
+        and _number(m["Test loss, dropout"]) < _number(m["Test loss, plain"])
+    ),
+    "circles_rotations": lambda m: (
+        _number(m["Test loss, augmented"]) < _number(m["Test loss, original"])
+    ),
+    "xor_reflection": lambda m: (
+        _number(m["Test loss, augmented"]) > _number(m["Test loss, original"])
+    ),
+    "batchnorm": lambda m: (
+        _number(m["Training loss, batch norm"]) < _number(m["Training loss, plain"])
+        and _number(m["Test, batch norm (μ̄, σ̄²)"]) < _number(m["Test loss, plain"])
+    ),
+    "early": lambda m: (
+        _number(m["Test loss at the restored weights"]) < _number(m["Test loss at the end"])
+    ),
+}
+
+
+@pytest.mark.parametrize("preset", [s.key for s in topic.SCENES], ids=str)
+def test_scene_loads_and_its_caption_holds(preset):
+    scene = next(s for s in topic.SCENES if s.key == preset)
+    at = open_page(scene.params)
+    assert_clean(at)
+    assert not at.warning, [w.value for w in at.warning]
+    assert at.info  # the caption
+    if preset in SCENE_CLAIMS:
+        assert SCENE_CLAIMS[preset](metrics(at)), metrics(at)
