@@ -357,12 +357,11 @@ init = state.widget(
         "xavier",
         networks.INITIALISATIONS,
         labels=networks.INITIALISATION_TITLES,
-        help="m inputs and n outputs of a layer; biases start at 0. The lecture's “Xavier” "
-        "N(0, 1/m) is LeCun et al.'s rule; Glorot & Bengio (2010) proposed the uniform one, "
-        "variance 2/(m+n).",
+        help="m inputs and n outputs of a layer; biases start at 0.",
     ),
     side,
 )
+side.caption(networks.INITIALISATION_NOTE)
 init_scale = state.widget(
     Setting.number(
         "scale",
