@@ -95,6 +95,7 @@ SCENES: tuple[Preset, ...] = (
         data="xor",
         act="linear",
         depth="2",
+        **{"adam.learning_rate": "0.01"},  # what the scene was made with (Adam's default: 0.001)
     ),
     _scene(
         "spirals_deep",
@@ -126,6 +127,7 @@ SCENES: tuple[Preset, ...] = (
         tab="weights",
         plane="random",
         compare="gd,momentum",
+        **{"adam.learning_rate": "0.01"},  # trained close to a solution in its 1000 steps
     ),
     _scene(
         "exploding",
