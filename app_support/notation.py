@@ -132,6 +132,7 @@ ROWS: dict[str, tuple[Row, ...]] = {
         ("k, N", "index (negative eigenvalues) and number of weights", "k, N"),
         ("ℓ", "Lanczos steps", "—"),
         ("c₁, c₂", "coordinates of a 2-D slice through weight space", "α, β (Li et al.)"),
+        ("p", "position on the line from the initial (0) to the final (1) weights", "—"),
         ("a, b", "the deep chain's weights, W = diag(a, b)", "a, b"),
         CLIP,
     ),

@@ -55,10 +55,14 @@ INITIALISATIONS = ("zero", "xavier", "glorot", "he")
 # first author gives "Xavier" its name, proposed the normalised uniform rule.
 INITIALISATION_TITLES = {
     "zero": "all zero",
-    "xavier": "N(0, 1/m): LeCun et al. 1998 (the lecture's “Xavier”)",
-    "glorot": "U(±√(6/(m+n))): Glorot & Bengio 2010, normalised (“Xavier uniform”)",
-    "he": "N(0, 2/m): He et al. 2015, for ReLU",
+    "xavier": "N(0, 1/m) — LeCun et al. 1998",
+    "glorot": "U(±√(6/(m+n))) — Glorot & Bengio 2010",
+    "he": "N(0, 2/m) — He et al. 2015",
 }
+INITIALISATION_NOTE = (
+    "The lecture calls N(0, 1/m) “Xavier”; Glorot & Bengio (2010), the “Xavier” paper, "
+    "proposed the normalised uniform rule, variance 2/(m+n). He et al.'s is for ReLU."
+)
 LOSSES = ("squared", "cross_entropy")
 DATASETS = ("teacher", "xor", "circles", "gaussians", "spirals", "moons")
 MAX_DEPTH = 4  # hidden layers the page offers (the core takes more)

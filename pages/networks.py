@@ -93,6 +93,7 @@ SCENES: tuple[Preset, ...] = (
         data="xor",
         act="linear",
         depth="2",
+        **{"adam.learning_rate": "0.01"},  # what the scene was made with (Adam's default: 0.001)
     ),
     _scene(
         "spirals_deep",
@@ -124,6 +125,7 @@ SCENES: tuple[Preset, ...] = (
         tab="weights",
         plane="random",
         compare="gd,momentum",
+        **{"adam.learning_rate": "0.01"},  # trained close to a solution in its 1000 steps
     ),
     _scene(
         "exploding",
@@ -369,12 +371,11 @@ init = state.widget(
         "xavier",
         networks.INITIALISATIONS,
         labels=networks.INITIALISATION_TITLES,
-        help="m inputs and n outputs of a layer; biases start at 0. The lecture's “Xavier” "
-        "N(0, 1/m) is LeCun et al.'s rule; Glorot & Bengio (2010) proposed the uniform one, "
-        "variance 2/(m+n).",
+        help="m inputs and n outputs of a layer; biases start at 0.",
     ),
     side,
 )
+side.caption(networks.INITIALISATION_NOTE)
 init_scale = state.widget(
     Setting.number(
         "scale",

@@ -527,8 +527,9 @@ def points_tab(where, spec, surface) -> None:
         "At a point where ∇E = 0 the Hessian's eigenvalues decide: all positive → a minimum; "
         "any negative → not a minimum (with k negative eigenvalues, a saddle of index k: the "
         "surface goes down in k independent directions, or a maximum when all are); none "
-        "negative but some zero → undecided by the Hessian (degenerate): a minimum may have "
-        "zero eigenvalues, as the permutation page's flat directions show."
+        "negative but some zero → undecided by the Hessian (degenerate): the point may "
+        "still be a minimum, e.g. where the loss stays flat along a whole line of equally "
+        "good weights, as in a network whose units can trade weight without changing it."
     )
 
 

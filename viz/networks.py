@@ -736,7 +736,7 @@ def line_figure(
     log_loss: bool = False,
     look: Look = DEFAULT_LOOK,
 ) -> go.Figure:
-    """Losses along the line (1 − t)·w₀ + t·w₁: t = 0 at the initial, t = 1 at the final
+    """Losses along the line (1 − p)·w₀ + p·w₁: p = 0 at the initial, p = 1 at the final
     weights (dotted verticals). `curves`: (name, values) pairs, e.g. training and test loss."""
     colors = (CLASS_COLORS[0], CLASS_COLORS[1], look.foreground)
     data = [
@@ -751,14 +751,14 @@ def line_figure(
                 "width": look.line_width,
                 "dash": "solid" if i == 0 else "dash",
             },
-            "hovertemplate": f"t = %{{x:.2f}}: {name} %{{y:.4g}}<extra></extra>",
+            "hovertemplate": f"p = %{{x:.2f}}: {name} %{{y:.4g}}<extra></extra>",
         }
         for i, (name, values) in enumerate(curves)
     ]
     layout = base_layout(
         look,
         height=int(look.height * 0.6),
-        xaxis={"title": {"text": "t   (0: initial weights, 1: final weights)"}},
+        xaxis={"title": {"text": "p   (0: initial weights, 1: final weights)"}},
         yaxis={
             "title": {"text": "loss"},
             "type": "log" if log_loss else "linear",

@@ -64,3 +64,7 @@ def test_network_page_keeps_lambda_for_the_penalties_and_alpha_for_momentum():
     assert "α" in text  # … there it is
     labels = [w.label for w in at.selectbox] + [w.label for w in at.slider]
     assert not any(label.startswith("σ") for label in labels)  # σ is the sigmoid here
+    # initialisations by formula and paper, the lecture's "Xavier" said next to them
+    init = next(w for w in at.selectbox if w.label == "Initialisation")
+    assert init.value == "xavier" and "LeCun et al. 1998" in init.format_func("xavier")
+    assert any("calls N(0, 1/m) “Xavier”" in c.value for c in at.sidebar.caption)

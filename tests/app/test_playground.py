@@ -291,3 +291,10 @@ def test_options_keep_their_values_while_their_menu_is_closed():
     at.session_state["playground.options_menu"] = True
     at.run()
     assert widget(at, "playground.clip").value == "norm"
+
+
+def test_presets_that_draw_adam_set_its_learning_rate_themselves():
+    # Adam's default is the lecture's ε = 0.001; a scene that needs another says so.
+    for preset in PLAYGROUND_PRESETS:
+        if "adam" in preset.params.get("opt", "gd,momentum,adam").split(","):
+            assert "adam.learning_rate" in preset.params, preset.key

@@ -113,8 +113,9 @@ def test_initialisations_follow_their_named_formula_with_unequal_fans(scheme, fo
     title = networks.INITIALISATION_TITLES[scheme]
     assert paper in title
     assert {"xavier": "N(0, 1/m)", "glorot": "√(6/(m+n))", "he": "N(0, 2/m)"}[scheme] in title
-    # the lecture's label stays visible where the paper's name differs
-    assert ("Xavier" in title) == (scheme in ("xavier", "glorot"))
+    # the lecture's label stays visible (in the note under the menu) where the name differs
+    assert "calls N(0, 1/m) “Xavier”" in networks.INITIALISATION_NOTE
+    assert "Glorot & Bengio (2010)" in networks.INITIALISATION_NOTE
 
 
 def _units_identical(arch, w):
