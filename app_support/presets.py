@@ -90,8 +90,10 @@ PLAYGROUND_PRESETS: tuple[Preset, ...] = (
     _playground(
         "ravine_momentum",
         "Momentum suppresses oscillations in a ravine",
-        "Same ε: gradient descent zig-zags across the ravine; with α = 0.9 the zig-zags "
-        "cancel in the velocity and the steps along the floor add up.",
+        "ε = 1.8, just below gradient descent's limit of 2 across the valley: it bounces from "
+        "wall to wall. Momentum with α = 0.5 at the same ε: successive bounces point opposite "
+        "ways and cancel in the velocity, so the zig-zag dies out after a few swings while "
+        "the steps along the floor add up — it reaches the minimum in half the steps.",
         surface="ravine",
         **{"ravine.kappa": "50", "ravine.angle": "30"},
         x0="-4.5",
@@ -99,7 +101,11 @@ PLAYGROUND_PRESETS: tuple[Preset, ...] = (
         steps="150",
         opt="gd,momentum",
         internals="1",
-        **{"gd.learning_rate": "0.15", "momentum.learning_rate": "0.15"},
+        **{
+            "gd.learning_rate": "1.8",
+            "momentum.learning_rate": "1.8",
+            "momentum.momentum": "0.5",
+        },
     ),
     _playground(
         "nesterov_vs_momentum",
@@ -112,8 +118,8 @@ PLAYGROUND_PRESETS: tuple[Preset, ...] = (
         steps="400",
         opt="momentum,nesterov",
         **{
-            "momentum.learning_rate": "0.0008",
-            "nesterov.learning_rate": "0.0008",
+            "momentum.learning_rate": "0.0005",
+            "nesterov.learning_rate": "0.0005",
             "momentum.momentum": "0.95",
             "nesterov.momentum": "0.95",
         },
@@ -136,7 +142,7 @@ PLAYGROUND_PRESETS: tuple[Preset, ...] = (
         "Watch the loss curve: a long plateau while the path sits by the saddle, then a "
         "sudden drop once it has escaped along the negative-curvature direction.",
         surface="two_minima",
-        x0="0.001",
+        x0="0.00001",
         y0="1.8",
         steps="300",
         opt="gd",

@@ -1,0 +1,270 @@
+"""Every lecture scene draws what its caption says.
+
+A scene is a set of URL parameters plus a caption (`app_support.presets.scene`). Here each
+scene's parameters are read the way its page reads them (the same `Setting`s, so a value the
+page would snap to its slider grid is snapped here too), the core computes what the page
+draws, and the caption's claim is checked on those numbers: "gradient descent zig-zags" is
+sign changes of the across-valley coordinate, "reaches the minimum" a distance or a loss gap,
+"stalls at the saddle" a path that ends by the saddle, and so on.
+
+The scenes of the page scripts are read from their source (the `SCENES = (...)` literal), so
+a test never runs a page script and never copies a scene's numbers.
+"""
+
+from __future__ import annotations
+
+import ast
+import functools
+from pathlib import Path
+
+import numpy as np
+
+import landscapes
+import optim
+from app_support.optimizers import hyper_settings
+from app_support.presets import PLAYGROUND_PRESETS, Preset, scene
+from app_support.urlstate import Setting
+from optim.metrics import first_below
+from optim.sweeps import gradient_evaluations
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+# --- reading scenes --------------------------------------------------------------------------
+
+
+@functools.cache
+def page_scenes(page: str) -> dict[str, Preset]:
+    """The scenes of `pages/<page>.py`, from the literal `SCENES = (...)` in its source."""
+    path = f"pages/{page}.py"
+    tree = ast.parse((ROOT / path).read_text())
+    for node in tree.body:
+        targets = node.targets if isinstance(node, ast.Assign) else [getattr(node, "target", None)]
+        if any(isinstance(t, ast.Name) and t.id == "SCENES" for t in targets):
+            scenes = {}
+            for call in node.value.elts:
+                args = [ast.literal_eval(a) for a in call.args]
+                params: dict[str, str] = {}
+                for keyword in call.keywords:
+                    value = ast.literal_eval(keyword.value)
+                    params.update(value if keyword.arg is None else {keyword.arg: value})
+                preset = scene(path, *args, **params)
+                scenes[preset.key] = preset
+            return scenes
+    raise AssertionError(f"{path} has no SCENES")
+
+
+def read(setting: Setting, params: dict[str, str]):
+    """The value the page gives `setting` when opened with `params` (default if absent)."""
+    raw = params.get(setting.name)
+    return setting.default if raw is None else setting.parse([raw])
+
+
+# --- the playground --------------------------------------------------------------------------
+
+PLAYGROUND = {preset.key: preset for preset in PLAYGROUND_PRESETS}
+
+
+class PlaygroundScene:
+    """What the playground computes for a scene: its surface, start and one run per optimizer."""
+
+    def __init__(self, key: str):
+        params = PLAYGROUND[key].params
+        self.params = params
+        name = params.get("surface", "himmelblau")
+        specs = landscapes.get_surface(name).param_specs
+        surface_params = {
+            h.name: read(Setting.from_hyper(h, prefix=f"{name}."), params) for h in specs
+        }
+        self.surface = landscapes.get_surface(name, **surface_params)
+        (x_min, x_max), (y_min, y_max) = self.surface.bounds
+        start = self.surface.starts[0]
+        self.start = np.array(
+            [
+                read(Setting.number("x0", "x₀", start[0], x_min, x_max), params),
+                read(Setting.number("y0", "y₀", start[1], y_min, y_max), params),
+            ]
+        )
+        self.steps = read(Setting.integer("steps", "Steps", 200, 10, 3000), params)
+        self.chosen = params.get("opt", "gd,momentum,adam").split(",")
+        self.hypers = {
+            opt: {s.name.split(".", 1)[1]: read(s, params) for s in hyper_settings(opt)}
+            for opt in self.chosen
+        }
+
+    @functools.cached_property
+    def runs(self) -> dict[str, optim.Trajectory]:
+        return {opt: self.run(opt) for opt in self.chosen}
+
+    def run(self, opt: str, start=None) -> optim.Trajectory:
+        w0 = self.start if start is None else np.asarray(start, dtype=float)
+        return optim.run(self.surface.loss, w0, opt, self.steps, **self.hypers[opt])
+
+
+@functools.cache
+def playground(key: str) -> PlaygroundScene:
+    return PlaygroundScene(key)
+
+
+def sign_changes(values, floor: float) -> int:
+    """How often `values` changes sign while both neighbours are larger than `floor` in size
+    (a swing too small to see is no zig-zag)."""
+    v = np.asarray(values)
+    big = np.abs(v) > floor
+    return int(np.sum((np.sign(v[1:]) != np.sign(v[:-1])) & big[1:] & big[:-1]))
+
+
+def uphill(loss) -> float:
+    """Σ_t max(0, E(w_{t+1}) − E(w_t)): how much a path climbs (an overshoot climbs)."""
+    return float(np.sum(np.maximum(np.diff(loss), 0.0)))
+
+
+def test_every_playground_scene_is_checked_here():
+    checked = {
+        name.removeprefix("test_playground_")
+        for name in globals()
+        if name.startswith("test_playground_")
+    }
+    assert set(PLAYGROUND) <= checked
+
+
+def test_playground_beale():
+    """'the adaptive methods head for the minimum while gradient descent creeps and momentum
+    overshoots'."""
+    s = playground("beale")
+    minimum = s.surface.minima[0]
+    end = {opt: optim.distance_to(t, minimum)[-1] for opt, t in s.runs.items()}
+    start = np.linalg.norm(s.start - minimum)
+    for adaptive in ("adagrad", "rmsprop", "adam"):
+        assert end[adaptive] < 0.25 * start, adaptive  # heads for (3, 0.5)
+        assert end[adaptive] < 0.5 * end["gd"]
+    gd = s.runs["gd"]
+    assert end["gd"] > 0.4 * start  # creeps: after all its steps still far from the minimum
+    momentum = s.runs["momentum"]
+    # overshoots: its path climbs (far more than the loss left at its end), gradient
+    # descent's only descends
+    assert uphill(momentum.loss) > 10 * momentum.loss[-1]
+    assert uphill(gd.loss) == 0.0
+
+
+def test_playground_long_valley():
+    """'gradient descent bounces between the walls, momentum and RMSProp travel along the
+    floor'."""
+    s = playground("long_valley")
+    c = s.surface.params["curvature"]
+
+    def across(t):  # height above the valley floor y = c·sin x
+        return t.params[:, 1] - c * np.sin(t.params[:, 0])
+
+    visible = 0.1  # a swing of a tenth: visible on the map, which is 6 high
+    gd = s.runs["gd"]
+    assert sign_changes(across(gd), visible) >= s.steps // 2  # bounces all the way
+    for opt in ("momentum", "rmsprop"):
+        t = s.runs[opt]
+        assert sign_changes(across(t), visible) == 0, opt
+        # along the floor toward the minimum (x = 4), much further than gradient descent
+        assert t.params[-1, 0] - s.start[0] > 3 * (gd.params[-1, 0] - s.start[0]), opt
+
+
+def test_playground_saddle_point():
+    """'gradient descent crawls to the saddle and stalls there; momentum gathers speed and
+    escapes; the adaptive methods rescale the tiny gradient along y and leave early'."""
+    s = playground("saddle_point")
+    saddle = np.zeros(2)
+    gd = s.runs["gd"]
+    assert optim.distance_to(gd, saddle)[-1] < 0.1 * np.linalg.norm(s.start)  # stalls by it
+    assert abs(gd.params[-1, 1]) < 0.1
+
+    def left(t, height):  # first step at which |y| > height
+        return first_below(-np.abs(t.params[:, 1]), -height)
+
+    start = np.linalg.norm(s.start)
+    momentum = s.runs["momentum"]
+    assert optim.distance_to(momentum, saddle).min() < 0.1 * start  # it reaches the saddle…
+    assert left(momentum, 1.0) is not None  # …and escapes
+    for adaptive in ("adagrad", "rmsprop", "adam"):
+        t = s.runs[adaptive]
+        # early: they turn off the ridge long before the saddle, sooner than momentum
+        assert optim.distance_to(t, saddle).min() > 0.5 * start, adaptive
+        assert left(t, 0.1) < left(momentum, 0.1), adaptive
+
+
+def test_playground_ravine_momentum():
+    """'gradient descent bounces from wall to wall; momentum's zig-zag dies out after a few
+    swings; it reaches the minimum in half the steps' (issue #21: the old settings drew the
+    opposite)."""
+    s = playground("ravine_momentum")
+    angle = np.deg2rad(s.surface.params["angle"])
+    across_axis = np.array([-np.sin(angle), np.cos(angle)])  # the steep direction (curvature 1)
+
+    def across(t):
+        return t.params @ across_axis
+
+    gd, momentum = s.runs["gd"], s.runs["momentum"]
+    floor = 0.01 * abs(across(gd)[0])
+    assert sign_changes(across(gd), floor) >= 15  # from wall to wall
+    assert sign_changes(across(momentum), floor) <= sign_changes(across(gd), floor) / 3
+    # per step, gradient descent keeps a fixed fraction |1 − ε| of its across-valley offset
+    lr = s.hypers["gd"]["learning_rate"]
+    assert 1 < lr < 2
+    ratio = np.abs(across(gd)[1:20] / across(gd)[:19])
+    np.testing.assert_allclose(ratio, abs(1 - lr), rtol=1e-9)
+    tol = 1e-4 * gd.loss[0]
+    gd_steps = optim.steps_to_tolerance(gd, tol)
+    momentum_steps = optim.steps_to_tolerance(momentum, tol)
+    assert gd_steps is not None and momentum_steps is not None
+    assert momentum_steps <= 0.6 * gd_steps
+
+
+def test_playground_nesterov_vs_momentum():
+    """'Nesterov brakes before the turn, so it overshoots less than plain momentum'."""
+    s = playground("nesterov_vs_momentum")
+    momentum, nesterov = s.runs["momentum"], s.runs["nesterov"]
+    assert uphill(momentum.loss) > 0
+    assert uphill(nesterov.loss) < 0.5 * uphill(momentum.loss)
+    # one gradient per step for both: the core's count of gradient evaluations
+    for opt in ("momentum", "nesterov"):
+        count, _ = gradient_evaluations(s.surface.loss, s.start, opt, 5, **s.hypers[opt])
+        assert count == 5
+
+
+def test_playground_adam_vs_gd_rosenbrock():
+    """'Gradient descent finds the valley at once and then crawls along its curved floor;
+    Adam keeps moving toward (1, 1)'."""
+    s = playground("adam_vs_gd_rosenbrock")
+    gd, adam = s.runs["gd"], s.runs["adam"]
+    minimum = s.surface.minima[0]
+    # finds the valley: from a tenth of the run on it stays on the floor y = x²
+    off_floor = np.abs(gd.params[:, 1] - gd.params[:, 0] ** 2)
+    assert off_floor[s.steps // 10 :].max() < 0.1 * off_floor[0]
+    # then crawls: still far from (1, 1) at the end
+    assert optim.distance_to(gd, minimum)[-1] > 0.5
+    assert optim.distance_to(adam, minimum)[-1] < 0.1
+
+
+def test_playground_saddle_slowdown():
+    """'a long plateau while the path sits by the saddle, then a sudden drop'."""
+    s = playground("saddle_slowdown")
+    gd = s.runs["gd"]
+    saddle_loss = float(s.surface.loss(np.zeros(2)))
+    near = np.flatnonzero(np.abs(gd.loss - saddle_loss) < 0.01)
+    arrive, leave = near[0], near[-1]
+    assert len(near) == leave - arrive + 1  # one stretch at the saddle's level
+    minimum_loss = min(float(s.surface.loss(np.asarray(m))) for m in s.surface.minima)
+    assert gd.loss[-1] - minimum_loss < 1e-3  # then it drops to a minimum
+    drop = first_below(gd.loss - minimum_loss, 0.01 * (saddle_loss - minimum_loss))
+    # a long plateau: longer than the way down to it and than the drop after it, together
+    assert len(near) > arrive + (drop - leave)
+
+
+def test_playground_start_decides():
+    """'from (0.05, 1.8) falls into the right valley; started just left of the y-axis the
+    same optimizer ends in the other minimum'."""
+    s = playground("start_decides")
+    assert s.start[0] > 0
+    mirrored = s.start * np.array([-1.0, 1.0])
+    right, left = sorted(s.surface.minima, key=lambda m: -m[0])
+    for opt in s.chosen:
+        here, there = s.run(opt), s.run(opt, mirrored)
+        assert np.linalg.norm(here.params[-1] - right) < 0.05, opt
+        assert np.linalg.norm(there.params[-1] - left) < 0.05, opt
