@@ -10,6 +10,7 @@ what to notice.
 from __future__ import annotations
 
 import functools
+import re
 from typing import NamedTuple
 
 
@@ -19,12 +20,25 @@ class Preset(NamedTuple):
     caption: str
     page: str  # the page file the parameters belong to
     params: dict[str, str]
+    cue: str = ""  # one line: what to notice, for the projector (else the caption's first)
+
+    def cue_line(self) -> str:
+        """The one line to read off a projector: the scene's cue, or its caption's first
+        sentence."""
+        return self.cue or first_sentence(self.caption)
 
 
-def scene(page: str, key: str, title: str, caption: str, **params: str) -> Preset:
+def first_sentence(text: str) -> str:
+    """`text` up to the end of its first sentence (a ".", "!" or "?" before a space)."""
+    end = re.search(r"[.!?](?=\s)", text)
+    return text if end is None else text[: end.end()]
+
+
+def scene(page: str, key: str, title: str, caption: str, *, cue: str = "", **params: str) -> Preset:
     """The preset `key` of the page file `page`: its parameters name it (``preset``), so that
-    the page shows its caption whether it is opened by a button or by a link."""
-    return Preset(key, title, caption, page, {"preset": key, **params})
+    the page shows its caption whether it is opened by a button or by a link. `cue` is the one
+    line shown while presenting, when the caption's first sentence is not it."""
+    return Preset(key, title, caption, page, {"preset": key, **params}, cue)
 
 
 _playground = functools.partial(scene, "pages/playground.py")
@@ -36,6 +50,7 @@ PLAYGROUND_PRESETS: tuple[Preset, ...] = (
         "Beale's function, six optimizers",
         "The classic animation: on the plateaus the adaptive methods (AdaGrad, RMSProp, Adam) "
         "head for the minimum while gradient descent creeps and momentum overshoots.",
+        cue="Adaptive methods head for the minimum; gradient descent creeps, momentum overshoots.",
         surface="beale",
         x0="1",
         y0="1.5",
@@ -55,6 +70,7 @@ PLAYGROUND_PRESETS: tuple[Preset, ...] = (
         "The long valley",
         "Walls steep, floor almost flat: gradient descent bounces between the walls, momentum "
         "and RMSProp travel along the floor.",
+        cue="Gradient descent bounces between the walls; momentum and RMSProp run along the floor.",
         surface="valley",
         x0="-5",
         y0="1.5",
@@ -73,6 +89,7 @@ PLAYGROUND_PRESETS: tuple[Preset, ...] = (
         "Started almost on the ridge: gradient descent crawls to the saddle and stalls there; "
         "momentum gathers speed and escapes; the adaptive methods rescale the tiny gradient "
         "along y and leave early.",
+        cue="Gradient descent stalls at the saddle; momentum escapes late, adaptive methods early.",
         surface="saddle",
         x0="-1.8",
         y0="0.001",
@@ -94,6 +111,7 @@ PLAYGROUND_PRESETS: tuple[Preset, ...] = (
         "wall to wall. Momentum with α = 0.5 at the same ε: successive bounces point opposite "
         "ways and cancel in the velocity, so the zig-zag dies out after a few swings while "
         "the steps along the floor add up — it reaches the minimum in half the steps.",
+        cue="Gradient descent zig-zags across the valley; momentum damps it and arrives sooner.",
         surface="ravine",
         **{"ravine.kappa": "50", "ravine.angle": "30"},
         x0="-4.5",
@@ -112,6 +130,7 @@ PLAYGROUND_PRESETS: tuple[Preset, ...] = (
         "Nesterov vs momentum",
         "Nesterov takes its gradient at the look-ahead point w + αv: it brakes before the "
         "turn, so it overshoots less than plain momentum — with one gradient per step too.",
+        cue="Nesterov brakes before the turn: it overshoots less than momentum.",
         surface="rosenbrock",
         x0="-1.5",
         y0="2.5",
@@ -129,6 +148,7 @@ PLAYGROUND_PRESETS: tuple[Preset, ...] = (
         "Adam vs gradient descent on Rosenbrock",
         "Gradient descent finds the valley at once and then crawls along its curved floor; "
         "Adam's per-coordinate step sizes keep it moving toward (1, 1).",
+        cue="Gradient descent crawls along the curved floor; Adam keeps going to (1, 1).",
         surface="rosenbrock",
         x0="-1.5",
         y0="2.5",
@@ -141,6 +161,7 @@ PLAYGROUND_PRESETS: tuple[Preset, ...] = (
         "Gradient descent slows down near a saddle",
         "Watch the loss curve: a long plateau while the path sits by the saddle, then a "
         "sudden drop once it has escaped along the negative-curvature direction.",
+        cue="The loss curve: a long plateau by the saddle, then a sudden drop.",
         surface="two_minima",
         x0="0.00001",
         y0="1.8",
@@ -153,6 +174,7 @@ PLAYGROUND_PRESETS: tuple[Preset, ...] = (
         "The start decides the minimum",
         "Gradient descent from (0.05, 1.8) falls into the right valley. Click the map just "
         "left of the y-axis: the same optimizer now ends in the other minimum.",
+        cue="Click just left of the y-axis: the same optimizer ends in the other minimum.",
         surface="two_minima",
         x0="0.05",
         y0="1.8",
