@@ -83,6 +83,7 @@ PAGES += (
     *_views("regularization", "view", ("paths", "shrink", "steps", "early", "clip")),
     *_views("permutation", "tab", ("teacher", "merge", "line", "critical", "regions")),
     *_views("networks", "tab", ("training", "spectrum", "weights", "exploding")),
+    *_views("adaptive", "tab", ("bias", "adagrad", "quiz")),
 )
 
 

@@ -18,12 +18,14 @@ import functools
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 import landscapes
 import optim
 from app_support.optimizers import hyper_settings
 from app_support.presets import PLAYGROUND_PRESETS, Preset, scene
 from app_support.urlstate import Setting
+from optim import adaptive, noise
 from optim.metrics import first_below
 from optim.sweeps import gradient_evaluations
 
@@ -135,9 +137,9 @@ def test_playground_beale():
     minimum = s.surface.minima[0]
     end = {opt: optim.distance_to(t, minimum)[-1] for opt, t in s.runs.items()}
     start = np.linalg.norm(s.start - minimum)
-    for adaptive in ("adagrad", "rmsprop", "adam"):
-        assert end[adaptive] < 0.25 * start, adaptive  # heads for (3, 0.5)
-        assert end[adaptive] < 0.5 * end["gd"]
+    for name in ("adagrad", "rmsprop", "adam"):
+        assert end[name] < 0.25 * start, name  # heads for (3, 0.5)
+        assert end[name] < 0.5 * end["gd"]
     gd = s.runs["gd"]
     assert end["gd"] > 0.4 * start  # creeps: after all its steps still far from the minimum
     momentum = s.runs["momentum"]
@@ -182,11 +184,11 @@ def test_playground_saddle_point():
     momentum = s.runs["momentum"]
     assert optim.distance_to(momentum, saddle).min() < 0.1 * start  # it reaches the saddle…
     assert left(momentum, 1.0) is not None  # …and escapes
-    for adaptive in ("adagrad", "rmsprop", "adam"):
-        t = s.runs[adaptive]
+    for name in ("adagrad", "rmsprop", "adam"):
+        t = s.runs[name]
         # early: they turn off the ridge long before the saddle, sooner than momentum
-        assert optim.distance_to(t, saddle).min() > 0.5 * start, adaptive
-        assert left(t, 0.1) < left(momentum, 0.1), adaptive
+        assert optim.distance_to(t, saddle).min() > 0.5 * start, name
+        assert left(t, 0.1) < left(momentum, 0.1), name
 
 
 def test_playground_ravine_momentum():
@@ -268,3 +270,49 @@ def test_playground_start_decides():
         here, there = s.run(opt), s.run(opt, mirrored)
         assert np.linalg.norm(here.params[-1] - right) < 0.05, opt
         assert np.linalg.norm(there.params[-1] - left) < 0.05, opt
+
+
+# --- adaptive learning rates -----------------------------------------------------------------
+
+
+def adaptive_scene(key: str) -> dict[str, str]:
+    from app_support.topics.adaptive import SCENES
+
+    return {s.key: s for s in SCENES}[key].params
+
+
+def test_adaptive_first_step():
+    """'with the correction every step is ε; without it the first step is ≈ 3.16 ε, and the
+    steps stay more than 3 ε for the whole first hundred'."""
+    from app_support.topics import adaptive as topic
+
+    params = adaptive_scene("first_step")
+    adam = {h.name: h for h in optim.get_rule("adam").hypers}
+    b1 = read(Setting.from_hyper(adam["b1"]), params)
+    b2 = read(Setting.from_hyper(adam["b2"]), params)
+    grads = noise.repeat_patterns([topic.SERIES[params["series"]]], 100)
+    run = adaptive.bias_correction(grads, b1, b2)
+    np.testing.assert_allclose(run.corrected, 1.0, rtol=1e-6)
+    assert run.uncorrected[0, 0] == pytest.approx(3.16, abs=0.01)
+    assert run.uncorrected.min() > 3.0
+    assert adaptive.uncorrected_factor(1000, b1, b2) > 1.2  # still not caught up at 1/(1 − ρ₂)
+
+
+def test_adaptive_adagrad_stalls():
+    """'Same ε = 0.1: after 300 steps AdaGrad is still far from the minimum; RMSProp's rate
+    rises as the gradient shrinks and it arrives within 100 steps'."""
+    from app_support.topics import adaptive as topic
+
+    params = adaptive_scene("adagrad_stalls")
+    lr = read(Setting.number("lr", "ε", 0.1, 1e-3, 1.0, scale="log"), params)
+    assert lr == 0.1
+    surface = landscapes.get_surface("ravine", kappa=topic.VALLEY_KAPPA, angle=0.0)
+    start = np.asarray(topic.VALLEY_START)
+    adagrad = optim.run(surface.loss, start, "adagrad", 300, learning_rate=lr)
+    rmsprop = optim.run(surface.loss, start, "rmsprop", 300, learning_rate=lr)
+    assert np.linalg.norm(adagrad.params[-1]) > 1.0
+    assert optim.steps_to_tolerance(rmsprop, 1e-3, point=(0.0, 0.0)) < 100
+    r_ada = adaptive.effective_rates("adagrad", adagrad.internals["r"][1:], lr, 1e-7)[:, 0]
+    r_rms = adaptive.effective_rates("rmsprop", rmsprop.internals["r"][1:], lr, 1e-6)[:, 0]
+    assert np.all(np.diff(r_ada) <= 0)  # AdaGrad's rate only falls
+    assert r_rms[60] > r_rms[0]  # RMSProp's rises as the gradient shrinks
