@@ -42,6 +42,7 @@ OFFERS = {
     "permutation": Offers(slider_redraws=True, play=True),
     "regularization": Offers(slider_redraws=True),
     "networks": Offers(slider_redraws=True, play=True, frames_on_request=True),
+    "adaptive": Offers(slider_redraws=True),
 }
 
 ALL = [pytest.param(path, id=name) for name, path, _ in APP_PAGES]

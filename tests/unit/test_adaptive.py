@@ -138,3 +138,14 @@ def test_the_start_decides_a_good_or_a_poor_minimum():
     assert runs.loss[1, -1] > runs.loss[0, -1] + 0.4  # poor: much higher loss
     # gradient descent never climbs (ε small against the curvature)
     assert np.all(np.diff(runs.loss, axis=1) <= 1e-15)
+
+
+@pytest.mark.parametrize("tilt", [0.0, 0.2, 0.35])
+@pytest.mark.parametrize("lr", [0.01, 0.15])
+def test_up_to_the_largest_rate_offered_the_side_of_the_peak_decides(tilt, lr):
+    # the saddles page offers ε ≤ 0.15 and starts in [−1.9, 1.9]: no run jumps past the peak
+    _, (peak,) = basins.double_well_critical_points(tilt)
+    starts = np.linspace(-1.9, 1.9, 39)
+    starts = starts[np.abs(starts - peak) > 1e-3]
+    runs = basins.double_well_runs(tilt, starts, lr, 3000)
+    np.testing.assert_array_equal(runs.ends_in, np.where(starts < peak, 0, 1))
