@@ -17,7 +17,7 @@ from app_support.charts import plotly_chart
 from app_support.page import page_setup
 from app_support.quiz import quiz_box
 from app_support.topics import adaptive as topic
-from app_support.urlstate import Setting
+from app_support.urlstate import Setting, format_number
 from optim import adaptive
 from viz import adaptive as figs
 from viz.contour import contour_figure
@@ -120,21 +120,28 @@ if open_tab == "adagrad":
         decay = state.widget(decay_setting, top[1])
         runs = {name: topic.valley_run(name, lr, VALLEY_STEPS, decay) for name in COMPARED}
         xs, ys, Z = topic.valley_grid(120)
-        paths = [OptimizerPath.from_trajectory(r.trajectory, TITLES[n]) for n, r in runs.items()]
-        left, right = st.columns([1, 1])
+        # AdaGrad drawn last: its path is the first stretch of RMSProp's and ends on it
+        paths = [
+            OptimizerPath.from_trajectory(runs[n].trajectory, TITLES[n]) for n in COMPARED[::-1]
+        ]
         plotly_chart(
             contour_figure(
-                xs, ys, Z, paths, look=page.look, minima=[(0.0, 0.0)], start=topic.VALLEY_START
+                xs,
+                ys,
+                Z,
+                paths,
+                look=page.look,
+                log_color=True,
+                minima=[(0.0, 0.0)],
+                start=topic.VALLEY_START,
             ),
             key=f"{PAGE}.valley",
             look=page.look,
-            where=left,
         )
         plotly_chart(
             figs.rates_figure({n: r.rates for n, r in runs.items()}, TITLES, look=page.look),
             key=f"{PAGE}.rates",
             look=page.look,
-            where=right,
         )
         table = []
         for name, r in runs.items():
@@ -144,17 +151,17 @@ if open_tab == "adagrad":
                 {
                     "optimizer": TITLES[name],
                     "rate along x, step 1": f"{r.rates[0, 0]:.3g}",
-                    f"step {VALLEY_STEPS}": f"{r.rates[-1, 0]:.3g}",
-                    "x at the end": f"{traj.params[-1, 0]:.3g}",
+                    f"rate along x, step {VALLEY_STEPS}": f"{r.rates[-1, 0]:.3g}",
+                    "x at the end": format_number(round(float(traj.params[-1, 0]), 6) + 0.0),
                     "steps to ‖w − w*‖ ≤ 0.001": "—" if reached is None else str(reached),
                 }
             )
-        right.dataframe(table, hide_index=True, key=f"{PAGE}.valley_table")
+        st.dataframe(table, hide_index=True, key=f"{PAGE}.valley_table")
         page.explain(
             f"E = ½(x²/κ + y²) with κ = {topic.VALLEY_KAPPA:g}: the floor along x is κ times "
             "flatter than the walls. Effective rate: ε/(δ + √r) for AdaGrad, ε/√(δ + r) for "
             "RMSProp, with r the optimizer's own state after each step (solid: along x, "
-            "dashed: along y)."
+            "dashed: along y). Where the gradient vanishes RMSProp's rate stops at ε/√δ."
         )
 else:
     state.control(lr_setting, None, False)

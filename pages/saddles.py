@@ -1022,7 +1022,10 @@ def minima_tab(where) -> None:
         )
         columns[2].metric("peak between them", f"w = {well.peak:.3g}")
         columns[3].metric("starts ending in the good one", f"{np.mean(runs.ends_in == 0):.0%}")
-        st.markdown(f"From w₀ = {format_number(w0)} gradient descent ends in **{verdict}**.")
+        st.markdown(
+            f"From w₀ = {format_number(w0)} (open circles: its first {viz_adaptive.PATH_STEPS} "
+            f"steps) gradient descent ends in **{verdict}**."
+        )
         page.explain(
             "Which minimum is reached depends on where the run starts, not on how low the "
             "minimum is. In large networks most local minima found in "

@@ -19,7 +19,8 @@ import plotly.graph_objects as go
 from viz.figure import AnimatedFigure, f32
 from viz.theme import DEFAULT_LOOK, Look, base_layout, optimizer_color
 
-GOOD, POOR, OTHER = "#2ca02c", "#d62728", "#7f7f7f"
+GOOD, POOR = "#2ca02c", "#d62728"
+PATH_STEPS = 40  # steps of the chosen run drawn: later ones pile up at the minimum
 _CORRECTED, _UNCORRECTED, _GRADIENT = "#1f5fae", "#f58231", "#7f7f7f"
 
 
@@ -55,7 +56,7 @@ def bias_figure(
         _scatter(t, grads, "gradient g", _GRADIENT, look, mode="markers"),
         _scatter(t, s, "s, no correction", _UNCORRECTED, look, dash="dash"),
         _scatter(t, s_hat, "ŝ = s/(1 − ρ₁ᵗ)", _CORRECTED, look),
-        _scatter(t, corrected, "step, corrected", _CORRECTED, look, axes=right, legend=False),
+        _scatter(t, corrected, "step, corrected", _CORRECTED, look, axes=right),
     ]
     if uncorrected is not None:
         data.append(_scatter(t, uncorrected, "step, no correction", _UNCORRECTED, look, axes=right))
@@ -125,7 +126,8 @@ def well_figure(
     look: Look = DEFAULT_LOOK,
 ) -> go.Figure:
     """The curve E(w); each start a dot on it, green if its run ends in the good minimum
-    (minima[0]), red if in the poor one; the minima as stars; one run's path as open circles."""
+    (minima[0]), red if in the poor one; the minima as stars; one run's path (its first
+    `PATH_STEPS` steps) as open circles."""
     data = [
         {
             "type": "scatter",
@@ -159,15 +161,15 @@ def well_figure(
         data.append(
             {
                 "type": "scatter",
-                "x": f32(path),
-                "y": f32(path_loss),
+                "x": f32(np.asarray(path)[: PATH_STEPS + 1]),
+                "y": f32(np.asarray(path_loss)[: PATH_STEPS + 1]),
                 "mode": "markers+lines",
                 "name": "gradient descent from w₀",
-                "line": {"color": optimizer_color("gd"), "width": 1},
+                "line": {"color": look.foreground, "width": 1},
                 "marker": {
                     "color": "rgba(0,0,0,0)",
                     "size": look.marker_size * 0.9,
-                    "line": {"color": optimizer_color("gd"), "width": 2},
+                    "line": {"color": look.foreground, "width": 2},
                 },
                 "hovertemplate": "w = %{x:.4g}, E = %{y:.4g}<extra></extra>",
             }
