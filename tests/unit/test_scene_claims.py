@@ -25,9 +25,16 @@ import optim
 from app_support.optimizers import hyper_settings
 from app_support.presets import PLAYGROUND_PRESETS, Preset, scene
 from app_support.urlstate import Setting
-from optim import adaptive, noise
+from optim import adaptive, noise, theory
 from optim.metrics import first_below
-from optim.sweeps import gradient_evaluations
+from optim.sweeps import (
+    alpha_sweep,
+    eigenbasis,
+    errors_along,
+    from_eigen_coordinates,
+    gradient_evaluations,
+    steps_until_within,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -318,3 +325,115 @@ def test_adaptive_adagrad_stalls():
     r_rms = adaptive.effective_rates("rmsprop", rmsprop.internals["r"][1:], lr, 1e-6)[:, 0]
     assert np.all(np.diff(r_ada) <= 0)  # AdaGrad's rate only falls
     assert r_rms[60] > r_rms[0]  # RMSProp's rises as the gradient shrinks
+
+
+# --- momentum ----------------------------------------------------------------------------------
+
+# The momentum page's settings, as pages/momentum.py declares them (default, range, scale).
+MOMENTUM_SETTINGS = {
+    "learning_rate": Setting.number("learning_rate", "ε", 0.3, 1e-3, 4.0),
+    "momentum": Setting.from_hyper(
+        next(h for h in optim.get_rule("momentum").hypers if h.name == "momentum")
+    ),
+    "kappa": Setting.number("kappa", "κ", 50, 1, 1000),
+    "angle": Setting.number("angle", "θ", 30, -90, 90),
+}
+START_IN_VALLEY = (-4.2, 2.2)  # the page's start: along the flat, then the steep eigenvector
+
+
+def momentum_scene(key: str) -> dict:
+    params = page_scenes("momentum")[key].params
+    return {name: read(setting, params) for name, setting in MOMENTUM_SETTINGS.items()}
+
+
+def ravine_runs(values: dict, steps: int = 3000) -> dict:
+    """Each optimizer on the page's ravine from its start: (trajectory, errors along the flat
+    and the steep eigenvector, steps until within 10⁻³ of the starting error for good)."""
+    surface = landscapes.get_surface("ravine", kappa=values["kappa"], angle=values["angle"])
+    minimum = surface.minima[0]
+    _, q = eigenbasis(surface.loss, minimum)
+    start = from_eigen_coordinates(minimum, q, START_IN_VALLEY)
+    runs = {}
+    for name in ("gd", "momentum", "nesterov"):
+        hypers = {"learning_rate": values["learning_rate"]}
+        if name != "gd":
+            hypers["momentum"] = values["momentum"]
+        t = optim.run(surface.loss, start, name, steps, **hypers)
+        distance = np.linalg.norm(t.params - minimum, axis=1)[:, None]
+        within = float(steps_until_within(distance, 1e-3)[0]) if t.diverged_at is None else None
+        runs[name] = (t, errors_along(t.params, minimum, q), within)
+    return runs
+
+
+def test_momentum_lecture():
+    """'Gradient descent crawls along the flat floor; momentum swings across the valley but
+    arrives ten times sooner; Nesterov brakes the swing'."""
+    runs = ravine_runs(momentum_scene("lecture"))
+    (_, gd_errors, gd_steps), (_, m_errors, m_steps) = runs["gd"], runs["momentum"]
+    _, n_errors, _ = runs["nesterov"]
+    assert 7 <= gd_steps / m_steps <= 13  # about ten times
+    steep = 1  # column of the steep eigenvector
+    swing = {name: np.abs(e[10:150, steep]).max() for name, (_, e, _) in runs.items()}
+    assert swing["momentum"] > 10 * swing["gd"]  # momentum swings across the valley
+    assert swing["nesterov"] < 0.25 * swing["momentum"]  # Nesterov brakes the swing
+    assert sign_changes(m_errors[:150, steep], 0.01) >= 10
+    assert np.all(np.diff(np.abs(gd_errors[:150, 0])) < 0)  # crawls, never swings, along it
+
+
+def test_momentum_zigzag():
+    """'ε = 1.9: gradient descent bounces from wall to wall. With α = 0.5 the bounces cancel
+    in the velocity. Nesterov's look-ahead is unstable at this ε'."""
+    values = momentum_scene("zigzag")
+    assert values["learning_rate"] == 1.9  # the page's grid keeps 1.9
+    runs = ravine_runs(values)
+    gd, m = runs["gd"][1][:, 1], runs["momentum"][1][:, 1]
+    assert sign_changes(gd[:150], 0.0) == 149  # every step to the other wall
+    assert np.abs(m[10:150]).max() < 0.2 * np.abs(gd[10:150]).max()
+    assert runs["nesterov"][0].diverged_at is not None
+
+
+def test_momentum_ten_not_two():
+    """'On a constant slope the step grows to ε‖g‖/(1 − α): ten gradient steps per step for
+    α = 0.9. The 1.9 is only the second step'."""
+    values = momentum_scene("ten_not_two")
+    lr, alpha = values["learning_rate"], values["momentum"]
+    plane = landscapes.get_surface("plane")
+    t = optim.run(plane.loss, np.zeros(2), "momentum", 300, learning_rate=lr, momentum=alpha)
+    steps = np.linalg.norm(np.diff(t.params, axis=0), axis=1)
+    g = np.linalg.norm(t.grad[0])
+    assert steps[1] / steps[0] == pytest.approx(1 + alpha)  # 1.9
+    assert steps[-1] == pytest.approx(lr * g / (1 - alpha), rel=1e-6)
+    assert steps[-1] / steps[0] == pytest.approx(10, rel=1e-6)
+
+
+def test_momentum_optimum():
+    """'At (ε*, α*) every direction shrinks at the same rate (√κ − 1)/(√κ + 1): the minimum
+    of the measured curve sits at α*'."""
+    values = momentum_scene("optimum")
+    kappa = values["kappa"]
+    lams = np.array([1.0 / kappa, 1.0])
+    lr, alpha = (float(v) for v in theory.momentum_optimal(lams[0], lams[1]))
+    rates = [float(theory.momentum_rate(lr, alpha, lam)) for lam in lams]
+    expected = (np.sqrt(kappa) - 1) / (np.sqrt(kappa) + 1)
+    np.testing.assert_allclose(rates, expected, rtol=1e-6)
+    surface = landscapes.get_surface("ravine", kappa=kappa, angle=0.0)
+    minimum = surface.minima[0]
+    _, q = eigenbasis(surface.loss, minimum)
+    start = from_eigen_coordinates(minimum, q, START_IN_VALLEY)
+    alphas = np.linspace(0.0, 0.995, 200)
+    measured = alpha_sweep(surface.loss, start, minimum, lr, alphas, 1e-3, 1024)
+    assert abs(alphas[np.argmin(measured)] - alpha) < 0.03
+
+
+def test_momentum_too_much():
+    """'α = 0.99: the error spirals in at √α per step — slower than α = 0.9' (at the page's
+    ε, whose ελ lies inside the band of complex roots for both directions)."""
+    values = momentum_scene("too_much")
+    lr, alpha = values["learning_rate"], values["momentum"]
+    lams = np.array([1.0 / values["kappa"], 1.0])
+    low, high = (float(v) for v in theory.complex_roots_band(alpha))
+    assert np.all((low < lr * lams) & (lr * lams < high))
+    rates = np.array([float(theory.momentum_rate(lr, alpha, lam)) for lam in lams])
+    np.testing.assert_allclose(rates, np.sqrt(alpha))
+    slower = max(float(theory.momentum_rate(lr, 0.9, lam)) for lam in lams)
+    assert rates.max() > slower
