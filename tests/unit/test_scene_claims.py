@@ -17,6 +17,7 @@ import ast
 import functools
 from pathlib import Path
 
+import jax
 import numpy as np
 import pytest
 
@@ -25,6 +26,7 @@ import optim
 from app_support.optimizers import hyper_settings
 from app_support.presets import PLAYGROUND_PRESETS, Preset, scene
 from app_support.urlstate import Setting
+from landscapes import regularization as reg
 from optim import adaptive, noise, theory
 from optim.metrics import first_below
 from optim.sweeps import (
@@ -437,3 +439,123 @@ def test_momentum_too_much():
     np.testing.assert_allclose(rates, np.sqrt(alpha))
     slower = max(float(theory.momentum_rate(lr, 0.9, lam)) for lam in lams)
     assert rates.max() > slower
+
+
+# --- regularization ----------------------------------------------------------------------------
+
+
+def regularization_scene(key: str):
+    """The scene's parameters and its quadratic (the page's sidebar settings)."""
+    params = page_scenes("regularization")[key].params
+    quad_values = {h.name: read(Setting.from_hyper(h), params) for h in reg.QUADRATIC_PARAMS}
+    lam = read(Setting.number("lam", "λ", 1.0, 0.001, 100.0, scale="log"), params)
+    return params, reg.make_quadratic(**quad_values), lam
+
+
+def test_regularization_l1_axis():
+    """'the L1 minimiser runs into the axis w₂ = 0 and slides along it to the origin; the L2
+    minimiser shrinks toward the origin and never gets there'."""
+    _, quad, lam = regularization_scene("l1_axis")
+    lams = reg.path_lambdas()
+    l1, l2 = reg.l1_path(quad, lams), reg.l2_path(quad, lams)
+    on_axis = (l1[:, 1] == 0) & (l1[:, 0] != 0)
+    at_origin = np.all(l1 == 0, axis=1)
+    assert on_axis.any() and at_origin.any()
+    # in order of λ: off the axes, then on w₂ = 0, then at the origin for good
+    first_axis, first_origin = np.argmax(on_axis), np.argmax(at_origin)
+    assert first_axis < first_origin and at_origin[first_origin:].all()
+    assert np.all(l1[:first_axis] != 0)
+    # the scene's λ already sits on the axis
+    at_lam = reg.l1_path(quad, [lam])[0]
+    assert at_lam[1] == 0 and at_lam[0] != 0
+    # L2: ever closer to the origin, never at it
+    norms = np.linalg.norm(l2, axis=1)
+    assert np.all(norms > 0) and np.all(np.diff(norms) < 0)
+    assert np.all(l2 != 0)
+
+
+def test_regularization_flat_shrinks_most():
+    """'With curvatures 5 and 0.1, λ = 0.5 keeps 91 % of w* along the steep eigenvector and
+    only 17 % along the flat one'."""
+    _, quad, lam = regularization_scene("flat_shrinks_most")
+    kept = np.asarray(reg.shrink_factors(quad.curvatures, [lam]))[0]
+    np.testing.assert_allclose(np.round(100 * kept), [91, 17])
+    np.testing.assert_allclose(reg.measured_shrink(quad, [lam])[0], kept, atol=1e-6)
+
+
+def test_regularization_proximal_zeros():
+    """'Subgradient steps jump across w₂ = 0 forever; soft-thresholding lands on it and
+    stays'."""
+    params, quad, lam = regularization_scene("proximal_zeros")
+    lr = read(Setting.number("l1_lr", "ε", 0.1, 1e-5, 1.0, scale="log"), params)
+    start = np.array([-4.0, 4.0])  # the page's start on the quadratic
+    runs = {
+        mode: optim.run(quad.loss, start, "gd", 200, learning_rate=lr, l1=lam, l1_mode=mode)
+        for mode in ("subgradient", "proximal")
+    }
+    tail = slice(100, None)
+    w2 = runs["subgradient"].params[:, 1]
+    crossings = np.flatnonzero(np.sign(w2[1:]) != np.sign(w2[:-1]))
+    assert np.sum(crossings >= 100) >= 10 and crossings[-1] >= 180  # across, to the end
+    assert np.all(runs["proximal"].params[tail, 1] == 0.0)  # on it, exactly
+    assert reg.l1_path(quad, [lam])[0][1] == 0.0  # where the L1 minimiser is
+
+
+def test_regularization_early_stopping():
+    """'after t steps [gradient descent from 0] sits near the L2 minimiser for λ = 1/(εt)'."""
+    params, quad, _ = regularization_scene("early_stopping")
+    lr = read(Setting.number("lr", "ε", 0.1, 0.001, 1.0, scale="log"), params)
+    t = read(Setting.integer("t", "t", 10, 1, 500), params)
+    w_t = reg.gd_from_origin(quad, lr, [t])[0]
+    lam = float(reg.early_stopping_lambda(lr, t))
+    w_l2 = reg.l2_path(quad, [lam])[0]
+    gap = np.linalg.norm(w_t - w_l2)
+    assert gap < 0.15 * np.linalg.norm(quad.minimum)  # near it
+    # and of all L2 minimisers, the nearest has a λ within a factor 2 of 1/(εt)
+    lams = np.geomspace(lam / 100, lam * 100, 401)
+    gaps = np.linalg.norm(reg.l2_path(quad, lams) - w_t, axis=1)
+    assert 0.5 <= lams[np.argmin(gaps)] / lam <= 2
+
+
+def test_regularization_cliff():
+    """'unclipped, one step throws w far away; clipped by norm, the step keeps its direction;
+    clipped by value, it also turns'."""
+    params = page_scenes("regularization")["cliff"].params
+    lr = read(Setting.number("clip_lr", "ε", 0.5, 0.01, 2.0, scale="log"), params)
+    u = read(Setting.number("u", "u", 0.3, 0.01, 100.0, scale="log"), params)
+    specs = landscapes.get_surface("cliff").param_specs
+    cliff = landscapes.get_surface(
+        "cliff", **{h.name: read(Setting.from_hyper(h, prefix="clip."), params) for h in specs}
+    )
+    start = np.array([-3.0, 2.0])  # the page's start on the shelf
+    runs = {
+        kind: optim.run(cliff.loss, start, "gd", 100, learning_rate=lr, clip=kind, clip_threshold=u)
+        for kind in ("none", "norm", "value")
+    }
+    lengths = {k: reg.step_lengths(t.params) for k, t in runs.items()}
+    box = max(hi - lo for lo, hi in cliff.bounds)
+    assert lengths["none"].max() > box / 2  # thrown far away in one step
+    assert lengths["norm"].max() <= lr * u * (1 + 1e-9)
+    turns = {k: np.nan_to_num(reg.turn_angles(t.params, t.grad)) for k, t in runs.items()}
+    assert turns["norm"].max() < 1e-3  # keeps the direction of −g (degrees)
+    assert turns["value"].max() > 10  # turns at the cliff
+
+
+def test_regularization_rosenbrock_l1():
+    """'L1 still reaches exactly 0 — from λ = 2, the slope of E at 0 — while L2 only
+    approaches it'."""
+    params = page_scenes("regularization")["rosenbrock_l1"].params
+    specs = landscapes.get_surface("rosenbrock").param_specs
+    surface = landscapes.get_surface(
+        "rosenbrock",
+        **{h.name: read(Setting.from_hyper(h, prefix="rosenbrock."), params) for h in specs},
+    )
+    slope = np.abs(np.asarray(jax.grad(surface.loss)(np.zeros(2)))).max()
+    assert slope == pytest.approx(2.0)
+    lams = [0.5 * slope, 0.95 * slope, 1.05 * slope, 10.0, 1000.0]
+    l1 = reg.penalized_path(surface.loss, surface.bounds, lams, "l1")
+    l2 = reg.penalized_path(surface.loss, surface.bounds, lams, "l2")
+    assert np.all(l1[2:] == 0.0)  # exactly 0 once λ passes the slope
+    assert np.all(np.abs(l1[:2]).max(axis=1) > 1e-3)
+    assert np.all(np.linalg.norm(l2, axis=1) > 0)  # L2 only approaches it
+    assert np.linalg.norm(l2[-1]) < 0.01
