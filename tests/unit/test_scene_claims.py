@@ -26,6 +26,7 @@ import optim
 from app_support.optimizers import hyper_settings
 from app_support.presets import PLAYGROUND_PRESETS, Preset, scene
 from app_support.urlstate import Setting
+from landscapes import basins, random_matrices, symmetry
 from landscapes import regularization as reg
 from optim import adaptive, noise, theory
 from optim.metrics import first_below
@@ -559,3 +560,113 @@ def test_regularization_rosenbrock_l1():
     assert np.all(np.abs(l1[:2]).max(axis=1) > 1e-3)
     assert np.all(np.linalg.norm(l2, axis=1) > 0)  # L2 only approaches it
     assert np.linalg.norm(l2[-1]) < 0.01
+
+
+# --- minima and saddles --------------------------------------------------------------------
+
+
+def saddles_surface(key: str):
+    params = page_scenes("saddles")[key].params
+    name = params["surface"]
+    specs = landscapes.get_surface(name).param_specs
+    values = {h.name: read(Setting.from_hyper(h, prefix=f"{name}."), params) for h in specs}
+    surface = landscapes.get_surface(name, **values)
+    return surface, landscapes.critical_points(surface.loss, surface.bounds)
+
+
+def test_saddles_himmelblau():
+    """'at each ✕ one arrow is orange (the surface curves down: a way out) and one green; at
+    the ▲ both are orange' — four minima, four saddles, one maximum."""
+    _, points = saddles_surface("himmelblau")
+    kinds = [p.kind for p in points]
+    assert kinds.count("minimum") == 4 and kinds.count("saddle") == 4
+    assert kinds.count("maximum") == 1
+    for p in points:
+        negative = int(np.sum(np.asarray(p.eigenvalues) < 0))
+        assert negative == {"minimum": 0, "saddle": 1, "maximum": 2}[p.kind]
+
+
+def test_saddles_monkey():
+    """'At the origin of x³ − 3xy² the Hessian is zero … yet it goes down three ways'."""
+    surface, _ = saddles_surface("monkey")
+    np.testing.assert_allclose(landscapes.hessian(surface.loss, np.zeros(2)), 0.0, atol=1e-12)
+    angles = np.linspace(0, 2 * np.pi, 720, endpoint=False) + 1e-3
+    circle = 0.1 * np.stack([np.cos(angles), np.sin(angles)], axis=1)
+    values = np.array([float(surface.loss(w)) for w in circle])
+    below = values < 0
+    arcs = np.sum(below & ~np.roll(below, 1))  # starts of downhill arcs around the circle
+    assert arcs == 3
+
+
+def test_saddles_two_basins():
+    """'the border between the two colours is the y-axis, the saddle's stable direction, and
+    the saddle sits on it'."""
+    surface, points = saddles_surface("two_basins")
+    targets = np.array([p.w for p in points])
+    lr = 0.5 / basins.largest_curvature(surface.loss, surface.bounds)  # the page's default
+    result = basins.basin_map(surface.loss, surface.bounds, targets, "gd", 128, learning_rate=lr)
+    minima = [i for i, p in enumerate(points) if p.kind == "minimum"]
+    (saddle,) = [p for p in points if p.kind == "saddle"]
+    np.testing.assert_allclose(saddle.w, 0.0, atol=1e-9)
+    assert abs(saddle.eigenvectors[0, np.argmax(saddle.eigenvalues)]) < 1e-9  # stable: y
+    left = result.xs < -1e-9
+    right = result.xs > 1e-9
+    left_label = result.labels[:, left]
+    right_label = result.labels[:, right]
+    assert len(np.unique(left_label)) == 1 and len(np.unique(right_label)) == 1
+    assert {int(left_label[0, 0]), int(right_label[0, 0])} == set(minima)
+
+
+def test_saddles_newton_basins():
+    """'Newton's method on Himmelblau's function: whole regions end at a saddle or at the
+    maximum'."""
+    surface, points = saddles_surface("newton_basins")
+    targets = np.array([p.w for p in points])
+    result = basins.basin_map(surface.loss, surface.bounds, targets, "newton", 128)
+    shares = basins.basin_shares(result.labels, len(points))
+    not_minima = [i for i, p in enumerate(points) if p.kind in ("saddle", "maximum")]
+    for i in not_minima:
+        assert shares[i] > 0.01, points[i]  # each a whole region, not a stray start
+
+
+def test_saddles_escape():
+    """'Each factor 10 closer to the stable direction costs gradient descent the same number
+    of extra steps: a straight line on the log axis, as log(r/d)/log(1 + 2ε)'."""
+    surface, points = saddles_surface("escape")
+    (saddle,) = [p for p in points if p.kind == "saddle"]
+    frame = basins.saddle_frame(saddle.w, saddle.eigenvalues, saddle.eigenvectors)
+    (x0, x1), (y0, y1) = surface.bounds
+    radius = 0.1 * min(x1 - x0, y1 - y0)  # the page's default r
+    lr = 0.5 / max(abs(frame.unstable_curvature), frame.stable_curvature)  # its default ε
+    distances = radius * 10.0 ** -np.arange(2, 11)
+    sweep = basins.escape_sweep(
+        surface.loss, frame, "gd", distances, radius, 1024, learning_rate=lr
+    )
+    assert sweep.escaped.all()
+    extra = np.diff(sweep.steps_near)
+    per_decade = np.log(10) / np.log1p(2 * lr)
+    assert np.all(np.abs(extra - per_decade) <= 1)  # the same per factor of 10
+    estimate = basins.gd_escape_estimate(distances, radius, lr, frame.unstable_curvature)
+    assert np.all(np.abs(sweep.steps_near - estimate) <= 2)
+
+
+def test_saddles_random():
+    """'N = 20: hardly any random symmetric matrix has all eigenvalues positive, and the
+    typical index is N/2'."""
+    n = read(Setting.integer("n", "N", 10, 1, 500), page_scenes("saddles")["random"].params)
+    counts = random_matrices.index_histogram(0, n, 10_000)
+    assert counts[0] / counts.sum() < 1e-3
+    assert abs(int(np.argmax(counts)) - n / 2) <= 1
+    mean_index = np.sum(np.arange(n + 1) * counts) / counts.sum()
+    assert mean_index == pytest.approx(n / 2, abs=0.1)
+
+
+def test_saddles_brea():
+    """'9 hidden layers of 10 neurons: 10!⁹ ≈ 10⁵⁹ equivalent minima from permutations alone,
+    and at least 40.5 first-order saddles for each of them'."""
+    params = page_scenes("saddles")["brea"].params
+    n = read(Setting.integer("neurons", "n", 10, 1, 100), params)
+    m = read(Setting.integer("layers", "m", 9, 1, 100), params)
+    minima = symmetry.equivalent_minima(n, m)
+    assert round(np.log10(float(minima))) == 59
+    assert symmetry.saddle_lower_bound(n, m, 1) / minima == pytest.approx(40.5)
