@@ -26,7 +26,7 @@ import optim
 from app_support.optimizers import hyper_settings
 from app_support.presets import PLAYGROUND_PRESETS, Preset, scene
 from app_support.urlstate import Setting
-from landscapes import basins, random_matrices, symmetry
+from landscapes import basins, committee, random_matrices, regions, symmetry
 from landscapes import regularization as reg
 from optim import adaptive, noise, theory
 from optim.metrics import first_below
@@ -670,3 +670,86 @@ def test_saddles_brea():
     minima = symmetry.equivalent_minima(n, m)
     assert round(np.log10(float(minima))) == 59
     assert symmetry.saddle_lower_bound(n, m, 1) / minima == pytest.approx(40.5)
+
+
+# --- permutation symmetry ----------------------------------------------------------------------
+
+
+@functools.cache
+def committee_problem():
+    """The permutation page's default teacher, its data and the trained student (n = 3,
+    teacher and student seeds 0, as pages/permutation.py declares them)."""
+    n = 3
+    teacher = committee.random_teacher(n, 0)
+    inputs, targets = committee.teacher_data(teacher, n, 200, seed=0)
+    run = committee.train_student(inputs, targets, n, 0)
+    return n, teacher, inputs, targets, run
+
+
+@functools.cache
+def merge(i: int, j: int):
+    n, _, inputs, targets, run = committee_problem()
+    path = committee.merge_path(inputs, targets, run.minimum, n, i, j)
+    return path, committee.straight_line(inputs, targets, path.minimum, n, i, j)
+
+
+def pair_of(key: str) -> tuple[int, int]:
+    params = page_scenes("permutation")[key].params
+    i, j = params.get("pair", "1-3").split("-")  # the page's default pair for n = 3
+    return int(i) - 1, int(j) - 1
+
+
+def test_permutation_recover():
+    """'the student's lines settle on the teacher's … but under other numbers: the same
+    network up to a permutation'."""
+    assert page_scenes("permutation")["recover"].params["tab"] == "teacher"
+    n, teacher, _, _, run = committee_problem()
+    matching = committee.match_units(run.minimum, teacher, n)
+    assert np.all(matching.cosines > 0.99)  # each line on one of the teacher's
+    assert not np.array_equal(matching.order, np.arange(n))  # under other numbers
+
+
+def test_permutation_exchange():
+    """'units 1 and 3 slide together, coincide at the permutation point (a saddle with one
+    downhill direction)'."""
+    i, j = pair_of("exchange")
+    assert (i, j) == (0, 2)
+    _, _, inputs, targets, _ = committee_problem()
+    path, _ = merge(i, j)
+    report = committee.point_report(inputs, targets, path.params[0])
+    assert path.distance[0] == 0.0 and report.grad_norm < 1e-6
+    assert report.negative == 1
+
+
+def test_permutation_straight():
+    """'Both ends have the same loss, but the straight line between them climbs several times
+    higher than the merge path through the saddle'."""
+    path, line = merge(*pair_of("straight"))
+    assert line.loss[0] == pytest.approx(line.loss[-1], rel=1e-9, abs=1e-12)
+    through_saddle = float(np.max(path.loss) - path.loss[-1])
+    assert through_saddle > 0
+    assert line.barrier > 3 * through_saddle
+
+
+def test_permutation_index():
+    """'the higher the loss, the larger the fraction of directions that still go down'."""
+    _, _, inputs, targets, _ = committee_problem()
+    sample = committee.critical_points_by_gradient_norm(inputs, targets, 3, runs=8, seed=0)
+    critical = sample.critical
+    fraction = sample.negative[critical] / sample.eigenvalues.shape[1]
+    loss = sample.loss[critical]
+    assert critical.sum() >= 10
+    ranks = [np.argsort(np.argsort(v)) for v in (loss, fraction)]
+    assert np.corrcoef(*ranks)[0, 1] > 0.5  # rank correlation: rises with the loss
+    low = loss <= np.min(loss) * (1 + 1e-6) + 1e-12
+    assert np.all(fraction[low] == 0)  # at the lowest loss, none
+
+
+def test_permutation_regions():
+    """'Ten random lines cut the plane into 1 + 10 + 45 = 56 regions'."""
+    params = page_scenes("permutation")["regions"].params
+    count = read(Setting.integer("lines", "n", 6, 1, 30), params)
+    seed = read(Setting.integer("lseed", "seed", 0, 0, 999), params)
+    lines = regions.random_lines(count, seed)
+    assert regions.count_regions_exact(lines) == 1 + count + count * (count - 1) // 2 == 56
+    assert regions.regions_general_position(count, 2) == 56
