@@ -753,3 +753,117 @@ def test_permutation_regions():
     lines = regions.random_lines(count, seed)
     assert regions.count_regions_exact(lines) == 1 + count + count * (count - 1) // 2 == 56
     assert regions.regions_general_position(count, 2) == 56
+
+
+# --- minibatches ---------------------------------------------------------------------------
+
+SGD_STEPS, CLOUD_SEEDS, PANELS = 200, 16, 7  # as pages/minibatches.py fixes them
+
+
+def minibatch_scene(key: str):
+    """The scene's data set (default data parameters), minibatch size, seed and ε."""
+    params = page_scenes("minibatches")[key].params
+    data = landscapes.get_dataset(params.get("data", "tanh_network"))
+    batch = read(Setting.integer("batch", "B", 8, 1, data.loss.n), params)
+    seed = read(Setting.integer("seed", "seed", 0, 0, 9999), params)
+    lr = read(Setting.number("lr", "ε", 0.1, 0.001, 3.0, scale="log"), params)
+    return data, batch, seed, lr
+
+
+def saddle_of(points):
+    """The saddle at the origin (a small minibatch may have others too)."""
+    saddles = [p for p in points if p.kind == "saddle"]
+    nearest = min(saddles, key=lambda p: np.linalg.norm(p.w))
+    np.testing.assert_allclose(nearest.w, 0.0, atol=1e-8)
+    return nearest
+
+
+def test_minibatches_minima_move():
+    """'The tanh unit's full loss has two minima and a saddle. Each minibatch of 16 keeps the
+    saddle at the origin, but its minima move or leave the map'."""
+    data, batch, seed, _ = minibatch_scene("minima_move")
+    full = noise.surface_critical_points(data.loss, data.bounds)
+    full_minima = np.array([p.w for p in full if p.kind == "minimum"])
+    assert len(full_minima) == 2
+    np.testing.assert_allclose(saddle_of(full).w, 0.0, atol=1e-8)
+    for k in range(min(PANELS, int(data.loss.num_batches(batch)))):
+        points = noise.surface_critical_points(data.loss.minibatch(k, batch, seed), data.bounds)
+        np.testing.assert_allclose(saddle_of(points).w, 0.0, atol=1e-8)
+        minima = np.array([p.w for p in points if p.kind == "minimum"]).reshape(-1, 2)
+        moved = [np.min(np.linalg.norm(full_minima - m, axis=1)) > 0.01 for m in minima]
+        assert len(minima) < 2 or all(moved), k
+
+
+def test_minibatches_downhill_turns():
+    """'Batches of 4: for one of them the downhill line through the saddle points into the
+    other pair of quadrants'."""
+    data, batch, seed, _ = minibatch_scene("downhill_turns")
+
+    def quadrants(points):  # sign of the downhill direction's slope through the saddle
+        v = saddle_of(points).eigenvectors[:, 0]
+        return np.sign(v[0] * v[1])
+
+    full = quadrants(noise.surface_critical_points(data.loss, data.bounds))
+    panels = [
+        quadrants(noise.surface_critical_points(data.loss.minibatch(k, batch, seed), data.bounds))
+        for k in range(PANELS)
+    ]
+    assert any(q == -full for q in panels)
+
+
+def test_minibatches_noisy_moons():
+    """'Full-batch gradient descent walks smoothly to the minimum; SGD with 4 examples per step
+    jitters around that path, and 16 seeds spread into a cloud'."""
+    data, batch, seed, lr = minibatch_scene("noisy_moons")
+    start = np.asarray(data.starts[0])
+    full = optim.run(data.loss, start, "gd", SGD_STEPS, learning_rate=lr)
+    assert np.all(np.diff(full.loss) <= 1e-12)  # smooth: never uphill
+    minima = [p.w for p in noise.surface_critical_points(data.loss, data.bounds)]
+    sgd = optim.run(
+        data.loss, start, "gd", SGD_STEPS, learning_rate=lr, batch_size=batch, seed=seed
+    )
+    assert uphill(sgd.loss) > 0  # jitters
+    many = optim.run_batch(
+        data.loss,
+        start,
+        "gd",
+        SGD_STEPS,
+        learning_rate=lr,
+        batch_size=batch,
+        seed=seed + np.arange(CLOUD_SEEDS),
+    )
+    ends = many.params[:, -1]
+    spread = np.sqrt(np.mean(np.sum((ends - ends.mean(axis=0)) ** 2, axis=1)))
+    assert spread > 0.01 * np.linalg.norm(start - minima[0])  # a cloud, not a point
+    # around that path: the cloud's centre is nearer the full-batch end than its own spread
+    assert np.linalg.norm(ends.mean(axis=0) - full.params[-1]) < 3 * spread
+
+
+def test_minibatches_start_decides():
+    """'with one example per step, the first step of some seeds goes to w_h < 0 — yet every
+    seed ends on the same side as full-batch gradient descent'."""
+    data, batch, seed, lr = minibatch_scene("start_decides")
+    assert batch == 1
+    start = np.asarray(data.starts[0])
+    full = optim.run(data.loss, start, "gd", SGD_STEPS, learning_rate=lr)
+    many = optim.run_batch(
+        data.loss,
+        start,
+        "gd",
+        SGD_STEPS,
+        learning_rate=lr,
+        batch_size=batch,
+        seed=seed + np.arange(CLOUD_SEEDS),
+    )
+    first, last = noise.count_negative(many.params, 0, (1, SGD_STEPS))
+    assert 0 < first < CLOUD_SEEDS
+    assert last == (CLOUD_SEEDS if full.params[-1, 0] < 0 else 0)
+
+
+def test_minibatches_adam_exercise():
+    """'Adam moves w₁ and w₂ equally fast and w₃ ten times slower'."""
+    assert page_scenes("minibatches")["adam_exercise"].params["view"] == "adam"
+    grads = noise.repeat_patterns(noise.LECTURE_SERIES, 200)
+    steps = noise.average_step(noise.replay("adam", grads), skip=100)
+    assert steps[0] == pytest.approx(steps[1], rel=0.02)
+    assert steps[1] / steps[2] == pytest.approx(10, rel=0.05)
