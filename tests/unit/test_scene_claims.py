@@ -867,3 +867,69 @@ def test_minibatches_adam_exercise():
     steps = noise.average_step(noise.replay("adam", grads), skip=100)
     assert steps[0] == pytest.approx(steps[1], rel=0.02)
     assert steps[1] / steps[2] == pytest.approx(10, rel=0.05)
+
+
+NOISE_STEPS, BURN_IN, EPOCHS = 256, 128, 8  # as pages/minibatches.py fixes them
+
+
+def clouds_at_minimum(data, optimizer, seed, **settings):
+    seeds = seed + np.arange(CLOUD_SEEDS)
+    return optim.run_batch(data.loss, data.minimum, optimizer, NOISE_STEPS, seed=seeds, **settings)
+
+
+def test_minibatches_decay_shrinks():
+    """'With a constant ε the cloud keeps its size for good; with ε halving every 70 steps it
+    contracts toward the minimum'."""
+    data, batch, seed, lr = minibatch_scene("decay_shrinks")
+    decay = optim.get_schedule("exponential").params[0]  # the page's default schedule, k
+    k = decay.default
+    assert np.log(2) / k == pytest.approx(70, abs=1)  # halving every 70 steps
+    constant = clouds_at_minimum(data, "gd", seed, batch_size=batch, learning_rate=lr)
+    decayed = clouds_at_minimum(
+        data,
+        "gd",
+        seed,
+        batch_size=batch,
+        learning_rate=lr,
+        schedule="exponential",
+        decay_rate=k,
+    )
+    minima = np.reshape(data.minimum, (-1, 2))
+    r_const = noise.cloud_radius(constant.params, minima)
+    r_decay = noise.cloud_radius(decayed.params, minima)
+    third, last = r_const[BURN_IN:192].mean(), r_const[192:].mean()
+    assert 2 / 3 < last / third < 3 / 2  # keeps its size (16 seeds: the radius jitters)
+    assert r_decay[192:].mean() < 0.5 * last  # contracts
+    assert r_decay[192:].mean() < 0.75 * r_decay[BURN_IN:192].mean()
+
+
+def test_minibatches_same_noise():
+    """'Same minibatches, same ε: momentum's ball is the widest … and plain gradient descent's
+    the smallest' (of gradient descent, momentum, RMSProp and Adam)."""
+    data, batch, seed, _ = minibatch_scene("same_noise")
+    minima = np.reshape(data.minimum, (-1, 2))
+    balls = {}
+    for name in ("gd", "momentum", "rmsprop", "adam"):
+        hypers = {h.name: h.default for h in optim.get_rule(name).hypers}
+        hypers["learning_rate"] = 0.1  # the page's one ε for all
+        runs = clouds_at_minimum(data, name, seed, batch_size=batch, **hypers)
+        balls[name] = noise.stationary_radius(runs.params, minima, BURN_IN)
+    assert max(balls, key=balls.get) == "momentum"
+    assert min(balls, key=balls.get) == "gd"
+
+
+def test_minibatches_online_wins_per_example():
+    """'Same ε, the same 8 epochs of data: the full batch makes 8 careful updates, online
+    learning 1024 noisy ones — and per example seen gets much further'."""
+    data, _, seed, lr = minibatch_scene("online_wins_per_example")
+    n = data.loss.n
+    assert EPOCHS * n == 1024
+    start = np.asarray(data.starts[0])
+    batch_run = optim.run(data.loss, start, "gd", EPOCHS, learning_rate=lr)
+    online = optim.run(
+        data.loss, start, "gd", EPOCHS * n, learning_rate=lr, batch_size=1, seed=seed
+    )
+    best = min(float(data.loss(np.asarray(m))) for m in data.minima)
+    batch_gap, online_gap = batch_run.loss[-1] - best, online.loss[-1] - best
+    assert online_gap < 0.1 * batch_gap
+    assert np.any(np.diff(online.loss) > 0)  # noisy
