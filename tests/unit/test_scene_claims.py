@@ -26,7 +26,15 @@ import optim
 from app_support.optimizers import hyper_settings
 from app_support.presets import PLAYGROUND_PRESETS, Preset, scene
 from app_support.urlstate import Setting
-from landscapes import basins, committee, random_matrices, regions, symmetry
+from landscapes import (
+    basins,
+    committee,
+    deep_chain,
+    networks,
+    random_matrices,
+    regions,
+    symmetry,
+)
 from landscapes import regularization as reg
 from optim import adaptive, noise, theory
 from optim.metrics import first_below
@@ -933,3 +941,98 @@ def test_minibatches_online_wins_per_example():
     batch_gap, online_gap = batch_run.loss[-1] - best, online.loss[-1] - best
     assert online_gap < 0.1 * batch_gap
     assert np.any(np.diff(online.loss) > 0)  # noisy
+
+
+# --- small networks ------------------------------------------------------------------------
+
+
+def network_run(key: str, **override):
+    """Train the network a scene of pages/networks.py sets up (the page's defaults for what
+    the scene leaves out), as the page does: `networks.train` from `networks.init_weights`."""
+    params = {**page_scenes("networks")[key].params, **override}
+    name = params.get("data", "moons")
+    data = networks.make_data(
+        name,
+        int(params.get("n", "256")),
+        int(params.get("n_test", "256")),
+        read(Setting.number("noise", "σ", 0.1, 0.0, 1.0), params),
+        read(Setting.integer("data_seed", "seed", 0, 0, 9999), params),
+        teacher_hidden=read(Setting.integer("k", "k", 3, 1, committee.MAX_HIDDEN), params),
+    )
+    depth = read(Setting.integer("depth", "depth", 2, 1, networks.MAX_DEPTH), params)
+    width = read(Setting.integer("width", "width", 16, 1, networks.MAX_WIDTH), params)
+    arch = networks.Architecture((width,) * depth, params.get("act", "tanh"))
+    w0 = networks.init_weights(
+        arch,
+        params.get("init", "xavier"),
+        read(Setting.integer("seed", "seed", 0, 0, 9999), params),
+        read(Setting.number("scale", "gain", 1.0, 0.01, 10.0, scale="log"), params),
+    )
+    optimizer = params.get("opt", "adam")
+    hypers = {s.name.split(".", 1)[1]: read(s, params) for s in hyper_settings(optimizer)}
+    steps = read(Setting.integer("steps", "steps", 1000, 10, 3000), params)
+    kind = params.get("loss", "cross_entropy")
+    return arch, networks.train(data, arch, kind, w0, optimizer, steps, **hypers)
+
+
+def test_networks_zero_init():
+    """'All weights start at 0: every hidden unit gets the same gradient, so all lines stay on
+    top of each other and the network behaves like one with a single unit'."""
+    arch, run = network_run("zero_init")
+    planes = networks.first_layer_hyperplanes(arch, run.params)  # (steps, units, 3)
+    assert np.abs(run.params[-1]).max() > 0  # it did learn something
+    np.testing.assert_allclose(planes, planes[:, :1, :] * np.ones_like(planes), atol=1e-12)
+    # and it cannot solve XOR: no better than one unit's straight line
+    assert run.train_accuracy[-1] <= 0.8
+
+
+def test_networks_xor_linear():
+    """'With a linear activation any depth is one straight line: XOR stays at chance. Switch
+    the activation to tanh and it is solved'."""
+    _, linear = network_run("xor_linear")
+    _, tanh = network_run("xor_linear", act="tanh")
+    assert linear.train_accuracy[-1] <= 0.8  # one line gets at most three clusters of four
+    assert tanh.train_accuracy[-1] >= 0.95
+
+
+def test_networks_exploding():
+    """'a = 1, b = 2: the gradient (n, n·2ⁿ⁻¹) explodes with depth; clipping caps the step on
+    the cliff and keeps the descent on track'."""
+    params = page_scenes("networks")["exploding"].params
+    a = read(Setting.number("a", "a", 1.0, 0.0, 2.5), params)
+    b = read(Setting.number("b", "b", 2.0, 0.0, 2.5), params)
+    depths = np.arange(1, 31)
+    np.testing.assert_allclose(
+        deep_chain.chain_gradients(a, b, depths),
+        np.stack([depths * a ** (depths - 1.0), depths * b ** (depths - 1.0)], axis=1),
+    )
+    u = read(Setting.number("u", "u", 1.0, 0.01, 1000.0, scale="log"), params)
+    loss = deep_chain.cliff_loss(10)  # the page's default cliff: depth 10, ε 0.02, 60 steps
+    start = np.array([0.5, 1.2])
+    plain = optim.run(loss, start, "gd", 60, learning_rate=0.02)
+    clipped = optim.run(loss, start, "gd", 60, learning_rate=0.02, clip="norm", clip_threshold=u)
+    plain_steps = np.linalg.norm(np.diff(plain.params, axis=0), axis=1)
+    clipped_steps = np.linalg.norm(np.diff(clipped.params, axis=0), axis=1)
+    assert clipped_steps.max() <= 0.02 * u * (1 + 1e-9)  # the step is capped
+    assert plain.diverged_at is not None or plain_steps.max() > 10 * clipped_steps.max()
+    assert clipped.diverged_at is None and clipped.loss[-1] < clipped.loss[0]  # on track
+
+
+def test_networks_teacher():
+    """'A student with 3 units copies it: … the loss falls to round-off. With weight seed 0 it
+    gets stuck instead, two of its units almost on top of each other'."""
+    arch, copied = network_run("teacher")
+    assert copied.train_loss[-1] < 1e-8
+    _, stuck = network_run("teacher", seed="0")
+    assert stuck.train_loss[-1] > 1e3 * copied.train_loss[-1] + 1e-6
+    planes = networks.first_layer_hyperplanes(arch, stuck.params[-1:])[0]  # (units, 3)
+    unit = planes / np.linalg.norm(planes, axis=1, keepdims=True)
+    cosines = np.abs(unit @ unit.T)[np.triu_indices(len(unit), 1)]
+    assert cosines.max() > 0.99  # two units almost on top of each other
+
+
+def test_networks_spirals_deep():
+    """'deeper layers combine the pieces into the spiral arms' — three layers learn the
+    spirals."""
+    _, run = network_run("spirals_deep")
+    assert run.train_accuracy[-1] >= 0.9
