@@ -33,6 +33,7 @@ from landscapes import (
     networks,
     random_matrices,
     regions,
+    spectrum,
     symmetry,
 )
 from landscapes import regularization as reg
@@ -137,15 +138,6 @@ def sign_changes(values, floor: float) -> int:
 def uphill(loss) -> float:
     """Σ_t max(0, E(w_{t+1}) − E(w_t)): how much a path climbs (an overshoot climbs)."""
     return float(np.sum(np.maximum(np.diff(loss), 0.0)))
-
-
-def test_every_playground_scene_is_checked_here():
-    checked = {
-        name.removeprefix("test_playground_")
-        for name in globals()
-        if name.startswith("test_playground_")
-    }
-    assert set(PLAYGROUND) <= checked
 
 
 def test_playground_beale():
@@ -948,7 +940,8 @@ def test_minibatches_online_wins_per_example():
 
 def network_run(key: str, **override):
     """Train the network a scene of pages/networks.py sets up (the page's defaults for what
-    the scene leaves out), as the page does: `networks.train` from `networks.init_weights`."""
+    the scene leaves out), as the page does: `networks.train` from `networks.init_weights`.
+    Returns (architecture, training run, data)."""
     params = {**page_scenes("networks")[key].params, **override}
     name = params.get("data", "moons")
     data = networks.make_data(
@@ -972,13 +965,13 @@ def network_run(key: str, **override):
     hypers = {s.name.split(".", 1)[1]: read(s, params) for s in hyper_settings(optimizer)}
     steps = read(Setting.integer("steps", "steps", 1000, 10, 3000), params)
     kind = params.get("loss", "cross_entropy")
-    return arch, networks.train(data, arch, kind, w0, optimizer, steps, **hypers)
+    return arch, networks.train(data, arch, kind, w0, optimizer, steps, **hypers), data
 
 
 def test_networks_zero_init():
     """'All weights start at 0: every hidden unit gets the same gradient, so all lines stay on
     top of each other and the network behaves like one with a single unit'."""
-    arch, run = network_run("zero_init")
+    arch, run, _ = network_run("zero_init")
     planes = networks.first_layer_hyperplanes(arch, run.params)  # (steps, units, 3)
     assert np.abs(run.params[-1]).max() > 0  # it did learn something
     np.testing.assert_allclose(planes, planes[:, :1, :] * np.ones_like(planes), atol=1e-12)
@@ -989,8 +982,8 @@ def test_networks_zero_init():
 def test_networks_xor_linear():
     """'With a linear activation any depth is one straight line: XOR stays at chance. Switch
     the activation to tanh and it is solved'."""
-    _, linear = network_run("xor_linear")
-    _, tanh = network_run("xor_linear", act="tanh")
+    _, linear, _ = network_run("xor_linear")
+    _, tanh, _ = network_run("xor_linear", act="tanh")
     assert linear.train_accuracy[-1] <= 0.8  # one line gets at most three clusters of four
     assert tanh.train_accuracy[-1] >= 0.95
 
@@ -1021,9 +1014,9 @@ def test_networks_exploding():
 def test_networks_teacher():
     """'A student with 3 units copies it: … the loss falls to round-off. With weight seed 0 it
     gets stuck instead, two of its units almost on top of each other'."""
-    arch, copied = network_run("teacher")
+    arch, copied, _ = network_run("teacher")
     assert copied.train_loss[-1] < 1e-8
-    _, stuck = network_run("teacher", seed="0")
+    _, stuck, _ = network_run("teacher", seed="0")
     assert stuck.train_loss[-1] > 1e3 * copied.train_loss[-1] + 1e-6
     planes = networks.first_layer_hyperplanes(arch, stuck.params[-1:])[0]  # (units, 3)
     unit = planes / np.linalg.norm(planes, axis=1, keepdims=True)
@@ -1034,5 +1027,57 @@ def test_networks_teacher():
 def test_networks_spirals_deep():
     """'deeper layers combine the pieces into the spiral arms' — three layers learn the
     spirals."""
-    _, run = network_run("spirals_deep")
+    _, run, _ = network_run("spirals_deep")
     assert run.train_accuracy[-1] >= 0.9
+
+
+def test_networks_saddles():
+    """'Early in training the Hessian has many negative eigenvalues; their number falls as the
+    loss falls'."""
+    arch, run, data = network_run("saddles")
+    loss, _ = networks.network_losses(data, arch, "cross_entropy")  # the page's default loss
+    chosen = networks.kept_steps(len(run.steps) - 1, 17)  # the page's INDEX_POINTS
+    counts = spectrum.negative_count(spectrum.spectra_along(loss, run.params[chosen]))
+    losses = run.train_loss[run.steps[chosen]]
+    assert counts[0] >= 3 and counts[-1] < counts[0] / 2
+    assert losses[-1] < losses[0]
+    ranks = [np.argsort(np.argsort(v, kind="stable")) for v in (counts, losses)]
+    assert np.corrcoef(*ranks)[0, 1] > 0.5  # falls with the loss
+
+
+def test_networks_random_plane():
+    """'the paths of three optimizers started from the same weights': the page's optimizer
+    and the two the scene adds."""
+    params = page_scenes("networks")["random_plane"].params
+    compared = params["compare"].split(",")
+    assert len({params.get("opt", "adam"), *compared}) == 3
+
+
+# --- every scene -------------------------------------------------------------------------------
+
+# Scenes whose caption makes no claim about computed numbers.
+NO_NUMERIC_CLAIM = {
+    ("saddles", "quiz"): "'Answer first; each answer shows the evidence' (tests/app)",
+}
+
+
+def test_every_scene_of_every_page_is_checked_here():
+    pages = ("playground", "momentum", "minibatches", "networks", "permutation")
+    pages += ("regularization", "saddles", "adaptive")
+    tests = {name.removeprefix("test_") for name in globals() if name.startswith("test_")}
+    missing = []
+    for page in pages:
+        if page == "playground":
+            keys = [preset.key for preset in PLAYGROUND_PRESETS]
+        elif page == "adaptive":
+            from app_support.topics.adaptive import SCENES
+
+            keys = [s.key for s in SCENES]
+        else:
+            keys = list(page_scenes(page))
+        missing += [
+            (page, key)
+            for key in keys
+            if f"{page}_{key}" not in tests and (page, key) not in NO_NUMERIC_CLAIM
+        ]
+    assert not missing
