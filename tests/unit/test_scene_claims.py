@@ -811,6 +811,14 @@ def test_minibatches_downhill_turns():
     assert any(q == -full for q in panels)
 
 
+def sgd_cloud(data, start, lr, batch, seed):
+    """The page's cloud: SGD from `start` with minibatch seeds seed … seed + 15, one call."""
+    seeds = seed + np.arange(CLOUD_SEEDS)
+    return optim.run_batch(
+        data.loss, start, "gd", SGD_STEPS, learning_rate=lr, batch_size=batch, seed=seeds
+    )
+
+
 def test_minibatches_noisy_moons():
     """'Full-batch gradient descent walks smoothly to the minimum; SGD with 4 examples per step
     jitters around that path, and 16 seeds spread into a cloud'."""
@@ -823,15 +831,7 @@ def test_minibatches_noisy_moons():
         data.loss, start, "gd", SGD_STEPS, learning_rate=lr, batch_size=batch, seed=seed
     )
     assert uphill(sgd.loss) > 0  # jitters
-    many = optim.run_batch(
-        data.loss,
-        start,
-        "gd",
-        SGD_STEPS,
-        learning_rate=lr,
-        batch_size=batch,
-        seed=seed + np.arange(CLOUD_SEEDS),
-    )
+    many = sgd_cloud(data, start, lr, batch, seed)
     ends = many.params[:, -1]
     spread = np.sqrt(np.mean(np.sum((ends - ends.mean(axis=0)) ** 2, axis=1)))
     assert spread > 0.01 * np.linalg.norm(start - minima[0])  # a cloud, not a point
@@ -846,15 +846,7 @@ def test_minibatches_start_decides():
     assert batch == 1
     start = np.asarray(data.starts[0])
     full = optim.run(data.loss, start, "gd", SGD_STEPS, learning_rate=lr)
-    many = optim.run_batch(
-        data.loss,
-        start,
-        "gd",
-        SGD_STEPS,
-        learning_rate=lr,
-        batch_size=batch,
-        seed=seed + np.arange(CLOUD_SEEDS),
-    )
+    many = sgd_cloud(data, start, lr, batch, seed)
     first, last = noise.count_negative(many.params, 0, (1, SGD_STEPS))
     assert 0 < first < CLOUD_SEEDS
     assert last == (CLOUD_SEEDS if full.params[-1, 0] < 0 else 0)
