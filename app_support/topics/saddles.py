@@ -33,16 +33,19 @@ def well_loss(tilt: float, w) -> np.ndarray:
 @st.cache_data(max_entries=64, show_spinner=False)
 def good_and_poor(tilt: float, learning_rate: float, start: float) -> Well:
     """The tilted double well, gradient descent from a row of starts and from `start`."""
-    minima, maxima = basins.double_well_critical_points(tilt)
-    runs = basins.double_well_runs(tilt, WELL_STARTS, learning_rate, WELL_STEPS)
-    one = basins.double_well_runs(tilt, [start], learning_rate, WELL_STEPS)
+    _, maxima = basins.double_well_critical_points(tilt)
+    both = basins.double_well_runs(tilt, np.append(WELL_STARTS, start), learning_rate, WELL_STEPS)
+    row = len(WELL_STARTS)  # the chosen start rides along in the same call, as the last row
+    runs = basins.WellRuns(
+        both.starts[:row], both.paths[:row], both.loss[:row], both.ends_in[:row], both.minima
+    )
     return Well(
         WELL_GRID,
         well_loss(tilt, WELL_GRID),
         runs,
-        well_loss(tilt, minima),
+        well_loss(tilt, both.minima),
         float(maxima[0]),
-        one.paths[0],
-        one.loss[0],
-        int(one.ends_in[0]),
+        both.paths[row],
+        both.loss[row],
+        int(both.ends_in[row]),
     )
