@@ -115,3 +115,28 @@ def test_first_sentence_is_the_caption_up_to_its_first_full_stop():
     assert first_sentence("One thing. Then another.") == "One thing."
     assert first_sentence("ε = 1.8 is small. Next.") == "ε = 1.8 is small."
     assert first_sentence("No stop at all") == "No stop at all"
+
+
+def _all_scenes():
+    from app_support.topics.adaptive import SCENES as ADAPTIVE
+    from tests.unit.test_scene_claims import page_scenes
+
+    scenes = [("playground", s) for s in PLAYGROUND_PRESETS]
+    scenes += [("adaptive", s) for s in ADAPTIVE]
+    for page in ("momentum", "minibatches", "networks", "permutation", "regularization", "saddles"):
+        scenes += [(page, s) for s in page_scenes(page).values()]
+    return scenes
+
+
+@pytest.mark.parametrize(
+    "page, preset", _all_scenes(), ids=lambda v: v if isinstance(v, str) else v.key
+)
+def test_a_scene_left_alone_stays(page, preset):
+    """No page changes a setting of a scene by itself: reruns without a change keep it."""
+    at = open_page(page, preset.params)
+    assert not at.exception, [e.value for e in at.exception]
+    assert scene_shown(at, preset)
+    at.run()
+    at.run()
+    assert url(at)["preset"] in (preset.key, [preset.key])
+    assert scene_shown(at, preset)
