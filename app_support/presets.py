@@ -30,14 +30,156 @@ class Preset(NamedTuple):
 
 def first_sentence(text: str) -> str:
     """`text` up to the end of its first sentence (a ".", "!" or "?" before a space)."""
-    end = re.search(r"[.!?](?=\s)", text)
+    end = re.search(r"(?<!\bal)(?<!\be\.g)(?<!\bi\.e)[.!?](?=\s)", text)
     return text if end is None else text[: end.end()]
+
+
+# One-line cues of the page scripts' scenes (shown while presenting), by (page file, key).
+SCENE_CUES: dict[tuple[str, str], str] = {
+    (
+        "pages/momentum.py",
+        "lecture",
+    ): "Momentum swings across the valley but arrives ten times sooner than GD.",
+    (
+        "pages/momentum.py",
+        "zigzag",
+    ): "GD bounces from wall to wall; momentum's velocity cancels the bounces.",
+    (
+        "pages/momentum.py",
+        "ten_not_two",
+    ): "On a slope momentum's step grows to 10 gradient steps, not 1.9.",
+    ("pages/momentum.py", "optimum"): "At Goh's (ε*, α*) both directions shrink at the same rate.",
+    (
+        "pages/momentum.py",
+        "too_much",
+    ): "α = 0.99: the error spirals in at √α per step — slower than α = 0.9.",
+    (
+        "pages/minibatches.py",
+        "minima_move",
+    ): "Each minibatch keeps the saddle, but its minima move.",
+    (
+        "pages/minibatches.py",
+        "downhill_turns",
+    ): "For one minibatch the downhill line through the saddle turns over.",
+    (
+        "pages/minibatches.py",
+        "noisy_moons",
+    ): "SGD jitters around the full-batch path; seeds spread into a cloud.",
+    (
+        "pages/minibatches.py",
+        "start_decides",
+    ): "Some first steps go the wrong way, yet every seed ends on GD's side.",
+    (
+        "pages/minibatches.py",
+        "decay_shrinks",
+    ): "Constant ε: the noise ball stays; decaying ε: it contracts.",
+    (
+        "pages/minibatches.py",
+        "same_noise",
+    ): "Same noise: momentum's ball is the widest, gradient descent's the smallest.",
+    (
+        "pages/minibatches.py",
+        "adam_exercise",
+    ): "Adam moves w₁ and w₂ equally fast and the noisy w₃ ten times slower.",
+    (
+        "pages/minibatches.py",
+        "online_wins_per_example",
+    ): "Per example seen, online learning gets much further than the full batch.",
+    (
+        "pages/networks.py",
+        "zero_init",
+    ): "All-zero start: every hidden unit stays identical — one line.",
+    (
+        "pages/networks.py",
+        "teacher",
+    ): "The student copies its teacher; with weight seed 0 it gets stuck.",
+    (
+        "pages/networks.py",
+        "xor_linear",
+    ): "A linear network is one straight line: XOR stays unsolved.",
+    (
+        "pages/networks.py",
+        "spirals_deep",
+    ): "Deeper layers combine the first layer's cuts into spiral arms.",
+    (
+        "pages/networks.py",
+        "saddles",
+    ): "The number of negative Hessian eigenvalues falls as the loss falls.",
+    (
+        "pages/networks.py",
+        "random_plane",
+    ): "A random 2-D slice of the landscape, with three optimizers' paths.",
+    (
+        "pages/networks.py",
+        "exploding",
+    ): "a = 1, b = 2: the gradient explodes with depth; clipping caps the step.",
+    (
+        "pages/permutation.py",
+        "recover",
+    ): "The student finds its teacher — with its units in another order.",
+    (
+        "pages/permutation.py",
+        "exchange",
+    ): "Two units trade places through a saddle with one way down.",
+    (
+        "pages/permutation.py",
+        "straight",
+    ): "The straight line climbs far higher than the path through the saddle.",
+    ("pages/permutation.py", "index"): "The higher the loss, the more directions still go down.",
+    ("pages/permutation.py", "regions"): "Ten lines cut the plane into 1 + 10 + 45 = 56 regions.",
+    (
+        "pages/regularization.py",
+        "l1_axis",
+    ): "L1 lands on an axis, then on the origin; L2 only shrinks.",
+    (
+        "pages/regularization.py",
+        "flat_shrinks_most",
+    ): "L2 keeps 91 % along the steep direction and only 17 % along the flat one.",
+    (
+        "pages/regularization.py",
+        "proximal_zeros",
+    ): "Subgradient steps jump across 0 forever; proximal steps land on it.",
+    (
+        "pages/regularization.py",
+        "early_stopping",
+    ): "After t steps from 0, GD sits near the L2 minimiser for λ = 1/(εt).",
+    (
+        "pages/regularization.py",
+        "cliff",
+    ): "Clipping by norm keeps the step's direction; by value it turns it.",
+    (
+        "pages/regularization.py",
+        "rosenbrock_l1",
+    ): "From λ = 2, L1 lands exactly on 0; L2 only approaches it.",
+    (
+        "pages/saddles.py",
+        "himmelblau",
+    ): "At each saddle one way curves down; at the maximum both do.",
+    (
+        "pages/saddles.py",
+        "monkey",
+    ): "The Hessian is zero here, yet the surface goes down three ways.",
+    (
+        "pages/saddles.py",
+        "two_basins",
+    ): "The border between the two basins is the saddle's stable direction.",
+    (
+        "pages/saddles.py",
+        "newton_basins",
+    ): "Newton's method ends at saddles and at the maximum too.",
+    ("pages/saddles.py", "escape"): "Each factor 10 closer costs the same number of extra steps.",
+    ("pages/saddles.py", "random"): "N = 20: almost no random Hessian is positive definite.",
+    ("pages/saddles.py", "brea"): "10!⁹ ≈ 10⁵⁹ equivalent minima, and 40.5 saddles for each.",
+    ("pages/saddles.py", "quiz"): "Answer first; each answer shows the evidence.",
+}
 
 
 def scene(page: str, key: str, title: str, caption: str, *, cue: str = "", **params: str) -> Preset:
     """The preset `key` of the page file `page`: its parameters name it (``preset``), so that
     the page shows its caption whether it is opened by a button or by a link. `cue` is the one
-    line shown while presenting, when the caption's first sentence is not it."""
+    line shown while presenting (default: the scene's line in `SCENE_CUES`, else the caption's
+    first sentence)."""
+    cue = cue or SCENE_CUES.get((page, key), "")
     return Preset(key, title, caption, page, {"preset": key, **params}, cue)
 
 

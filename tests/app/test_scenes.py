@@ -104,17 +104,31 @@ def test_presenting_shows_the_one_line_cue_not_the_caption():
     assert any(SCENE.caption in text for text in infos(presenting))
 
 
-def test_every_playground_scene_has_a_one_line_cue():
-    for preset in PLAYGROUND_PRESETS:
-        assert preset.cue, preset.key
-        assert len(preset.cue_line()) <= 90, preset.key
-        assert preset.cue_line()[-1] in ".!?", preset.key
+def test_every_scene_has_a_one_line_cue():
+    for page, preset in _all_scenes():
+        assert preset.cue, (page, preset.key)
+        assert len(preset.cue_line()) <= 90, (page, preset.key)
+        assert preset.cue_line()[-1] in ".!?", (page, preset.key)
+        assert preset.cue != preset.caption or len(preset.caption) <= 90
+
+
+def test_a_page_scene_shows_its_cue_while_presenting():
+    from tests.unit.test_scene_claims import page_scenes
+
+    preset = page_scenes("momentum")["zigzag"]
+    at = open_page("momentum", {**preset.params, "present": "1"})
+    assert not at.exception
+    (shown,) = [text for text in infos(at) if preset.title in text]
+    assert preset.cue in shown and preset.caption not in shown
 
 
 def test_first_sentence_is_the_caption_up_to_its_first_full_stop():
     assert first_sentence("One thing. Then another.") == "One thing."
     assert first_sentence("ε = 1.8 is small. Next.") == "ε = 1.8 is small."
     assert first_sentence("No stop at all") == "No stop at all"
+    assert (
+        first_sentence("A slice (Li et al. 2018) here. More.") == "A slice (Li et al. 2018) here."
+    )
 
 
 def _all_scenes():
