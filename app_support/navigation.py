@@ -48,6 +48,13 @@ PAGES: tuple[PageInfo, ...] = (
         "mean over root mean square, batch versus online learning.",
     ),
     PageInfo(
+        "pages/adaptive.py",
+        "Adaptive learning rates",
+        "📐",
+        "What Adam's bias correction is for, why AdaGrad slows down too early while RMSProp "
+        "keeps going, and the lecture's quiz on what we want from RMSProp and Adam.",
+    ),
+    PageInfo(
         "pages/permutation.py",
         "Permutation symmetry",
         "🔀",

@@ -82,9 +82,16 @@ class Page(NamedTuple):
     def scenes(self, scenes: Sequence[Preset], where=None) -> None:
         """The lecture scenes: a menu with a button per scene, which loads the scene's
         settings (its link's parameters, `presets.scene`), and under the menu what to notice
-        in the scene now shown (not while presenting)."""
+        in the scene now shown: its caption, or while presenting only its one-line cue.
+
+        Once the student changes a setting the scene set, the scene ends: its name leaves
+        the URL and its caption the page (it would describe what is no longer drawn)."""
         by_key = {scene.key: scene for scene in scenes}
-        chosen = by_key.get(self.state.value(Setting.choice("preset", "Scene", "", ("", *by_key))))
+        setting = Setting.choice("preset", "Scene", "", ("", *by_key))
+        shown = by_key.get(self.state.peek(setting))
+        if shown is not None and self.state.departs_from(shown.params, ignore=(PRESENT.name,)):
+            self.state.set_later(setting.name, "")
+        chosen = by_key.get(self.state.value(setting))
         menu = lazy_expander(
             where, "🎓 Lecture scenes — one click sets everything", f"{self.name}.scenes"
         )
@@ -98,8 +105,9 @@ class Page(NamedTuple):
                     args=(scene.params,),
                     width="stretch",
                 )
-        if chosen is not None and not self.presenting:
-            st.info(f"**{chosen.title}.** {chosen.caption}", icon="👀")
+        if chosen is not None:
+            text = chosen.cue_line() if self.presenting else chosen.caption
+            st.info(f"**{chosen.title}.** {text}", icon="👀")
 
     def notation(self, rows: Sequence[tuple[str, str, str]], where=None) -> None:
         """The page's notation key, rows of (symbol used here, what it is, the lectures'

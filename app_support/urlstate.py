@@ -468,6 +468,32 @@ class PageState:
         self._declared[setting.name] = (setting, value)
         return value
 
+    def departs_from(self, params: Mapping[str, str], ignore: Iterable[str] = ()) -> bool:
+        """Whether a setting of this page now has another value than the link `params` gives
+        it (the setting's default where `params` does not name it): true once the student has
+        changed something a scene set. Judged on the widgets' values at the start of this run,
+        against the settings the last run declared (`ignore`d names aside); never on a run
+        that loads its settings from a new URL."""
+        if self._reload:
+            return False
+        known = st.session_state.get(f"{self._snapshot_key}.settings", {})
+        for name, setting in known.items():
+            key = self.key(name)
+            if name in ignore or key not in st.session_state:
+                continue
+            value = st.session_state[key]
+            if setting.kind == "multichoice" and isinstance(value, list):
+                value = tuple(value)
+            if not setting.fits(value):
+                continue
+            try:
+                given = setting.parse([params[name]]) if name in params else setting.default
+            except ValueError:
+                continue  # the link's value was not usable: the page reported it
+            if setting.encode(value) != setting.encode(given):
+                return True
+        return False
+
     def set_later(self, name: str, value) -> None:
         """For a callback: give setting `name` a new value for the next run."""
         st.session_state[self.key(name)] = value
@@ -502,6 +528,9 @@ class PageState:
         if params != _current_url():
             st.query_params.from_dict(params)
         st.session_state[self._snapshot_key] = params
+        st.session_state[f"{self._snapshot_key}.settings"] = {
+            name: setting for name, (setting, _) in self._declared.items()
+        }
         return params
 
 

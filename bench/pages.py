@@ -68,6 +68,7 @@ def _views(page: str, key: str, views: tuple[str, ...]) -> tuple[PageBench, ...]
 # Every view of every page: only the open view computes, so each is measured on its own.
 PAGES += (
     *_views("saddles", "tab", ("points", "basins", "escape", "random", "counting", "quiz")),
+    *_views("saddles", "tab", ("minima",)),
     PageBench(
         "saddles: points, tilt of two minima",
         "pages/saddles.py",
@@ -90,6 +91,7 @@ PAGES += (
         "tab",
         ("dropout", "augment", "normalize", "batchnorm", "early", "decay", "quiz"),
     ),
+    *_views("adaptive", "tab", ("bias", "adagrad", "quiz")),
 )
 
 

@@ -41,6 +41,7 @@ from typing import NamedTuple
 import jax
 import jax.numpy as jnp
 import numpy as np
+from jax.tree_util import Partial
 
 import optim
 from optim.run import as_loss_pytree
@@ -361,3 +362,51 @@ def largest_curvature(loss, bounds, n: int = CURVATURE_GRID) -> float:
     values = values[np.isfinite(values)]
     largest = float(values.max()) if values.size else 0.0
     return largest if largest > 0 else 1.0
+
+
+# --- good and poor local minima: a tilted double well ---------------------------------------
+
+
+def double_well(p, w):
+    """E(w) = ¼(w² − 1)² + t·w for w of shape (1,): two minima near w = ±1; for t > 0 the
+    left one is the lower (the section y = 0 of the surface "two_minima")."""
+    return 0.25 * (w[0] ** 2 - 1.0) ** 2 + p["tilt"] * w[0]
+
+
+def double_well_critical_points(tilt: float) -> tuple[np.ndarray, np.ndarray]:
+    """(minima, maxima) of the double well, each sorted by loss (lowest first): the real
+    roots of E′(w) = w³ − w + t, split by E″(w) = 3w² − 1. Two minima and a maximum between
+    them while |t| < 2/(3√3) ≈ 0.385."""
+    roots = np.roots([1.0, 0.0, -1.0, float(tilt)])
+    real = np.sort(roots[np.abs(roots.imag) < 1e-9].real)
+    loss = 0.25 * (real**2 - 1.0) ** 2 + tilt * real
+    order = np.argsort(loss)
+    real = real[order]
+    curvature = 3.0 * real**2 - 1.0
+    return real[curvature > 0], real[curvature < 0]
+
+
+class WellRuns(NamedTuple):
+    """Gradient descent on the double well from several starts."""
+
+    starts: np.ndarray  # (n,)
+    paths: np.ndarray  # (n, steps + 1) positions w_t
+    loss: np.ndarray  # (n, steps + 1) E(w_t)
+    ends_in: np.ndarray  # (n,) index into the minima (0 = the good, lower one), or UNSETTLED
+    minima: np.ndarray  # (k,) sorted by loss, lowest first
+
+
+def double_well_runs(tilt: float, starts, learning_rate: float, steps: int) -> WellRuns:
+    """Gradient descent w ← w − ε E′(w) from each start (one vmapped call), and which minimum
+    each run ends in (within 1 % of the distance between the minima)."""
+    minima, _ = double_well_critical_points(tilt)
+    starts = np.asarray(starts, dtype=np.float64).ravel()
+    loss = Partial(double_well, {"tilt": jnp.float64(tilt)})
+    batch = optim.run_batch(loss, starts[:, None], "gd", steps, learning_rate=float(learning_rate))
+    paths = batch.params[:, :, 0]
+    radius = 0.01 * (np.ptp(minima) if len(minima) > 1 else 1.0)
+    distances = np.abs(paths[:, -1:] - minima[None, :])
+    nearest = np.argmin(distances, axis=1)
+    labels = np.where(distances[np.arange(len(starts)), nearest] <= radius, nearest, UNSETTLED)
+    labels = np.where(batch.diverged_at >= 0, DIVERGED, labels)
+    return WellRuns(starts, paths, batch.loss, labels, minima)

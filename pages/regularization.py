@@ -51,7 +51,7 @@ SCENES = (
         "l1_axis",
         "L1 lands on an axis, L2 only shrinks",
         "Drag λ: the L1 minimiser runs into the axis w₂ = 0 and slides along it to the origin; "
-        "the L2 minimiser heads for the origin on a curve and never gets there.",
+        "the L2 minimiser shrinks toward the origin and never gets there.",
         view="paths",
         lam="0.8",
     ),

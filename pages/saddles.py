@@ -25,8 +25,10 @@ from app_support.charts import clicked_point, plotly_chart
 from app_support.page import page_setup
 from app_support.presets import Preset, scene
 from app_support.quiz import quiz_box
+from app_support.topics import saddles as saddle_topic
 from app_support.urlstate import Setting, format_number, load_url, log_grid
 from landscapes import basins, random_matrices, symmetry
+from viz import adaptive as viz_adaptive
 from viz import saddles as figures
 from viz.paths import OptimizerPath
 
@@ -74,6 +76,7 @@ TABS = {
     "escape": "🏃 Escaping a saddle",
     "random": "🎲 Random Hessians",
     "counting": "🔢 Counting minima and saddles",
+    "minima": "⛰️ Good and poor minima",
     "quiz": "❓ Quiz",
 }
 SURFACE_TABS = ("points", "basins", "escape")
@@ -951,6 +954,90 @@ QUIZ_ESCAPE = {"learning_rate": 0.05, "radius": 0.4, "distances": (1e-2, 1e-4, 1
 QUIZ_GOE = {"n": 20, "samples": 10_000, "seed": 0}
 
 
+def minima_tab(where) -> None:
+    """A 1-D loss with a good (low) and a poor (high) minimum: the start decides which one
+    gradient descent ends in."""
+    names = ("well_tilt", "well_lr", "well_w0")
+    if where is None and not carried(*names):
+        return
+    columns = where.columns(3) if where is not None else [None] * 3
+    tilt = control(
+        Setting.number(
+            "well_tilt",
+            "t — tilt",
+            0.2,
+            0.0,
+            0.35,
+            step=0.01,
+            help="how much lower the left minimum is: E(w) = ¼(w² − 1)² + t·w",
+        ),
+        columns[0],
+    )
+    lr = control(
+        Setting.number(
+            "well_lr",
+            "ε — learning rate",
+            0.1,
+            0.01,
+            0.15,
+            scale="log",
+            help="at most 0.15: below 2/E″ on the whole curve, so no step jumps past the peak",
+        ),
+        columns[1],
+    )
+    w0 = control(Setting.number("well_w0", "w₀ — start", 0.6, -1.9, 1.9, step=0.05), columns[2])
+    if where is None:
+        return
+    well = saddle_topic.good_and_poor(tilt, lr, w0)
+    runs = well.runs
+    with where:
+        page.explain(
+            "E(w) = ¼(w² − 1)² + t·w has two minima; the tilt t makes the left one lower. "
+            "Both are minima — E′ = 0 and E″ > 0 — but only the left one is **good**: the "
+            "right one is a **poor** local minimum, with a higher loss. Gradient descent only "
+            "goes downhill, so the start decides: every start left of the peak (the maximum "
+            "between them) ends in the good minimum, every start right of it in the poor one."
+        )
+        plotly_chart(
+            viz_adaptive.well_figure(
+                well.w,
+                well.E,
+                runs.starts,
+                runs.loss[:, 0],
+                runs.ends_in,
+                runs.minima,
+                well.minima_loss,
+                well.path,
+                well.path_loss,
+                look=page.look,
+            ),
+            key=f"{PAGE}.well",
+            look=page.look,
+        )
+        good, poor = runs.minima
+        ends = {0: "the good minimum", 1: "the poor minimum"}
+        verdict = ends.get(well.path_ends_in, "neither minimum (it has not settled)")
+        columns = st.columns(4)
+        columns[0].metric(
+            "good minimum", f"w = {good:.3g}", f"E = {well.minima_loss[0]:.3g}", delta_color="off"
+        )
+        columns[1].metric(
+            "poor minimum", f"w = {poor:.3g}", f"E = {well.minima_loss[1]:.3g}", delta_color="off"
+        )
+        columns[2].metric("peak between them", f"w = {well.peak:.3g}")
+        columns[3].metric("starts ending in the good one", f"{np.mean(runs.ends_in == 0):.0%}")
+        st.markdown(
+            f"From w₀ = {format_number(w0)} (open circles: its first {viz_adaptive.PATH_STEPS} "
+            f"steps) gradient descent ends in **{verdict}**."
+        )
+        page.explain(
+            "Which minimum is reached depends on where the run starts, not on how low the "
+            "minimum is. In large networks most local minima found in "
+            "practice have a loss close to the best one; the poor ones are the worry of small "
+            "models (Goodfellow et al. 2016, §8.2.2)."
+        )
+
+
 def quiz_escape_counts():
     """Gradient descent from d off the stable direction of x² − y² (one batched call)."""
     spec = core.catalogue_spec("saddle", {})
@@ -1119,6 +1206,7 @@ basins_tab(place("basins"), surface_spec, chosen_surface)
 escape_tab(place("escape"), surface_spec, chosen_surface)
 random_tab(place("random"))
 counting_tab(place("counting"))
+minima_tab(place("minima"))
 quiz_tab(place("quiz"))
 
 page.share_link()

@@ -45,6 +45,7 @@ OFFERS = {
     "backprop": Offers(slider_redraws=True, play=True),
     "depth": Offers(slider_redraws=True, play=True),
     "generalization": Offers(slider_redraws=True),
+    "adaptive": Offers(slider_redraws=True),
 }
 
 ALL = [pytest.param(path, id=name) for name, path, _ in APP_PAGES]
