@@ -13,6 +13,7 @@ import numpy as np
 import streamlit as st
 
 import optim
+from app_support import notation
 from app_support.charts import plotly_chart
 from app_support.page import page_setup
 from app_support.quiz import quiz_box
@@ -36,6 +37,7 @@ RMSPROP = {h.name: h for h in optim.get_rule("rmsprop").hypers}
 page = page_setup(PAGE, "Adaptive learning rates", icon="📐")
 state = page.state
 page.scenes(topic.SCENES)
+page.notation(notation.ROWS[PAGE])
 open_tab, tabs = page.tabs(
     {"bias": "🧮 Adam's bias correction", "adagrad": "⏳ AdaGrad vs RMSProp", "quiz": "❓ Quiz"}
 )

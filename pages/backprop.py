@@ -16,6 +16,7 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
+from app_support import notation
 from app_support.charts import clicked_point, plotly_chart
 from app_support.page import page_setup
 from app_support.quiz import quiz_box
@@ -38,16 +39,6 @@ TABS = {
 ACTIVATION_LABELS = {"sigmoid": "sigmoid σ", "tanh": "tanh", "relu": "ReLU"}
 NORM_LABELS = {"delta": "‖δˡ‖", "grad": "‖∂C/∂wˡ‖"}
 COST_LABELS = {"quadratic": "quadratic ½‖a − y‖²", "cross_entropy": "cross-entropy"}
-NOTATION = (
-    ("w^l_jk", "weight from neuron k of layer l−1 to neuron j of layer l", "w^l_jk"),
-    ("z^l, a^l", "weighted input and activation of layer l; a⁰ = x", "z^l, a^l"),
-    ("δ^l", "error of layer l, ∂C/∂z^l (BP1–BP4)", "δ^l — not AdaGrad's or RMSProp's δ"),
-    ("σ, σ′", "the activation (every layer) and its derivative", "σ, σ′"),
-    ("C", "cost of one example (or the mean over a minibatch)", "C (E on other pages)"),
-    ("η", "learning rate", "η here; ε on the optimizer pages"),
-    ("h", "step of the finite difference", "—"),
-)
-
 TAB_SETTINGS = {  # each tab's own settings, in rows of four columns
     "check": (Setting.number("h", "Step h of the difference", 1e-6, 1e-13, 1.0, scale="log"),),
     "slowdown": (
@@ -112,7 +103,7 @@ seed = state.widget(
     net_box,
     on_change=lambda: state.reset(topic.WEIGHT_NAMES),
 )
-page.notation(NOTATION)
+page.notation(notation.ROWS[PAGE])
 open_tab, containers = page.tabs(TABS)
 if cost == "cross_entropy" and activation != "sigmoid":
     st.warning(

@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
+from app_support import notation
 from app_support.charts import plotly_chart
 from app_support.page import page_setup
 from app_support.quiz import quiz_box
@@ -73,19 +74,7 @@ state = page.state
 top = st.columns([3, 2], vertical_alignment="center")
 page.scenes(topic.SCENES, where=top[0])
 with top[1]:
-    page.notation(
-        [
-            ("n", "hyperplanes: hidden units of a first layer", "n"),
-            ("d", "dimension of the input space", "d"),
-            ("R(n, d)", "regions: Σₖ₌₀ᵈ C(n, k) in general position", "—"),
-            ("t", "hyperplanes tilted so far; i numbers them", "—"),
-            ("N", "number of weights and biases of a network", "N"),
-            ("m", "cells per side of the checkerboard (m = 2: XOR)", "—"),
-            ("p", "prototypes of nearest neighbour (its training points)", "—"),
-            ("h₁, h₂", "outputs of the two threshold units of the XOR example", "—"),
-            ("K", "points of the tiny input space (No Free Lunch)", "—"),
-        ]
-    )
+    page.notation(notation.ROWS[PAGE])
 open_tab, tabs = page.tabs(TABS)
 
 

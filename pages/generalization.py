@@ -13,6 +13,7 @@ import numpy as np
 import streamlit as st
 
 import optim
+from app_support import notation
 from app_support.charts import plotly_chart
 from app_support.optimizers import optimizer_panel, training_options
 from app_support.page import lazy_expander, page_setup
@@ -40,7 +41,7 @@ page = page_setup(PAGE, "Generalization", icon="🛡️")
 state = page.state
 side = st.sidebar
 page.scenes(topic.SCENES)
-page.notation(topic.NOTATION)
+page.notation(notation.ROWS[PAGE])
 
 # --- sidebar: data, model, training --------------------------------------------------------
 

@@ -186,19 +186,6 @@ def dropout_walk(keep, seed, learning_rate=0.3):
     return axis, Z.reshape(a.shape), path, masks, plain.params
 
 
-NOTATION = (  # the page's symbols against the lectures' ones
-    ("ε", "learning rate", "ε; η in the weight-decay and backprop slides; γ"),
-    ("λ", "weight decay (penalty) strength", "λ"),
-    ("m", "number of training examples", "m (n in Goodfellow)"),
-    ("p", "probability of keeping a unit (dropout)", "p"),
-    ("r", "dropout mask, rᵢ ~ Bernoulli(p)", "r (Srivastava et al.)"),
-    ("μ_B, σ²_B", "mean and variance over a minibatch (batch norm)", "μ_B, σ²_B"),
-    ("μ̄, σ̄²", "running averages used at test time", "moving averages"),
-    ("λ₁, λ₂", "the L1 and L2 penalties of the training options (λ₂ = λ/m)", "λ"),
-    ("D", "an eigenvalue of the Hessian (λ is taken)", "λ on the momentum slides"),
-    ("κ", "condition number D_max/D_min", "κ"),
-)
-
 EXPLAIN = {  # each tab's explanation (hidden in presentation mode)
     "dropout": (
         "Dropout trains a different thinned network at every step: each input is kept with "

@@ -30,6 +30,7 @@ from landscapes import (
     basins,
     committee,
     deep_chain,
+    geometry,
     networks,
     random_matrices,
     regions,
@@ -41,7 +42,6 @@ from optim import adaptive, noise, theory
 from optim.metrics import first_below
 from optim.sweeps import (
     alpha_sweep,
-    eigenbasis,
     errors_along,
     from_eigen_coordinates,
     gradient_evaluations,
@@ -354,7 +354,7 @@ def ravine_runs(values: dict, steps: int = 3000) -> dict:
     and the steep eigenvector, steps until within 10⁻³ of the starting error for good)."""
     surface = landscapes.get_surface("ravine", kappa=values["kappa"], angle=values["angle"])
     minimum = surface.minima[0]
-    _, q = eigenbasis(surface.loss, minimum)
+    _, q = geometry.eigenbasis(surface.loss, minimum)
     start = from_eigen_coordinates(minimum, q, START_IN_VALLEY)
     runs = {}
     for name in ("gd", "momentum", "nesterov"):
@@ -421,7 +421,7 @@ def test_momentum_optimum():
     np.testing.assert_allclose(rates, expected, rtol=1e-6)
     surface = landscapes.get_surface("ravine", kappa=kappa, angle=0.0)
     minimum = surface.minima[0]
-    _, q = eigenbasis(surface.loss, minimum)
+    _, q = geometry.eigenbasis(surface.loss, minimum)
     start = from_eigen_coordinates(minimum, q, START_IN_VALLEY)
     alphas = np.linspace(0.0, 0.995, 200)
     measured = alpha_sweep(surface.loss, start, minimum, lr, alphas, 1e-3, 1024)
@@ -782,12 +782,12 @@ def test_minibatches_minima_move():
     """'The tanh unit's full loss has two minima and a saddle. Each minibatch of 16 keeps the
     saddle at the origin, but its minima move or leave the map'."""
     data, batch, seed, _ = minibatch_scene("minima_move")
-    full = noise.surface_critical_points(data.loss, data.bounds)
+    full = geometry.surface_critical_points(data.loss, data.bounds)
     full_minima = np.array([p.w for p in full if p.kind == "minimum"])
     assert len(full_minima) == 2
     np.testing.assert_allclose(saddle_of(full).w, 0.0, atol=1e-8)
     for k in range(min(PANELS, int(data.loss.num_batches(batch)))):
-        points = noise.surface_critical_points(data.loss.minibatch(k, batch, seed), data.bounds)
+        points = geometry.surface_critical_points(data.loss.minibatch(k, batch, seed), data.bounds)
         np.testing.assert_allclose(saddle_of(points).w, 0.0, atol=1e-8)
         minima = np.array([p.w for p in points if p.kind == "minimum"]).reshape(-1, 2)
         moved = [np.min(np.linalg.norm(full_minima - m, axis=1)) > 0.01 for m in minima]
@@ -803,9 +803,11 @@ def test_minibatches_downhill_turns():
         v = saddle_of(points).eigenvectors[:, 0]
         return np.sign(v[0] * v[1])
 
-    full = quadrants(noise.surface_critical_points(data.loss, data.bounds))
+    full = quadrants(geometry.surface_critical_points(data.loss, data.bounds))
     panels = [
-        quadrants(noise.surface_critical_points(data.loss.minibatch(k, batch, seed), data.bounds))
+        quadrants(
+            geometry.surface_critical_points(data.loss.minibatch(k, batch, seed), data.bounds)
+        )
         for k in range(PANELS)
     ]
     assert any(q == -full for q in panels)
@@ -826,7 +828,7 @@ def test_minibatches_noisy_moons():
     start = np.asarray(data.starts[0])
     full = optim.run(data.loss, start, "gd", SGD_STEPS, learning_rate=lr)
     assert np.all(np.diff(full.loss) <= 1e-12)  # smooth: never uphill
-    minima = [p.w for p in noise.surface_critical_points(data.loss, data.bounds)]
+    minima = [p.w for p in geometry.surface_critical_points(data.loss, data.bounds)]
     sgd = optim.run(
         data.loss, start, "gd", SGD_STEPS, learning_rate=lr, batch_size=batch, seed=seed
     )
