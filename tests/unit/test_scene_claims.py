@@ -26,6 +26,7 @@ import optim
 from app_support.optimizers import hyper_settings
 from app_support.presets import PLAYGROUND_PRESETS, Preset, scene
 from app_support.urlstate import Setting
+from landscapes import backprop as bp
 from landscapes import (
     basins,
     committee,
@@ -1045,6 +1046,148 @@ def test_networks_random_plane():
     params = page_scenes("networks")["random_plane"].params
     compared = params["compare"].split(",")
     assert len({params.get("opt", "adam"), *compared}) == 3
+
+
+# --- backpropagation -----------------------------------------------------------------------
+
+
+class BackpropScene:
+    """The backpropagation page's settings for a scene (as `pages/backprop.py` declares them)."""
+
+    def __init__(self, key: str):
+        from app_support.topics import backprop as topic
+
+        self.topic = topic
+        params = {s.key: s for s in topic.SCENES}[key].params
+        self.params = params
+        self.arch = read(Setting.choice("arch", "n", "2-3-2", tuple(topic.ARCHITECTURES)), params)
+        self.activation = read(Setting.choice("act", "σ", "sigmoid", bp.ACTIVATIONS), params)
+        self.cost = read(Setting.choice("cost", "C", "quadratic", bp.COSTS), params)
+        self.seed = read(Setting.integer("seed", "seed", 0, 0, 99, widget="number"), params)
+        sizes = topic.ARCHITECTURES[self.arch]
+        self.x = tuple(read(s, params) for s in topic.input_settings(sizes[0]))
+        self.y = tuple(read(s, params) for s in topic.target_settings(sizes[-1]))
+        weights = tuple(read(s, params) for s in topic.weight_settings(self.arch, self.seed))
+        self.w, self.b = topic.network(self.arch, self.seed, weights)
+
+    def deep(self) -> tuple[str, str, float, bp.DepthNorms]:
+        """The deep tab's activation, initialisation, gain and norms (as the page computes)."""
+        p = self.params
+        activation = read(Setting.choice("dact", "σ", "sigmoid", bp.ACTIVATIONS), p)
+        init = read(Setting.choice("init", "init", "xavier", bp.INITIALISATIONS), p)
+        gain = read(Setting.number("gain", "gain", 1.0, 0.25, 4.0, scale="log"), p)
+        depth = read(Setting.integer("depth", "L", 12, 2, bp.MAX_DEPTH), p)
+        eta = read(Setting.number("deta", "η", 0.5, 0.01, 5.0, scale="log"), p)
+        norms = bp.deep_training(
+            depth, self.topic.DEEP_WIDTH, activation, init, gain, self.seed, eta
+        )
+        return activation, init, gain, norms
+
+    def backprop(self, cost: str | None = None) -> bp.Backprop:
+        x, y = np.array(self.x), np.array(self.y)
+        return bp.backprop(self.w, self.b, x, y, self.activation, cost or self.cost)
+
+
+def test_backprop_walk():
+    """'z and a fill in layer by layer, then δ from the output back, then every edge's number
+    turns into its gradient a_k δ_j'."""
+    from viz import backprop as figures
+
+    s = BackpropScene("walk")
+    layers = len(s.w)
+    order = figures.walk(layers)
+    step = read(Setting.integer("step", "step", 0, 0, len(order) - 1), s.params)
+    kinds = [o.kind for o in order]
+    assert (
+        kinds
+        == ["input"] + ["forward"] * layers + ["bp1"] + ["bp2"] * (layers - 1) + ["grad"] * layers
+    )
+    assert [o.layer for o in order if o.kind == "forward"] == list(range(1, layers + 1))
+    assert [o.layer for o in order if o.kind in ("bp1", "bp2")] == list(range(layers, 0, -1))
+    assert order[step].kind == "bp1"  # the scene opens where δ starts from the output
+    net = s.backprop()
+    auto = bp.autodiff_gradient(s.w, s.b, np.array(s.x), np.array(s.y), s.activation, s.cost)
+    for l in range(layers):  # the edge k → j of layer l + 1 carries a_k δ_j = ∂C/∂w_jk
+        np.testing.assert_allclose(np.outer(net.delta[l], net.a[l]), auto.grad_w[l], rtol=1e-12)
+
+
+def test_backprop_cross_entropy():
+    """'BP1 with sigmoid outputs and the cross-entropy: σ′(zᴸ) cancels, δᴸ = aᴸ − y'."""
+    s = BackpropScene("cross_entropy")
+    assert s.cost == "cross_entropy" and s.activation == "sigmoid"
+    net = s.backprop()
+    np.testing.assert_allclose(net.delta[-1], net.a[-1] - np.array(s.y), rtol=1e-12)
+    quadratic = s.backprop("quadratic")  # there σ′(zᴸ) = aᴸ(1 − aᴸ) stays in δᴸ
+    a = quadratic.a[-1]
+    np.testing.assert_allclose(quadratic.delta[-1], (a - np.array(s.y)) * a * (1 - a), rtol=1e-12)
+
+
+def test_backprop_roundoff():
+    """'With h = 10⁻¹² the finite difference has lost most of its digits; backprop and
+    autodiff still agree to the last one'."""
+    s = BackpropScene("roundoff")
+    h = read(Setting.number("h", "h", 1e-6, 1e-13, 1.0, scale="log"), s.params)
+    x, y = np.array(s.x), np.array(s.y)
+    check = bp.gradient_check(s.w, s.b, x, y, [h], s.activation, s.cost)
+    assert check.central[0] > 1e-8  # more than half of the 16 digits gone
+    assert check.central[0] > 1e3 * bp.gradient_check(s.w, s.b, x, y, [1e-5]).central[0]
+    exact = bp.flatten(*s.backprop()[3:5])
+    auto = bp.autodiff_gradient(s.w, s.b, x, y, s.activation, s.cost)
+    assert bp.relative_error(bp.flatten(auto.grad_w, auto.grad_b), exact) < 1e-14
+
+
+def test_backprop_slowdown():
+    """'Started at a ≈ 0.98 with target 0: with the quadratic cost the output hardly moves for a
+    hundred steps (σ′ ≈ 0.02), with cross-entropy it drops at once'."""
+    s = BackpropScene("slowdown")
+    w0 = read(Setting.number("w0", "w", 2.0, -5.0, 5.0, step=0.1), s.params)
+    b0 = read(Setting.number("b0", "b", 2.0, -5.0, 5.0, step=0.1), s.params)
+    eta = read(Setting.number("eta", "η", 0.15, 0.01, 2.0, scale="log"), s.params)
+    x, y = s.topic.SLOWDOWN_X, s.topic.SLOWDOWN_Y
+    quad = bp.slowdown(w0, b0, eta, "quadratic", x=x, y=y)
+    entropy = bp.slowdown(w0, b0, eta, "cross_entropy", x=x, y=y)
+    assert y == 0 and round(quad.a[0], 2) == 0.98
+    assert round(quad.sigma_prime[0], 2) == 0.02
+    assert quad.a[0] - quad.a[100] < 0.05  # hardly moves for a hundred steps
+    assert entropy.a[0] - entropy.a[10] > 0.1  # drops at once…
+    assert entropy.a[100] < quad.a[100] - 0.5
+
+
+def test_backprop_vanishing():
+    """'Each layer back multiplies ‖δ‖ by at most ¼·(weight gain): the first layer's error is
+    about 10⁻¹⁹ of the last one's'."""
+    s = BackpropScene("vanishing")
+    activation, init, gain, norms = s.deep()
+    assert (activation, norms.depth) == ("sigmoid", 30)
+    delta = norms.delta[0, : norms.depth]
+    assert bp.per_layer_factor(activation, init, gain) == 0.25 * gain * bp.init_gain(init)
+    assert bp.measured_factor(delta) <= bp.per_layer_factor(activation, init, gain)
+    assert -19.5 < np.log10(delta[0] / delta[-1]) < -18.5
+
+
+def test_backprop_relu_he():
+    """'ReLU with He initialisation: ‖δ‖ stays within a factor of 100 from the last layer to
+    the first'."""
+    s = BackpropScene("relu_he")
+    activation, init, gain, norms = s.deep()
+    assert (activation, init, norms.depth) == ("relu", "he", 30)
+    delta = norms.delta[0, : norms.depth]
+    assert delta.max() / delta.min() < 100
+    assert 0.8 < bp.measured_factor(delta) < 1.25  # about 1 per layer
+    _, _, _, sigmoid = BackpropScene("vanishing").deep()  # against 10⁻¹⁹ for the sigmoid
+    assert delta[0] / delta[-1] > 1e10 * sigmoid.delta[0, 0] / sigmoid.delta[0, sigmoid.depth - 1]
+
+
+def test_backprop_exploding():
+    """'ReLU, He initialisation × 1.5: going back each layer multiplies ‖δ‖ by about 1.4 (at
+    most 1.5), so the first layer's ‖δ‖ is thousands of times the last one's'."""
+    s = BackpropScene("exploding")
+    activation, init, gain, norms = s.deep()
+    assert (activation, init, gain, norms.depth) == ("relu", "he", 1.5, 30)
+    delta = norms.delta[0, : norms.depth]
+    assert bp.per_layer_factor(activation, init, gain) == pytest.approx(gain)
+    assert round(bp.measured_factor(delta), 1) == 1.4
+    assert 1e3 <= delta[0] / delta[-1] < 1e4
 
 
 # --- every scene -------------------------------------------------------------------------------
