@@ -1190,6 +1190,149 @@ def test_backprop_exploding():
     assert 1e3 <= delta[0] / delta[-1] < 1e4
 
 
+# --- depth and No Free Lunch -----------------------------------------------------------------
+
+
+def depth_scene(key: str) -> dict[str, str]:
+    from app_support.topics import depth as topic
+
+    return {s.key: s for s in topic.SCENES}[key].params
+
+
+def depth_count_settings(params: dict[str, str]) -> tuple[int, str, int, int, int]:
+    """(d, kind, n, t, seed) of the counting tab, as `pages/depth.py` reads them."""
+    from landscapes import depth
+
+    d = int(read(Setting.choice("d", "d", "2", ("1", "2", "3")), params))
+    kind = read(Setting.choice("kind", "kind", "general", depth.KINDS), params)
+    n = min(read(Setting.integer("n", "n", 6, 1, 10), params), {1: 10, 2: 10, 3: 8}[d])
+    t = min(read(Setting.integer("t", "t", 6, 0, 10), params), n)
+    seed = read(Setting.integer("seed", "seed", 0, 0, 99), params)
+    return d, kind, n, t, seed
+
+
+def test_depth_tilt():
+    """'Six parallel lines make 7 strips … each tilted line crosses the lines not yet tilted,
+    and every crossing adds a region: 7 + 5 + 4 + 3 + 2 + 1 = 22'."""
+    from landscapes import depth
+
+    d, kind, n, t, seed = depth_count_settings(depth_scene("tilt"))
+    assert (d, kind, n, t) == (2, "general", 6, 0)
+    states = [depth.tilted_arrangement(n, d, kind, k, seed) for k in range(n + 1)]
+    counts = [depth.count_regions(state) for state in states]
+    assert counts[0] == n + 1 == 7
+    for k in range(1, n + 1):  # the k-th tilted line crosses the n − k still parallel ones
+        new = depth.crossings_on(states[k], k - 1, range(k, n))
+        assert len(new) == n - k and counts[k] - counts[k - 1] == n - k
+    assert counts[-1] == 7 + 5 + 4 + 3 + 2 + 1 == depth.regions_formula(n, d) == 22
+
+
+def test_depth_planes():
+    """'Five vertical planes are five lines seen from above: 16 columns. Tilting plane i adds
+    C(5 − i, 2) regions; all tilted, 1 + 5 + 10 + 10 = 26'."""
+    from math import comb
+
+    from landscapes import depth
+
+    d, kind, n, t, seed = depth_count_settings(depth_scene("planes"))
+    assert (d, kind, n, t) == (3, "general", 5, 5)
+    _, counts = depth.tilt_counts(n, d, seed)
+    assert counts[0] == depth.regions_formula(n, 2) == 16  # five lines in the plane
+    assert list(np.diff(counts)) == [comb(n - i, 2) for i in range(1, n + 1)]
+    assert counts[t] == 1 + 5 + 10 + 10 == sum(comb(n, i) for i in range(d + 1)) == 26
+
+
+def test_depth_concurrent():
+    """'Six lines through one point make only 12 regions, not 22: the formula needs general
+    position'."""
+    from landscapes import depth
+
+    d, kind, n, t, seed = depth_count_settings(depth_scene("concurrent"))
+    assert (d, kind, n) == (2, "concurrent", 6)
+    assert depth.count_regions(depth.tilted_arrangement(n, d, kind, t, seed)) == 2 * n == 12
+    assert depth.regions_formula(n, d) == 22
+
+
+def test_depth_xor():
+    """'Two lines make four quadrants, but no threshold unit reading them labels opposite
+    quadrants alike; a second layer (OR minus AND) does'."""
+    from landscapes import depth
+
+    assert depth_scene("xor")["tab"] == "xor"
+    corners = depth.corners(2)  # (h₁, h₂) of the four quadrants
+    separable = depth.separable_labellings(2)
+    for j, ok in enumerate(separable):
+        labels = (j >> np.arange(4)) & 1
+        same = {tuple(c) for c, v in zip(corners, labels, strict=True) if v}
+        opposite_alike = same in ({(1.0, 0.0), (0.0, 1.0)}, {(0.0, 0.0), (1.0, 1.0)})
+        assert ok != opposite_alike, labels  # exactly XOR and XNOR are out of reach
+    _, _, points = depth.grid_points(depth.BOX, 41)
+    points = points[np.all(np.abs(points) > 1e-9, axis=-1)]  # off the two lines
+    _, out = depth.xor_two_layers(points)
+    np.testing.assert_array_equal(out, (points[:, 0] > 0) ^ (points[:, 1] > 0))
+
+
+def test_depth_local():
+    """'Nearest neighbour handles the new middle cluster with new cells of its own; the net's
+    lines run across the whole plane and must move to make room'."""
+    from app_support.topics import depth as topic
+
+    params = depth_scene("local")
+    new = read(Setting.flag("new", "new"), params)
+    units = read(Setting.integer("units", "units", 4, 1, 16), params)
+    seed = read(Setting.integer("lseed", "seed", 0, 0, 99), params)
+    assert new
+    (x0, _), (_, nn0, _), net0 = topic.local_and_distributed(units, False, seed)
+    (x1, _), (cells, nn1, nn_accuracy), net1 = topic.local_and_distributed(units, True, seed)
+    np.testing.assert_array_equal(x1[: len(x0)], x0)  # the old points stay where they were
+    old_cells = cells < len(x0)  # the map outside the new points' own cells
+    assert 0.05 < 1 - old_cells.mean() < 0.5  # the new cells: a middle piece of the map
+    assert np.array_equal(nn1[old_cells], nn0[old_cells])  # nearest neighbour: nothing else
+    assert nn_accuracy >= 0.95  # and it gets the new cluster right
+    # the net's labels change outside the new cells too, because its lines moved
+    assert np.mean(net1.classes[old_cells] != net0.classes[old_cells]) > 0.02
+    assert np.abs(net1.first_lines - net0.first_lines).max() > 0.5
+
+
+def test_depth_deep():
+    """'Same number of weights, one wide layer against three narrow ones, on a sawtooth made
+    by folding: here the deep net is more accurate with fewer linear regions; a net folding by
+    hand needs only 2 units per layer'."""
+    from app_support.topics import depth as topic
+
+    params = depth_scene("deep")
+    folds = read(Setting.integer("folds", "folds", 3, 1, 4), params)
+    width = read(Setting.integer("width", "width", 6, 2, 8), params)
+    seed = read(Setting.integer("dseed", "seed", 0, 0, 99), params)
+    _, one, three = topic.deep_and_shallow(folds, width, seed)
+    assert one.widths == (one.widths[0],) and len(three.widths) == 3
+    assert abs(one.num_weights - three.num_weights) <= 4  # one unit of the wide layer: 4
+    assert three.test_accuracy > one.test_accuracy
+    assert three.exact_regions < one.exact_regions
+    n_fold, pieces = topic.folding(folds)
+    assert pieces == 2**folds and n_fold < three.num_weights
+
+
+def test_depth_nfl():
+    """'Over all 2ᴷ problems every learner scores exactly ½ off the training set; on smooth
+    problems nearest neighbour wins and its opposite loses'."""
+    from fractions import Fraction
+
+    from landscapes import nfl
+
+    params = depth_scene("nfl")
+    k = read(Setting.integer("K", "K", 8, 7, 10), params)
+    trainings = ("0,1", "0,3,6", "1,4", "0,2,4,6")
+    choice = read(Setting.choice("train", "t", "0,3,6", trainings), params)
+    train = tuple(int(v) for v in choice.split(","))
+    table = nfl.accuracy_table(k, train)
+    assert all(row["all"] == Fraction(1, 2) for row in table.values())
+    smooth = {learner: row["threshold"] for learner, row in table.items()}
+    assert max(smooth, key=smooth.get) == "nearest" and min(smooth, key=smooth.get) == "opposite"
+    assert sorted(smooth.values())[-2] < smooth["nearest"]  # wins outright
+    assert smooth["opposite"] < Fraction(1, 2) < smooth["nearest"]
+
+
 # --- every scene -------------------------------------------------------------------------------
 
 # Scenes whose caption makes no claim about computed numbers.
