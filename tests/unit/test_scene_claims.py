@@ -7,8 +7,11 @@ draws, and the caption's claim is checked on those numbers: "gradient descent zi
 sign changes of the across-valley coordinate, "reaches the minimum" a distance or a loss gap,
 "stalls at the saddle" a path that ends by the saddle, and so on.
 
-The scenes of the page scripts are read from their source (the `SCENES = (...)` literal), so
-a test never runs a page script and never copies a scene's numbers.
+The scenes of the page scripts are read from their source (the `SCENES = (...)` literal) or
+from the page's `app_support.topics` module, so a test never runs a page script and never
+copies a scene's numbers. `test_every_scene_of_every_page_is_checked_here` walks every page of
+`app_support.navigation.PAGES`: a scene needs a test `test_<page>_<scene>` here, or an entry in
+the `SCENE_CLAIMS` of its page's AppTest file (claims checked on what the page itself draws).
 """
 
 from __future__ import annotations
