@@ -225,7 +225,7 @@ SCENES: tuple[Preset, ...] = (
         "vanishing",
         "30 sigmoid layers: the first ones learn nothing",
         "Each layer back multiplies ‖δ‖ by at most ¼·(weight gain): the first layer's error "
-        "is about 10⁻¹⁸ of the last one's.",
+        "is about 10⁻¹⁹ of the last one's.",
         tab="deep",
         depth="30",
     ),
@@ -233,20 +233,21 @@ SCENES: tuple[Preset, ...] = (
         "relu_he",
         "ReLU with He initialisation keeps gradients alive",
         "Half the units pass the error on unchanged and He's √2 makes up for the other half: "
-        "‖δ‖ stays within a factor of a few from the last layer to the first.",
+        "‖δ‖ stays within a factor of 100 from the last layer to the first (the sigmoid's: "
+        "10⁻¹⁹).",
         tab="deep",
         depth="30",
-        act="relu",
+        dact="relu",
         init="he",
     ),
     _scene(
         "exploding",
         "Weights too large: gradients explode",
-        "ReLU, He initialisation × 1.5: each layer back multiplies ‖δ‖ by about 1.5, so the "
-        "first layers' gradients are thousands of times the last one's.",
+        "ReLU, He initialisation × 1.5: going back, each layer multiplies ‖δ‖ by about 1.4 "
+        "(at most 1.5), so the first layer's ‖δ‖ is thousands of times the last one's.",
         tab="deep",
         depth="30",
-        act="relu",
+        dact="relu",
         init="he",
         gain="1.5",
     ),

@@ -246,7 +246,8 @@ SCENES: tuple[Preset, ...] = (
         "deep",
         "Deep against shallow at equal N",
         "Same number of weights, one wide layer against three narrow ones, on a sawtooth "
-        "made by folding. Compare test accuracy and linear regions.",
+        "made by folding: here the deep net is more accurate with fewer linear regions; a net "
+        "folding by hand needs only 2 units per layer.",
         tab="deep",
         folds="3",
     ),

@@ -271,7 +271,7 @@ SCENES: tuple[Preset, ...] = (
         "ravine",
         "A ravine becomes a bowl",
         "Inputs on scales 1 and 20, correlation 0.9: gradient descent needs thousands of steps; "
-        "standardized a few dozen; whitened one.",
+        "standardized, dozens; whitened, one.",
         tab="normalize",
         scale="20",
         corr="0.9",
@@ -279,8 +279,9 @@ SCENES: tuple[Preset, ...] = (
     _scene(
         "batchnorm",
         "Batch norm tolerates a large ε",
-        "Gradient descent with a large ε = 5: the plain network's training loss jumps about "
-        "and ends higher than the batch-normalized network's, whose test loss is lower too.",
+        "Gradient descent with a large ε = 5: both training losses jump about, the plain "
+        "network's about twice as much; it ends higher than the batch-normalized network's, "
+        "whose test loss is lower too.",
         tab="batchnorm",
         opt="gd",
         steps="1500",
