@@ -3,6 +3,7 @@
 import csv
 import io
 import math
+import re
 from pathlib import Path
 
 import numpy as np
@@ -155,7 +156,8 @@ def test_a_rejected_value_is_shown_on_one_line_with_every_markup_mark_escaped(pa
     assert shown.startswith("“") and shown.endswith("”")
     assert "\n" not in shown and "\r" not in shown and "\u2028" not in shown
     assert _unescaped_punctuation(shown) == []
-    assert len(shown.replace("\\", "")) <= _SHOWN + 3  # quotes and an ellipsis at most
+    assert not re.search("[:.@](?!\u200b)", shown)  # so no GFM autolink: http://, www., a@b
+    assert len(shown.replace("\\", "").replace("\u200b", "")) <= _SHOWN + 3  # quotes, "…"
 
 
 def test_a_deep_link_notice_echoes_payloads_escaped():
@@ -168,6 +170,6 @@ def test_a_deep_link_notice_echoes_payloads_escaped():
     assert not at.exception
     notices = [w.value for w in at.warning]
     assert any("“1\\`" in n and "is not on/off" in n for n in notices), notices
-    assert any("\\!\\[x\\]\\(http\\:" in n for n in notices), notices
+    assert any("\\!\\[x\\]\\(http\\:\u200b" in n for n in notices), notices
     for notice in notices:
         assert "](http" not in notice and "\n" not in notice
