@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import functools
 import math
+import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -340,10 +341,19 @@ class Setting:
 
 
 def _shown(text) -> str:
-    """A rejected value, shortened and made inert for a Markdown notice."""
-    text = str(text)
+    """A rejected value as inert text inside a Markdown notice: shortened, on one line, in
+    quotes, every ASCII punctuation mark backslash-escaped (CommonMark: an escaped mark is
+    literal) so that no link, image, code span, emphasis, HTML or formula (``$``) can start
+    inside it, and a zero-width space after each ``:``, ``.`` and ``@``, which GFM's autolinks
+    (``http://…``, ``www.…``, ``a@b.c``) would otherwise turn into links despite the escapes.
+    Never a code span: a blank line (``%0A%0A``) would end it and let the rest render."""
+    text = re.sub(r"[\x00-\x1f\x7f\u2028\u2029\s]+", " ", str(text))
     text = text if len(text) <= _SHOWN else text[:_SHOWN] + "…"
-    return "`" + text.replace("`", "'") + "`"
+    text = _PUNCTUATION.sub(r"\\\g<0>", text)
+    return "“" + re.sub(r"[:.@]", "\\g<0>\u200b", text) + "”"
+
+
+_PUNCTUATION = re.compile(r"[!-/:-@\[-`{-~]")  # every ASCII punctuation mark
 
 
 def _current_url() -> dict[str, list[str]]:

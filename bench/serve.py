@@ -136,11 +136,17 @@ def streamlit_replicas(count: int, **kwargs) -> Iterator[list[Server]]:
 
 
 def nginx_site(upstream_urls: Sequence[str], port: int, site: Path = NGINX_SITE) -> str:
-    """``deploy/nginx.conf`` with its upstream servers and its listen port replaced.
+    """``deploy/nginx.conf`` with its upstream servers and its listen port replaced, served
+    over plain HTTP on that port (its TLS lines and its port-80 redirect dropped).
 
-    Everything else (stickiness, websocket upgrade, timeouts) is tested exactly as deployed.
+    Everything else (stickiness, websocket upgrade, timeouts, limits, headers) is tested
+    exactly as deployed.
     """
     text = site.read_text()
+    text = re.sub(r"\n# Plain HTTP: only a redirect.*", "\n", text, flags=re.DOTALL)
+    text = re.sub(r"^\s*ssl_\w+ .*\n", "", text, flags=re.MULTILINE)
+    text = text.replace("listen 443 ssl http2;", "listen 443;")
+    text = text.replace("Secure; ", "")  # a client keeps no Secure cookie over plain HTTP
     servers = "".join(f"    server {url.removeprefix('http://')};\n" for url in upstream_urls)
     text, n_upstreams = re.subn(
         r"(upstream streamlit_replicas \{\n(?:    (?!server ).*\n)*)(?:    server .*\n)+",

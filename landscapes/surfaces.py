@@ -19,7 +19,7 @@ import jax.numpy as jnp
 import numpy as np
 from jax.tree_util import Partial
 
-from landscapes.formula import parse_formula
+from landscapes.formula import parse_formula, run_program
 from optim.hyper import Hyper
 from optim.run import as_loss_pytree
 
@@ -402,11 +402,15 @@ def check_bounds(bounds) -> Bounds:
 def custom_surface(text: str, bounds=((-2.0, 2.0), (-2.0, 2.0))) -> Surface:
     """A surface from a typed formula in x and y, parsed against a whitelist (never eval-ed).
 
+    Its loss is the one formula interpreter, ``run_program``, with the formula's program as a
+    traced parameter: a new formula compiles nothing new (see `landscapes.formula`).
+
     Raises FormulaError (a ValueError, with the position of the problem) for a bad formula and
     ValueError for bad bounds."""
     formula = parse_formula(text)
     (x0, x1), (y0, y1) = bounds = check_bounds(bounds)
     start = (x0 + 0.8 * (x1 - x0), y0 + 0.7 * (y1 - y0))
+    title, program = f"E = {formula.text}", {"program": formula.program}
     return Surface(
-        "custom", f"E = {formula.text}", "Your own formula.", formula, {}, (), bounds, (start,), ()
+        "custom", title, "Your own formula.", run_program, program, (), bounds, (start,), ()
     )

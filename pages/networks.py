@@ -21,7 +21,7 @@ import numpy as np
 import streamlit as st
 
 import optim
-from app_support import notation
+from app_support import budget, notation
 from app_support.caching import cached
 from app_support.charts import frames_requested, plotly_chart
 from app_support.optimizers import optimizer_panel, swatch, training_options
@@ -604,8 +604,16 @@ elif tab == "spectrum":
                     Setting.choice("probes", "Random start vectors", "8", PROBES), controls[2]
                 )
             )
-        at, result = cached(spectrum_at)(*run_key, inspected_step, method, lanczos_steps, probes)
-        steps_shown, counts = cached(index_over_training)(*run_key, method, lanczos_steps, probes)
+        plan = budget.fit_spectrum(
+            method, arch.num_weights, n_train, lanczos_steps, probes, INDEX_POINTS
+        )
+        if plan.note:
+            st.info(plan.note)
+        method, lanczos_steps, probes = plan.method, plan.m, plan.probes
+        asked = (method, lanczos_steps, probes)
+        with budget.heavy_job("Computing the Hessian spectrum…"):
+            at, result = cached(spectrum_at)(*run_key, inspected_step, *asked)
+            steps_shown, counts = cached(index_over_training)(*run_key, *asked)
         left, right = st.columns([3, 2])
         plotly_chart(
             figures.spectrum_figure(

@@ -16,7 +16,6 @@ colour bar is labelled in loss values.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 from collections.abc import Sequence
 
@@ -25,6 +24,7 @@ import numpy as np
 from viz import animation
 from viz.figure import MAX_FRAMES, AnimatedFigure, f32, frame_steps
 from viz.isolines import isolines
+from viz.memo import Memo
 from viz.paths import OptimizerPath, arrow_segments, at_steps, ellipse_outlines, length_scale
 from viz.raster import banded_colours, png_data_uri
 from viz.theme import DEFAULT_LOOK, Look, base_layout, map_axes, optimizer_color
@@ -254,7 +254,7 @@ class _Moving:
         ]
 
 
-_BACKGROUNDS: dict[tuple, tuple] = {}  # the last few maps: sliders that move paths reuse them
+_BACKGROUNDS: Memo[tuple] = Memo(8)  # the last few maps: sliders that move paths reuse them
 
 
 def filled_map(xs, ys, Z, log_color: bool, look: Look) -> tuple[dict, dict, dict]:
@@ -263,8 +263,10 @@ def filled_map(xs, ys, Z, log_color: bool, look: Look) -> tuple[dict, dict, dict
     Not a Plotly contour trace: see `viz.isolines` (animation drops contour traces)."""
     digest = hashlib.sha1(b"".join(a.tobytes() for a in (xs, ys, Z))).hexdigest()
     key = (digest, log_color, look.dark, look.presentation)
-    if key in _BACKGROUNDS:
-        return _BACKGROUNDS[key]
+    return _BACKGROUNDS.get_or_compute(key, lambda: _filled_map(xs, ys, Z, log_color, look))
+
+
+def _filled_map(xs, ys, Z, log_color: bool, look: Look) -> tuple[dict, dict, dict]:
     colour, colorbar = colour_values(Z, log_color)
     finite = colour[np.isfinite(colour)]
     low, high = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
@@ -320,10 +322,6 @@ def filled_map(xs, ys, Z, log_color: bool, look: Look) -> tuple[dict, dict, dict
             },
         },
     }
-    if len(_BACKGROUNDS) >= 8:  # the oldest goes; sessions share the cache (threads)
-        with contextlib.suppress(StopIteration, RuntimeError):
-            _BACKGROUNDS.pop(next(iter(_BACKGROUNDS)), None)
-    _BACKGROUNDS[key] = (image, lines, colour_bar)
     return image, lines, colour_bar
 
 

@@ -27,6 +27,7 @@ import plotly.graph_objects as go
 from viz.contour import CLICK_GRID_TRACE, click_hint, colour_values, contour_figure
 from viz.figure import AnimatedFigure, f32
 from viz.isolines import isolines
+from viz.memo import Memo
 from viz.paths import OptimizerPath
 from viz.theme import DEFAULT_LOOK, Look, base_layout, map_axes, optimizer_color
 
@@ -66,7 +67,7 @@ LEGEND_WIDTH = 200
 MAP_MARGIN = {"l": 60, "t": 30, "b": 60}
 
 
-_LINES: dict[str, np.ndarray] = {}  # the last few contour-line sets: a rerun reuses them
+_LINES: Memo[np.ndarray] = Memo(16)  # the last few contour-line sets: a rerun reuses them
 
 
 def contour_lines(xs, ys, V, levels) -> np.ndarray:
@@ -74,11 +75,7 @@ def contour_lines(xs, ys, V, levels) -> np.ndarray:
     tens of milliseconds; a rerun that moved an unrelated slider draws the same lines)."""
     arrays = [np.ascontiguousarray(a, dtype=float) for a in (xs, ys, V, levels)]
     key = hashlib.sha1(b"".join(a.tobytes() for a in arrays)).hexdigest()
-    if key not in _LINES:
-        if len(_LINES) >= 16:
-            _LINES.pop(next(iter(_LINES)))
-        _LINES[key] = isolines(*arrays)
-    return _LINES[key]
+    return _LINES.get_or_compute(key, lambda: isolines(*arrays))
 
 
 class PointView(NamedTuple):

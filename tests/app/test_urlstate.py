@@ -3,6 +3,8 @@
 import csv
 import io
 import math
+import re
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -11,9 +13,10 @@ import landscapes
 import optim
 from app_support.export import trajectories_csv
 from app_support.optimizers import hyper_settings
-from app_support.urlstate import Setting, decay_grid, log_grid
+from app_support.urlstate import _SHOWN, Setting, _shown, decay_grid, log_grid
 from viz.paths import OptimizerPath
 
+ROOT = Path(__file__).resolve().parents[2]
 ALL_HYPERS = [h for name in optim.OPTIMIZERS for h in optim.get_rule(name).hypers]
 ALL_HYPERS += list(optim.OPTIONS) + [h for s in optim.SCHEDULES.values() for h in s.params]
 ALL_HYPERS += [h for name in landscapes.SURFACES for h in landscapes.get_surface(name).param_specs]
@@ -122,3 +125,51 @@ def test_csv_export_has_a_row_per_step_and_exact_values():
     assert rows[1]["optimizer"] == "gd" and float(rows[1]["x"]) == 1 / 3
     assert float(rows[1]["y"]) == -2e-9 and float(rows[2]["loss"]) == math.pi
     assert rows[0]["diverged_at"] == "3" and rows[3]["diverged_at"] == ""
+
+
+# --- rejected URL values are echoed as inert text ---------------------------------------------
+
+PAYLOADS = [
+    "1`\n\n[Log in again](http://127.0.0.1:9/login)",
+    "![x](http://127.0.0.1:9/x.png)",
+    '<img src="http://127.0.0.1:9/x.png"> <a href="http://127.0.0.1:9">here</a>',
+    "x\r\n\r\n# Heading\n\n**bold** _it_ $x^2$ www.example.com a@b.co <http://127.0.0.1:9>",
+    "\u2028[x](http://127.0.0.1:9/)\u2029",
+]
+
+
+def _unescaped_punctuation(text: str) -> list[str]:
+    found, i = [], 0
+    while i < len(text):
+        if text[i] == "\\":
+            i += 2
+            continue
+        if text[i].isascii() and not text[i].isalnum() and not text[i].isspace():
+            found.append(text[i])
+        i += 1
+    return found
+
+
+@pytest.mark.parametrize("payload", PAYLOADS)
+def test_a_rejected_value_is_shown_on_one_line_with_every_markup_mark_escaped(payload):
+    shown = _shown(payload)
+    assert shown.startswith("“") and shown.endswith("”")
+    assert "\n" not in shown and "\r" not in shown and "\u2028" not in shown
+    assert _unescaped_punctuation(shown) == []
+    assert not re.search("[:.@](?!\u200b)", shown)  # so no GFM autolink: http://, www., a@b
+    assert len(shown.replace("\\", "").replace("\u200b", "")) <= _SHOWN + 3  # quotes, "…"
+
+
+def test_a_deep_link_notice_echoes_payloads_escaped():
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180)
+    at.query_params["present"] = PAYLOADS[0]
+    at.query_params[PAYLOADS[1]] = "1"
+    at.run()
+    assert not at.exception
+    notices = [w.value for w in at.warning]
+    assert any("“1\\`" in n and "is not on/off" in n for n in notices), notices
+    assert any("\\!\\[x\\]\\(http\\:\u200b" in n for n in notices), notices
+    for notice in notices:
+        assert "](http" not in notice and "\n" not in notice

@@ -16,10 +16,14 @@ from landscapes.formula import (
     FORMULA_FUNCTIONS,
     MAX_FORMULA_LENGTH,
     MAX_NESTING,
+    PROGRAM_LENGTHS,
+    REGISTERS,
     Formula,
     FormulaError,
     parse_formula,
+    run_program,
 )
+from tests.compiles import CompileCounter
 
 POINTS = np.random.default_rng(0).uniform(-2.0, 2.0, size=(16, 2))
 POSITIVE_POINTS = np.abs(POINTS) + 0.1  # inside the domain of log, sqrt, tan (< pi/2)
@@ -446,3 +450,129 @@ def test_random_trees_evaluate_like_numpy(tree, x, y):
     np.testing.assert_allclose(value, expected, rtol=1e-6, atol=1e-9, equal_nan=True)
     if len(formula.text) <= MAX_FORMULA_LENGTH:
         assert parse_formula(formula.text) == formula
+
+
+# --- the one interpreter for every formula ---------------------------------------------------
+
+_UNARY_NAMES = [name for name in FORMULA_FUNCTIONS if name not in ("min", "max")]
+INTERPRETER_LEAVES = st.sampled_from(["x", "y", "2", "0.5", "pi", "1.5e-1"])
+INTEGER_EXPONENTS = st.sampled_from(["2", "3", "0", "1", "7"])
+
+
+def _any_node(children):
+    # Powers with a constant exponent or a positive constant base: a variable exponent over a
+    # base that may be negative is real only at isolated exponents (x**(x - x)), where the
+    # tree's derivatives are 0 and the chain rule's nan (log of a negative base).
+    operators = st.sampled_from(["+", "-", "*", "/"])
+    return st.one_of(
+        st.tuples(children, operators, children).map(lambda t: f"({t[0]}){t[1]}({t[2]})"),
+        st.tuples(children, INTEGER_EXPONENTS).map(lambda t: f"({t[0]})**{t[1]}"),
+        st.tuples(children, st.sampled_from(["0.5", "1.5", "-2"])).map(
+            lambda t: f"({t[0]})**({t[1]})"
+        ),
+        children.map(lambda a: f"2**({a})"),
+        children.map(lambda a: f"-({a})"),
+        st.tuples(st.sampled_from(_UNARY_NAMES), children).map(lambda t: f"{t[0]}({t[1]})"),
+        st.tuples(st.sampled_from(["min", "max"]), children, children).map(
+            lambda t: f"{t[0]}({t[1]}, {t[2]})"
+        ),
+    )
+
+
+def _interpreted(text):
+    return Partial(run_program, {"program": jnp.asarray(parse_formula(text).program)})
+
+
+def _close_where_defined(actual, expected, defined):
+    """Equal where the tree's result is finite; not finite where it is not (inf or nan alike).
+    Only at points where the formula's value is defined: where it is nan, a variable that does
+    not occur may get a 0 derivative from the tree and a nan (0·nan) from the chain rule."""
+    actual, expected = np.asarray(actual)[defined], np.asarray(expected)[defined]
+    finite = np.isfinite(expected) & (np.abs(expected) < 1e12)
+    assert not np.isfinite(actual[~np.isfinite(expected)]).any()
+    np.testing.assert_allclose(actual[finite], expected[finite], rtol=1e-9, atol=1e-9)
+
+
+_TREE = {
+    "value": jax.jit(lambda f, w: jax.vmap(f)(w)),
+    "gradient": jax.jit(lambda f, w: jax.vmap(jax.grad(f))(w)),
+    "hessian": jax.jit(lambda f, w: jax.vmap(jax.hessian(f))(w)),
+}
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.recursive(INTERPRETER_LEAVES, _any_node, max_leaves=12))
+def test_interpreter_equals_the_tree_value_gradient_and_hessian(text):
+    assume(len(text) <= MAX_FORMULA_LENGTH)
+    try:
+        parse_formula(text)
+    except FormulaError:  # a formula of constants only
+        assume(False)
+    tree, interpreted = Partial(parse_formula(text), {}), _interpreted(text)
+    defined = np.isfinite(_TREE["value"](tree, POINTS))
+    for derivative in _TREE.values():
+        _close_where_defined(derivative(interpreted, POINTS), derivative(tree, POINTS), defined)
+
+
+@pytest.mark.parametrize(("text", "reference"), VALUE_CASES)
+def test_interpreter_values_match_numpy(text, reference):
+    values = jax.vmap(_interpreted(text))(jnp.asarray(POINTS))
+    np.testing.assert_allclose(values, reference(POINTS[:, 0], POINTS[:, 1]), rtol=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("text", "gradient", "hessian"),
+    [
+        ("x**2 - y**2", lambda x, y: (2 * x, -2 * y), lambda x, y: ((2, 0), (0, -2))),
+        ("x**3 - 3*x*y**2",
+         lambda x, y: (3 * x**2 - 3 * y**2, -6 * x * y),
+         lambda x, y: ((6 * x, -6 * y), (-6 * y, -6 * x))),
+        ("sin(x)*exp(y)",
+         lambda x, y: (np.cos(x) * np.exp(y), np.sin(x) * np.exp(y)),
+         lambda x, y: ((-np.sin(x) * np.exp(y), np.cos(x) * np.exp(y)),
+                       (np.cos(x) * np.exp(y), np.sin(x) * np.exp(y)))),
+    ],
+)  # fmt: skip
+def test_interpreter_derivatives_match_closed_forms(text, gradient, hessian):
+    loss = _interpreted(text)
+    for x, y in POINTS[:4]:
+        w = jnp.array([x, y])
+        np.testing.assert_allclose(jax.grad(loss)(w), gradient(x, y), rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(jax.hessian(loss)(w), hessian(x, y), rtol=1e-12, atol=1e-12)
+
+
+def test_integer_power_through_the_interpreter_has_finite_gradient_at_zero():
+    grad = jax.grad(_interpreted("x**0*y + x**2"))(jnp.zeros(2))
+    np.testing.assert_array_equal(grad, [0.0, 1.0])
+
+
+def test_the_largest_formulas_fit_the_registers_and_program_lengths():
+    leaves = (MAX_FORMULA_LENGTH + 1) // 2
+    chain = "+".join(["x"] * leaves)  # the most leaves a formula can have
+    balanced = "x"
+    while len(balanced) * 2 + 3 <= MAX_FORMULA_LENGTH:  # bracketed halves: the most registers
+        balanced = f"({balanced})*({balanced})"
+    for text in (chain, balanced, "-" * MAX_NESTING + "x", "sin(" * 14 + "x" + ")" * 14):
+        program = parse_formula(text).program
+        assert program.shape[1] in PROGRAM_LENGTHS
+        assert program[1:4].max() < REGISTERS
+    np.testing.assert_allclose(_interpreted(chain)(jnp.array([0.5, 0.0])), 0.5 * leaves)
+
+
+def test_a_new_formula_compiles_nothing_after_the_first_of_its_length():
+    import landscapes
+    import optim
+
+    def work(text):
+        surface = landscapes.custom_surface(text, ((-2, 2), (-2, 2)))
+        landscapes.loss_grid(surface.loss, surface.bounds, 30)
+        optim.run(surface.loss, np.array([1.0, 0.5]), "adam", 50)
+        return float(surface.loss(jnp.array([0.3, 0.4])))
+
+    work("x**2 + 3*y**2")  # the first formula of its length class compiles
+    with CompileCounter() as compiles:
+        assert work("x**4 - 2*x*y + 0.5*sin(y)") == pytest.approx(
+            0.3**4 - 2 * 0.3 * 0.4 + 0.5 * np.sin(0.4), rel=1e-12
+        )
+        work("exp(-x**2) + max(x, y)")
+    assert compiles.count == 0

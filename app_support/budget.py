@@ -1,0 +1,99 @@
+"""Bounded heavy work: what one rerun may ask for, and how many heavy jobs run at once.
+
+A deep link sets every setting of a page, so a link can ask for the most expensive
+combination (the network page's spectrum: 1,024 points, Lanczos m = 200 with 32 random
+vectors at 18 steps of training, about 115,000 Hessian-vector products, minutes of CPU) and
+every new seed repeats it uncached. Pages ask this module instead of computing blindly:
+
+- ``fit_spectrum`` picks the exact spectrum where it is cheaper than Lanczos (it is exact, too)
+  and shrinks the Lanczos work (random vectors first, then steps m) to ``SPECTRUM_BUDGET``;
+  it says what it changed, for the page to show;
+- ``heavy_job`` runs a block with a visible status (a spinner with text: anything that may
+  take more than a second shows that it works), at most one heavy job per session at a time
+  and at most ``HEAVY_SLOTS`` in the whole process, so that a few tabs cannot take every core
+  of a replica from the rest of the class.
+
+Costs are in Hessian-vector products × data points × weights (one product costs about a
+forward and a backward pass over the data).
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import NamedTuple
+
+import streamlit as st
+
+# The exact spectrum of the largest network the page offers (881 weights) on 1,024 points at
+# 18 steps: 18 × 881 products × 1,024 × 881 ≈ 1.4·10¹⁰. Lanczos may cost as much, no more.
+SPECTRUM_BUDGET = 1.5e10
+HEAVY_SLOTS = max(1, (os.cpu_count() or 2) // 2)  # heavy jobs at once in one server process
+_SLOTS = threading.BoundedSemaphore(HEAVY_SLOTS)
+_SESSION_LOCK = "_budget.session_lock"
+
+
+class SpectrumPlan(NamedTuple):
+    method: str  # "exact" or "lanczos"
+    m: int  # Lanczos steps (0 for exact)
+    probes: int  # random start vectors (0 for exact)
+    cost: float
+    note: str  # what was changed and why, "" when nothing
+
+
+def spectrum_cost(method: str, weights: int, points: int, m: int, probes: int, at: int) -> float:
+    """Products × points × weights for the spectrum at one step and the index at ``at`` steps."""
+    products = (1 + at) * weights if method == "exact" else m + (1 + at) * probes * m
+    return float(products) * points * weights
+
+
+def fit_spectrum(
+    method: str, weights: int, points: int, m: int, probes: int, at: int
+) -> SpectrumPlan:
+    """The plan for the asked one, within ``SPECTRUM_BUDGET``: exact where it is cheaper than
+    Lanczos; Lanczos with fewer random vectors, then fewer steps, where it is over."""
+    exact = spectrum_cost("exact", weights, points, 0, 0, at)
+    if method == "exact":
+        return SpectrumPlan("exact", 0, 0, exact, "")
+    asked = spectrum_cost("lanczos", weights, points, m, probes, at)
+    if asked >= exact:
+        note = (
+            f"Lanczos with m = {m} and {probes} random vectors would cost more than the exact "
+            f"spectrum of these {weights:,} weights: showing the exact one."
+        )
+        return SpectrumPlan("exact", 0, 0, exact, note)
+    fitted_m, fitted_probes = m, probes
+    while spectrum_cost("lanczos", weights, points, fitted_m, fitted_probes, at) > (
+        SPECTRUM_BUDGET
+    ):
+        if fitted_probes > 1:
+            fitted_probes //= 2
+        elif fitted_m > 20:
+            fitted_m = max(20, fitted_m // 2)
+        else:
+            break
+    cost = spectrum_cost("lanczos", weights, points, fitted_m, fitted_probes, at)
+    note = ""
+    if (fitted_m, fitted_probes) != (m, probes):
+        note = (
+            f"Lanczos with m = {m} and {probes} random vectors is more work than one view may "
+            f"ask for here: using m = {fitted_m} and {fitted_probes}."
+        )
+    return SpectrumPlan("lanczos", fitted_m, fitted_probes, cost, note)
+
+
+@contextmanager
+def heavy_job(text: str) -> Iterator[None]:
+    """Run the block as a heavy job: a spinner with ``text`` while it runs (and while it
+    waits for a free slot), one at a time per session, ``HEAVY_SLOTS`` at a time per process."""
+    lock = st.session_state.setdefault(_SESSION_LOCK, threading.Lock())
+    with st.spinner(text, show_time=True), lock:
+        if not _SLOTS.acquire(blocking=False):
+            with st.spinner("Other heavy computations run first: waiting for a free slot…"):
+                _SLOTS.acquire()
+        try:
+            yield
+        finally:
+            _SLOTS.release()

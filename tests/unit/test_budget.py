@@ -1,0 +1,108 @@
+"""The work one rerun may ask for (`app_support.budget`): the spectrum's plan and the limits
+on heavy jobs at once."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+
+from app_support import budget
+
+LARGEST = 2 * 16 + 16 + 3 * (16 * 16 + 16) + 16 + 1  # 4 hidden layers of 16 units, 2 inputs
+
+
+def test_the_heaviest_deep_link_gets_the_exact_spectrum_which_is_cheaper():
+    plan = budget.fit_spectrum("lanczos", LARGEST, 1024, 200, 32, 17)
+    assert plan.method == "exact" and "exact" in plan.note
+    asked = budget.spectrum_cost("lanczos", LARGEST, 1024, 200, 32, 17)
+    assert plan.cost <= budget.SPECTRUM_BUDGET < asked / 6  # 115,400 products → 15,858
+
+
+@pytest.mark.parametrize("weights", [50, 300, LARGEST, 5_000, 100_000])
+@pytest.mark.parametrize(("m", "probes"), [(20, 1), (60, 8), (200, 32)])
+def test_every_plan_fits_the_budget_or_is_the_smallest_lanczos(weights, m, probes):
+    plan = budget.fit_spectrum("lanczos", weights, 1024, m, probes, 17)
+    exact = budget.spectrum_cost("exact", weights, 1024, 0, 0, 17)
+    assert plan.cost <= min(exact, max(budget.SPECTRUM_BUDGET, plan.cost))
+    if plan.method == "lanczos":
+        assert plan.m <= m and plan.probes <= probes
+        over = plan.cost > budget.SPECTRUM_BUDGET
+        assert not over or (plan.m, plan.probes) == (20, 1)
+        assert bool(plan.note) == ((plan.m, plan.probes) != (m, probes))
+
+
+def test_a_plan_within_the_budget_is_left_alone():
+    plan = budget.fit_spectrum("lanczos", 5_000, 64, 60, 8, 17)
+    assert (plan.method, plan.m, plan.probes, plan.note) == ("lanczos", 60, 8, "")
+
+
+class CountingSlots:
+    """A semaphore that records how many holders it had at once."""
+
+    def __init__(self, slots: int):
+        self._semaphore, self._lock = threading.BoundedSemaphore(slots), threading.Lock()
+        self.holders = self.most = 0
+
+    def acquire(self, blocking: bool = True) -> bool:
+        if not self._semaphore.acquire(blocking):
+            return False
+        with self._lock:
+            self.holders += 1
+            self.most = max(self.most, self.holders)
+        return True
+
+    def release(self) -> None:
+        with self._lock:
+            self.holders -= 1
+        self._semaphore.release()
+
+
+class SessionPerThread(threading.local):
+    """``st.session_state`` as each thread (a session of its own) sees it."""
+
+    def __init__(self):
+        self.state = {}
+
+    def setdefault(self, key, default):
+        return self.state.setdefault(key, default)
+
+
+def test_heavy_jobs_at_once_never_exceed_the_process_slots(monkeypatch):
+    slots = CountingSlots(2)
+    monkeypatch.setattr(budget, "_SLOTS", slots)
+    monkeypatch.setattr(budget.st, "session_state", SessionPerThread())
+
+    def job():
+        with budget.heavy_job("Working…"):
+            time.sleep(0.05)
+
+    threads = [threading.Thread(target=job) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert slots.most == 2 and slots.holders == 0
+
+
+def test_one_heavy_job_per_session_at_a_time(monkeypatch):
+    monkeypatch.setattr(budget, "_SLOTS", CountingSlots(8))
+    monkeypatch.setattr(budget.st, "session_state", {})  # one session for all the threads
+    running, most, lock = [0], [0], threading.Lock()
+
+    def job():
+        with budget.heavy_job("Working…"):
+            with lock:
+                running[0] += 1
+                most[0] = max(most[0], running[0])
+            time.sleep(0.03)
+            with lock:
+                running[0] -= 1
+
+    threads = [threading.Thread(target=job) for _ in range(5)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert most[0] == 1
