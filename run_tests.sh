@@ -16,4 +16,14 @@ if ! command -v chromium >/dev/null 2>&1 || ! fc-list | grep -qi "color emoji"; 
 fi
 
 python3 -m ruff check .
-python3 -m pytest "$@"
+python3 -m ruff format --check .
+if [ "$#" -gt 0 ]; then
+  python3 -m pytest "$@"
+else
+  # One process per layer: the unit, app and browser tests each compile hundreds of XLA
+  # programs, and one process holding all of them crashed inside XLA's compiler (a segfault
+  # in a late app test, once in a full run); each layer alone keeps a process smaller.
+  python3 -m pytest tests/unit
+  python3 -m pytest tests/app
+  python3 -m pytest tests/e2e
+fi
