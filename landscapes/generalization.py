@@ -418,14 +418,21 @@ def running_statistics(loss: BatchNormLoss, path, batch_size: int | None = None,
 
 
 @jax.jit
-def _evaluate_batchnorm(loss: BatchNormLoss, labels, ws, means, variances):
+def _evaluate_batchnorm(loss: BatchNormLoss, labels, segments, ws, means, variances):
     def one(w, mean, var):
         f, _ = forward_batchnorm(loss.arch, w, loss.inputs, None, loss.unit_mask, (mean, var))
-        return jnp.mean(_per_example(loss.kind, f, loss.targets)), jnp.mean(
-            (f > 0) == (labels > 0.5)
-        )
+        return _split_means(loss.kind, f, loss.targets, labels, segments)
 
     return jax.vmap(one)(ws, means, variances)
+
+
+def _split_means(kind: str, f, targets, labels, segments):
+    """Per split (a row of the 0/1 or weight matrix `segments` (S, n)): the weighted mean loss
+    and accuracy of outputs f (n,). A split without points gives NaN."""
+    losses = _per_example(kind, f, targets)
+    correct = ((f > 0) == (labels > 0.5)).astype(f.dtype)
+    total = jnp.sum(segments, axis=1)
+    return segments @ losses / total, segments @ correct / total
 
 
 # --- training: one entry point for the page -------------------------------------------------
@@ -444,14 +451,48 @@ PLAIN = Regularizer()
 
 
 @jax.jit
-def _evaluate_dropout(loss: DropoutLoss, labels, ws):
-    def one(w):
-        f = loss.outputs(w)
-        return jnp.mean(_per_example(loss.kind, f, loss.targets)), jnp.mean(
-            (f > 0) == (labels > 0.5)
-        )
+def _evaluate_dropout(loss: DropoutLoss, labels, segments, ws):
+    return jax.vmap(
+        lambda w: _split_means(loss.kind, loss.outputs(w), loss.targets, labels, segments)
+    )(ws)
 
-    return jax.vmap(one)(ws)
+
+EVAL_BUCKET = 128  # evaluation points are padded to a multiple of this: one program for many m
+SPLITS = ("train", "val", "test")
+
+
+class EvaluationSet(NamedTuple):
+    """The training, validation and test points in one array, padded to a multiple of
+    `EVAL_BUCKET` points: `segments` (3, n) weighs each point in each split (0 elsewhere and
+    for the padding; the training row carries the examples' weights)."""
+
+    inputs: np.ndarray
+    targets: np.ndarray
+    labels: np.ndarray
+    segments: np.ndarray
+
+
+def evaluation_set(data: Data, kind: str, train_weights=None) -> EvaluationSet:
+    """`data`'s three splits stacked (train, val, test) for one evaluation over all of them."""
+    parts = [(s, len(getattr(data, f"y_{s}"))) for s in SPLITS]
+    n = sum(k for _, k in parts)
+    size = -(-n // EVAL_BUCKET) * EVAL_BUCKET
+    inputs, targets, labels = np.zeros((size, 2)), np.zeros(size), np.zeros(size)
+    segments, start = np.zeros((len(SPLITS), size)), 0
+    for row, (split, k) in enumerate(parts):
+        inputs[start : start + k] = getattr(data, f"x_{split}")
+        labels[start : start + k] = getattr(data, f"y_{split}")
+        targets[start : start + k] = getattr(data, f"{'t' if kind == 'squared' else 'y'}_{split}")
+        weights = train_weights if split == "train" and train_weights is not None else 1.0
+        segments[row, start : start + k] = weights
+        start += k
+    return EvaluationSet(inputs, targets, labels, segments)
+
+
+def _padded_rows(ws, rows: int):
+    """ws (k, D) with its last row repeated to `rows` rows (one program for every run length)."""
+    ws = np.asarray(ws)
+    return np.concatenate([ws, np.repeat(ws[-1:], max(rows - len(ws), 0), axis=0)])
 
 
 class BatchNormState(NamedTuple):
@@ -488,30 +529,19 @@ def fit(
     if w0.shape != (arch.num_weights,):
         raise ValueError(f"w0 must have shape ({arch.num_weights},), got {w0.shape}")
     wide = arch.widened()
-    base = {s: networks.network_loss(data, arch, kind, s).widened() for s in ("train", "test")}
-    if data.n_val:
-        base["val"] = networks.network_loss(data, arch, kind, "val").widened()
-    labels = {"train": data.y_train, "test": data.y_test, "val": data.y_val}
+    train = networks.network_loss(data, arch, kind, "train").widened()
     method = regularizer.method
     if method == "dropout":
-        losses = {
-            s: dropout_loss(
-                b, regularizer.keep_input, regularizer.keep_hidden, regularizer.convention
-            )
-            for s, b in base.items()
-        }
+        train = dropout_loss(
+            train, regularizer.keep_input, regularizer.keep_hidden, regularizer.convention
+        )
     elif method == "batchnorm":
-        losses = {
-            s: BatchNormLoss(b.inputs, b.targets, b.arch, b.kind, b.unit_mask)
-            for s, b in base.items()
-        }
-    else:
-        losses = base
-    objective = losses["train"]
+        train = BatchNormLoss(train.inputs, train.targets, train.arch, kind, train.unit_mask)
+    objective = train
     if train_weights is not None:
         if "batch_size" in settings:
             raise ValueError("weighted training examples are trained on the full batch")
-        objective = WeightedExamples(objective, jnp.asarray(train_weights, jnp.float64))
+        objective = WeightedExamples(train, jnp.asarray(train_weights, jnp.float64))
     run = optim.run(
         objective,
         arch.widen(w0),
@@ -522,49 +552,60 @@ def fit(
         **settings,
     )
     kept = networks.kept_steps(len(run.params) - 1, keep)
-    params = run.params[kept]
-    curves, state = {}, None
+    params = _padded_rows(run.params[kept], keep)
+    points = evaluation_set(data, kind, train_weights)
+    inputs, targets = jnp.asarray(points.inputs), jnp.asarray(points.targets)
+    labels, segments = jnp.asarray(points.labels), jnp.asarray(points.segments)
+    unit_mask = jnp.asarray(arch.unit_mask())
+    state = None
     if method == "batchnorm":
         means, variances = running_statistics(
-            losses["train"], run.params, settings.get("batch_size"), settings.get("seed", 0)
+            train, run.params, settings.get("batch_size"), settings.get("seed", 0)
         )
-        for s, loss in losses.items():
-            curves[s] = _evaluate_batchnorm(
-                loss, jnp.asarray(labels[s]), params, means[kept], variances[kept]
-            )
+        loss = BatchNormLoss(inputs, targets, wide, kind, unit_mask)
+        values, accuracy = _evaluate_batchnorm(
+            loss,
+            labels,
+            segments,
+            params,
+            _padded_rows(means[kept], keep),
+            _padded_rows(variances[kept], keep),
+        )
         _, (mu, var) = forward_batchnorm(
-            wide,
-            run.params[-1],
-            losses["train"].inputs,
-            jnp.ones(losses["train"].n),
-            losses["train"].unit_mask,
+            wide, run.params[-1], train.inputs, jnp.ones(train.n), train.unit_mask
         )
         # the first hidden layer's units (of the padded network's, this network's)
         real = np.flatnonzero(arch.unit_mask()[: wide.widths[0]])
         state = BatchNormState(
             np.asarray(mu)[real], np.asarray(var)[real], means[-1][real], variances[-1][real]
         )
-    elif method == "dropout":
-        for s, loss in losses.items():
-            curves[s] = _evaluate_dropout(loss, jnp.asarray(labels[s]), params)
-    else:
-        for s, loss in losses.items():
-            curves[s] = networks.evaluate_along(loss, labels[s], params)
-    curves = {s: tuple(np.asarray(c) for c in v) for s, v in curves.items()}
-    nan = np.full(len(kept), np.nan)
-    val = curves.get("val", (nan, nan))
+    else:  # the whole network at test time; keeping every unit is the plain network
+        reg = regularizer if method == "dropout" else Regularizer("dropout", 1.0, 1.0)
+        loss = DropoutLoss(
+            inputs,
+            targets,
+            wide,
+            kind,
+            unit_mask,
+            jnp.float64(reg.keep_input),
+            jnp.float64(reg.keep_hidden),
+            jnp.float64(reg.convention == "inverted"),
+        )
+        values, accuracy = _evaluate_dropout(loss, labels, segments, params)
+    values, accuracy = (np.asarray(a)[: len(kept)] for a in (values, accuracy))
+    train_row, val_row, test_row = range(len(SPLITS))
     return (
         TrainingRun(
             steps=kept,
-            params=params[:, arch.widened_index()],
+            params=params[: len(kept), arch.widened_index()],
             train_loss=run.loss,
-            test_loss=curves["test"][0],
-            train_accuracy=curves["train"][1],
-            test_accuracy=curves["test"][1],
+            test_loss=values[:, test_row],
+            train_accuracy=accuracy[:, train_row],
+            test_accuracy=accuracy[:, test_row],
             diverged_at=run.diverged_at,
             optimizer=run.optimizer,
-            val_loss=val[0],
-            val_accuracy=val[1],
+            val_loss=values[:, val_row],
+            val_accuracy=accuracy[:, val_row],
         ),
         state,
     )

@@ -17,7 +17,6 @@ from typing import NamedTuple
 import numpy as np
 import streamlit as st
 
-import optim
 from app_support.presets import Preset, scene
 from landscapes import generalization, networks
 
@@ -52,9 +51,14 @@ def _augmented(data_spec, aug):
     )
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
 def fit(data_spec, model_spec, optimizer, settings, steps, reg=PLAIN, aug=None):
-    """(TrainingRun, BatchNormState or None) for plain-valued specs."""
+    """(TrainingRun, BatchNormState or None) for plain-valued specs. Every argument reaches
+    the cache by position, so a call with defaults and one spelling them out share a result."""
+    return _fit(data_spec, model_spec, optimizer, settings, steps, reg, aug)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _fit(data_spec, model_spec, optimizer, settings, steps, reg, aug):
     base = data(data_spec)
     arch = _arch(model_spec)
     _, _, _, init, kind, seed = model_spec
@@ -106,14 +110,14 @@ def maps(data_spec, model_spec, optimizer, steps, runs, seed=0) -> Maps:
     for settings, reg, aug, index in runs:
         run, _ = fit(data_spec, model_spec, optimizer, settings, steps, reg, aug)
         w = run.params[index]
-        if reg[0] == "dropout":
-            some, whole = generalization.thinned_on_grid(
-                arch, w, xs, ys, reg[1], reg[2], reg[3], seed, THINNED
-            )
-            thinned = _shown(kind, some) if thinned is None else thinned
-            values.append(_shown(kind, whole))
-        else:
-            values.append(_shown(kind, networks.outputs_on_grid(arch, w[None], xs, ys)[0]))
+        # one program for every map: without dropout every unit is kept (p = 1)
+        dropout = reg[0] == "dropout"
+        some, whole = generalization.thinned_on_grid(
+            arch, w, xs, ys, *(reg[1:] if dropout else (1.0, 1.0, "inverted")), seed, THINNED
+        )
+        if dropout and thinned is None:
+            thinned = _shown(kind, some)
+        values.append(_shown(kind, whole))
     return Maps(xs, ys, values, thinned)
 
 
@@ -164,7 +168,8 @@ def normalization_race(scale, correlation, how, seed=0) -> Race:
 @st.cache_data(max_entries=32, show_spinner=False)
 def dropout_walk(keep, seed, learning_rate=0.3):
     """The weight-space picture: contours of a standardized two-input linear model, the path
-    of SGD under input dropout (each step along the kept weights only) and plain GD."""
+    of SGD under input dropout (each step along the kept weights only) and plain GD (the same
+    walk keeping every input, p = 1)."""
     features = generalization.normalize(
         generalization.scaled_features(200, 1.0, 0.6, 3), "standardized"
     )
@@ -172,18 +177,14 @@ def dropout_walk(keep, seed, learning_rate=0.3):
     path, masks = generalization.dropout_walk(
         features.x, features.y, w0, learning_rate, keep, seed, WALK_STEPS
     )
-    plain = optim.run(
-        generalization.LinearLoss(features.x, features.y),
-        w0,
-        "gd",
-        WALK_STEPS,
-        learning_rate=learning_rate,
+    gd_path, _ = generalization.dropout_walk(
+        features.x, features.y, w0, learning_rate, 1.0, seed, WALK_STEPS
     )
     axis = np.linspace(-2.5, 2.5, 61)
     a, b = np.meshgrid(axis, axis)
     points = np.stack([a.ravel(), b.ravel()], 1)
     Z = 0.5 * np.mean((points @ features.x.T - features.y) ** 2, axis=1)
-    return axis, Z.reshape(a.shape), path, masks, plain.params
+    return axis, Z.reshape(a.shape), path, masks, gd_path
 
 
 NOTATION = (  # the page's symbols against the lectures' ones
