@@ -46,6 +46,7 @@ import optim
 from landscapes import networks
 from landscapes.datasets import DataLoss
 from landscapes.networks import Architecture, Data, NetworkLoss, TrainingRun
+from optim.run import bucket
 
 CONVENTIONS = ("inverted", "weight_scaling")
 METHODS = ("plain", "dropout", "batchnorm")
@@ -383,6 +384,22 @@ class BatchNormLoss:
     num_batches = DataLoss.num_batches
 
 
+@jax.jit
+def _full_batch_statistics(loss: BatchNormLoss, w):
+    return forward_batchnorm(loss.arch, w, loss.inputs, jnp.ones(loss.n), loss.unit_mask)[1]
+
+
+@jax.jit
+def _training_mode_loss(loss: BatchNormLoss, w):
+    return loss(w)
+
+
+def training_mode_loss(loss: BatchNormLoss, w) -> float:
+    """The loss of the batch-normalized network in training mode on all of `loss`'s points at
+    once: the batch normalized by its own μ_B, σ²_B (one compiled program per shape)."""
+    return float(_training_mode_loss(loss, jnp.asarray(w, jnp.float64)))
+
+
 @functools.partial(jax.jit, static_argnames=("stochastic",))
 def _running_statistics(loss: BatchNormLoss, path, batch_size, seed, stochastic):
     units = loss.unit_mask.shape[0]
@@ -406,15 +423,17 @@ def running_statistics(loss: BatchNormLoss, path, batch_size: int | None = None,
     """The running averages μ̄_t, σ̄²_t after each step t of a training path (T+1, N): step t
     normalized minibatch t (the runner's minibatches for `batch_size` and `seed`; the full
     batch when None) at weights w_t, and μ̄ ← 0.9 μ̄ + 0.1 μ_B, σ̄² ← 0.9 σ̄² + 0.1 σ²_B from
-    μ̄₀ = 0, σ̄²₀ = 1. Returns two arrays (T+1, Σ n_l)."""
+    μ̄₀ = 0, σ̄²₀ = 1. Returns two arrays (T+1, Σ n_l). The path is padded to the runner's
+    step bucket (`optim.run`), so every T in a bucket shares one compiled program."""
+    rows = len(path)
     means, variances = _running_statistics(
         loss,
-        jnp.asarray(path, jnp.float64),
+        jnp.asarray(_padded_rows(path, bucket(max(rows - 1, 1)) + 1), jnp.float64),
         1 if batch_size is None else batch_size,
         seed,
         batch_size is not None,
     )
-    return np.asarray(means), np.asarray(variances)
+    return np.asarray(means)[:rows], np.asarray(variances)[:rows]
 
 
 @jax.jit
@@ -571,9 +590,7 @@ def fit(
             _padded_rows(means[kept], keep),
             _padded_rows(variances[kept], keep),
         )
-        _, (mu, var) = forward_batchnorm(
-            wide, run.params[-1], train.inputs, jnp.ones(train.n), train.unit_mask
-        )
+        mu, var = _full_batch_statistics(train, run.params[-1])
         # the first hidden layer's units (of the padded network's, this network's)
         real = np.flatnonzero(arch.unit_mask()[: wide.widths[0]])
         state = BatchNormState(

@@ -19,6 +19,7 @@ import streamlit as st
 
 from app_support.presets import Preset, scene
 from landscapes import generalization, networks
+from viz.generalization import Curve
 
 N_VAL = 128  # validation points
 N_TEST = 512  # test points
@@ -27,6 +28,7 @@ THINNED = 4  # thinned networks drawn next to the whole one
 PLAIN = ("plain", 1.0, 1.0, "inverted")
 BATCHNORM = ("batchnorm", 1.0, 1.0, "inverted")
 WALK_STEPS = 60  # steps of the weight-space dropout walk
+KEEP = 101  # steps at which a run's weights are kept and its validation and test losses evaluated
 
 
 def _data(data_spec) -> networks.Data:
@@ -78,9 +80,37 @@ def _fit(data_spec, model_spec, optimizer, settings, steps, reg, aug):
         optimizer,
         steps,
         generalization.Regularizer(*reg),
+        keep=KEEP,
         train_weights=weights,
         **settings,
     )
+
+
+TABS = {
+    "dropout": "🎭 Dropout",
+    "augment": "🔄 Augmentation",
+    "normalize": "📏 Normalization",
+    "batchnorm": "🧮 Batch norm",
+    "early": "⏱️ Early stopping",
+    "decay": "⚖️ Weight decay",
+    "quiz": "❓ Quiz",
+}
+CONVENTION_TITLES = {
+    "inverted": "inverted: ×1/p while training",
+    "weight_scaling": "weight scaling: ×p at test time",
+}
+NORMALIZATION_TITLES = {"raw": "raw inputs", "standardized": "standardized", "whitened": "whitened"}
+
+
+def split_curves(run, label="", faint=False) -> list:
+    """Training loss at every step, validation and test loss at the kept steps."""
+    return [
+        Curve(
+            f"training{label}", "training", np.arange(len(run.train_loss)), run.train_loss, faint
+        ),
+        Curve(f"validation{label}", "validation", run.steps, run.val_loss, faint),
+        Curve(f"test{label}", "test", run.steps, run.test_loss, faint),
+    ]
 
 
 class Maps(NamedTuple):
@@ -129,7 +159,7 @@ def batchnorm_test_modes(data_spec, model_spec, optimizer, settings, steps):
     arch, kind = _arch(model_spec), model_spec[4]
     test = networks.network_loss(data(data_spec), arch, kind, "test").widened()
     loss = generalization.BatchNormLoss(test.inputs, test.targets, test.arch, kind, test.unit_mask)
-    train_mode = float(loss(arch.widen(run.params[-1])))
+    train_mode = generalization.training_mode_loss(loss, arch.widen(run.params[-1]))
     return float(run.test_loss[-1]), train_mode
 
 
@@ -185,6 +215,65 @@ def dropout_walk(keep, seed, learning_rate=0.3):
     points = np.stack([a.ravel(), b.ravel()], 1)
     Z = 0.5 * np.mean((points @ features.x.T - features.y) ** 2, axis=1)
     return axis, Z.reshape(a.shape), path, masks, gd_path
+
+
+def race_text(how: str, race) -> str:
+    """κ, the best ε and the steps of gradient descent on one normalization."""
+    measured = "> 4000" if race.measured_steps is None else str(race.measured_steps)
+    return (
+        f"**{NORMALIZATION_TITLES[how]}**: κ = {race.kappa:.3g}, best ε = 2/(D_max + D_min) = "
+        f"{race.learning_rate:.3g}; steps to shrink the error 1000×: {measured} "
+        f"(closed form {race.predicted_steps})"
+    )
+
+
+def walk_text(masks) -> str:
+    """What the weight-space walk shows, with how many of its steps moved which weights."""
+    counts = {
+        k: int(np.sum(np.all(masks == m, axis=1)))
+        for k, m in (("both", (1, 1)), ("w₁ only", (1, 0)), ("w₂ only", (0, 1)), ("none", (0, 0)))
+    }
+    return (
+        "**A dropout step lies in the subspace of the kept weights.** A linear model "
+        "f = w₁x₁ + w₂x₂ with each input kept with probability p: a dropped input's weight "
+        f"gets no gradient. Of {WALK_STEPS} steps: "
+        + ", ".join(f"{v} moved {k}" for k, v in counts.items())
+        + ". Steps along one axis are the projections onto half the basis vectors."
+    )
+
+
+def dropout_evidence(plain, dropped) -> str:
+    return (
+        f"Training loss: plain {plain.train_loss[-1]:.3g}, with dropout "
+        f"{dropped.train_loss[-1]:.3g}; test loss: {plain.test_loss[-1]:.3g} vs "
+        f"{dropped.test_loss[-1]:.3g}. A thinned network fits worse than the whole one."
+    )
+
+
+def augment_evidence() -> str:
+    kept = agreement("xor", ("flip_x1", "swap"))
+    return (
+        f"On XOR, reflecting x₁ keeps {kept['flip_x1']:.0%} of the labels; swapping "
+        f"x₁ ↔ x₂ keeps {kept['swap']:.0%}: only the swap is a symmetry."
+    )
+
+
+def stop_evidence(plain) -> str:
+    _, best = networks.early_stopping(plain.val_loss, len(plain.val_loss))
+    return (
+        f"The validation loss is lowest at step {plain.steps[best]} (test loss "
+        f"{plain.test_loss[best]:.3g} there, {plain.test_loss[-1]:.3g} at the end). "
+        "The training loss keeps falling; the test set must not choose."
+    )
+
+
+def decay_text(m: int, lam: float) -> str:
+    return (
+        f"η is the learning rate ε, m = {m} the number of training examples: the run "
+        f"uses λ₂ = λ/m = {lam / m:.3g} on the weights only (biases are not "
+        "decayed). The form holds for gradient descent; an adaptive optimizer rescales the "
+        "penalty's gradient like any other."
+    )
 
 
 NOTATION = (  # the page's symbols against the lectures' ones
