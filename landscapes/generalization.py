@@ -541,7 +541,11 @@ def fit(
     penalties on weights only), plain, with dropout or with batch normalization. The curves are
     those of the network at test time: the whole network (dropout), the running averages
     (batch norm). `train_weights` (n_train,) of 0/1 weigh the training examples (the padded
-    augmented set; full batch only). Returns the run and, for batch norm, its statistics."""
+    augmented set; full batch only). Returns the run and, for batch norm, its statistics.
+
+    The plain network is trained as the dropout network that keeps every unit (p = 1: every
+    mask is all ones, the same steps), so plain and dropout runs share one compiled program,
+    and the three splits are evaluated in one call (`evaluation_set`)."""
     if regularizer.method not in METHODS:
         raise ValueError(f"unknown method {regularizer.method!r}; valid: {', '.join(METHODS)}")
     w0 = np.asarray(w0, dtype=float)
@@ -550,12 +554,11 @@ def fit(
     wide = arch.widened()
     train = networks.network_loss(data, arch, kind, "train").widened()
     method = regularizer.method
-    if method == "dropout":
-        train = dropout_loss(
-            train, regularizer.keep_input, regularizer.keep_hidden, regularizer.convention
-        )
-    elif method == "batchnorm":
+    if method == "batchnorm":
         train = BatchNormLoss(train.inputs, train.targets, train.arch, kind, train.unit_mask)
+    else:  # the plain network is the one that keeps every unit: one program for both
+        reg = regularizer if method == "dropout" else Regularizer("dropout", 1.0, 1.0)
+        train = dropout_loss(train, reg.keep_input, reg.keep_hidden, reg.convention)
     objective = train
     if train_weights is not None:
         if "batch_size" in settings:
@@ -596,8 +599,7 @@ def fit(
         state = BatchNormState(
             np.asarray(mu)[real], np.asarray(var)[real], means[-1][real], variances[-1][real]
         )
-    else:  # the whole network at test time; keeping every unit is the plain network
-        reg = regularizer if method == "dropout" else Regularizer("dropout", 1.0, 1.0)
+    else:  # the whole network at test time
         loss = DropoutLoss(
             inputs,
             targets,
