@@ -544,8 +544,9 @@ def fit(
     augmented set; full batch only). Returns the run and, for batch norm, its statistics.
 
     The plain network is trained as the dropout network that keeps every unit (p = 1: every
-    mask is all ones, the same steps), so plain and dropout runs share one compiled program,
-    and the three splits are evaluated in one call (`evaluation_set`)."""
+    mask is all ones, the same steps), so plain and dropout runs share one compiled program
+    (a weighted, augmented set has its own program and trains the plain loss, which is
+    cheaper per step), and the three splits are evaluated in one call (`evaluation_set`)."""
     if regularizer.method not in METHODS:
         raise ValueError(f"unknown method {regularizer.method!r}; valid: {', '.join(METHODS)}")
     w0 = np.asarray(w0, dtype=float)
@@ -556,8 +557,9 @@ def fit(
     method = regularizer.method
     if method == "batchnorm":
         train = BatchNormLoss(train.inputs, train.targets, train.arch, kind, train.unit_mask)
-    else:  # the plain network is the one that keeps every unit: one program for both
-        reg = regularizer if method == "dropout" else Regularizer("dropout", 1.0, 1.0)
+    reg = regularizer if method == "dropout" else Regularizer("dropout", 1.0, 1.0)
+    if method == "dropout" or (method == "plain" and train_weights is None):
+        # the plain network is the one that keeps every unit: one program for both
         train = dropout_loss(train, reg.keep_input, reg.keep_hidden, reg.convention)
     objective = train
     if train_weights is not None:
