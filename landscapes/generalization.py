@@ -46,6 +46,7 @@ import optim
 from landscapes import networks
 from landscapes.datasets import DataLoss
 from landscapes.networks import Architecture, Data, NetworkLoss, TrainingRun
+from optim.run import bucket
 
 CONVENTIONS = ("inverted", "weight_scaling")
 METHODS = ("plain", "dropout", "batchnorm")
@@ -383,6 +384,22 @@ class BatchNormLoss:
     num_batches = DataLoss.num_batches
 
 
+@jax.jit
+def _full_batch_statistics(loss: BatchNormLoss, w):
+    return forward_batchnorm(loss.arch, w, loss.inputs, jnp.ones(loss.n), loss.unit_mask)[1]
+
+
+@jax.jit
+def _training_mode_loss(loss: BatchNormLoss, w):
+    return loss(w)
+
+
+def training_mode_loss(loss: BatchNormLoss, w) -> float:
+    """The loss of the batch-normalized network in training mode on all of `loss`'s points at
+    once: the batch normalized by its own μ_B, σ²_B (one compiled program per shape)."""
+    return float(_training_mode_loss(loss, jnp.asarray(w, jnp.float64)))
+
+
 @functools.partial(jax.jit, static_argnames=("stochastic",))
 def _running_statistics(loss: BatchNormLoss, path, batch_size, seed, stochastic):
     units = loss.unit_mask.shape[0]
@@ -406,26 +423,35 @@ def running_statistics(loss: BatchNormLoss, path, batch_size: int | None = None,
     """The running averages μ̄_t, σ̄²_t after each step t of a training path (T+1, N): step t
     normalized minibatch t (the runner's minibatches for `batch_size` and `seed`; the full
     batch when None) at weights w_t, and μ̄ ← 0.9 μ̄ + 0.1 μ_B, σ̄² ← 0.9 σ̄² + 0.1 σ²_B from
-    μ̄₀ = 0, σ̄²₀ = 1. Returns two arrays (T+1, Σ n_l)."""
+    μ̄₀ = 0, σ̄²₀ = 1. Returns two arrays (T+1, Σ n_l). The path is padded to the runner's
+    step bucket (`optim.run`), so every T in a bucket shares one compiled program."""
+    rows = len(path)
     means, variances = _running_statistics(
         loss,
-        jnp.asarray(path, jnp.float64),
+        jnp.asarray(_padded_rows(path, bucket(max(rows - 1, 1)) + 1), jnp.float64),
         1 if batch_size is None else batch_size,
         seed,
         batch_size is not None,
     )
-    return np.asarray(means), np.asarray(variances)
+    return np.asarray(means)[:rows], np.asarray(variances)[:rows]
 
 
 @jax.jit
-def _evaluate_batchnorm(loss: BatchNormLoss, labels, ws, means, variances):
+def _evaluate_batchnorm(loss: BatchNormLoss, labels, segments, ws, means, variances):
     def one(w, mean, var):
         f, _ = forward_batchnorm(loss.arch, w, loss.inputs, None, loss.unit_mask, (mean, var))
-        return jnp.mean(_per_example(loss.kind, f, loss.targets)), jnp.mean(
-            (f > 0) == (labels > 0.5)
-        )
+        return _split_means(loss.kind, f, loss.targets, labels, segments)
 
     return jax.vmap(one)(ws, means, variances)
+
+
+def _split_means(kind: str, f, targets, labels, segments):
+    """Per split (a row of the 0/1 or weight matrix `segments` (S, n)): the weighted mean loss
+    and accuracy of outputs f (n,). A split without points gives NaN."""
+    losses = _per_example(kind, f, targets)
+    correct = ((f > 0) == (labels > 0.5)).astype(f.dtype)
+    total = jnp.sum(segments, axis=1)
+    return segments @ losses / total, segments @ correct / total
 
 
 # --- training: one entry point for the page -------------------------------------------------
@@ -444,14 +470,48 @@ PLAIN = Regularizer()
 
 
 @jax.jit
-def _evaluate_dropout(loss: DropoutLoss, labels, ws):
-    def one(w):
-        f = loss.outputs(w)
-        return jnp.mean(_per_example(loss.kind, f, loss.targets)), jnp.mean(
-            (f > 0) == (labels > 0.5)
-        )
+def _evaluate_dropout(loss: DropoutLoss, labels, segments, ws):
+    return jax.vmap(
+        lambda w: _split_means(loss.kind, loss.outputs(w), loss.targets, labels, segments)
+    )(ws)
 
-    return jax.vmap(one)(ws)
+
+EVAL_BUCKET = 128  # evaluation points are padded to a multiple of this: one program for many m
+SPLITS = ("train", "val", "test")
+
+
+class EvaluationSet(NamedTuple):
+    """The training, validation and test points in one array, padded to a multiple of
+    `EVAL_BUCKET` points: `segments` (3, n) weighs each point in each split (0 elsewhere and
+    for the padding; the training row carries the examples' weights)."""
+
+    inputs: np.ndarray
+    targets: np.ndarray
+    labels: np.ndarray
+    segments: np.ndarray
+
+
+def evaluation_set(data: Data, kind: str, train_weights=None) -> EvaluationSet:
+    """`data`'s three splits stacked (train, val, test) for one evaluation over all of them."""
+    parts = [(s, len(getattr(data, f"y_{s}"))) for s in SPLITS]
+    n = sum(k for _, k in parts)
+    size = -(-n // EVAL_BUCKET) * EVAL_BUCKET
+    inputs, targets, labels = np.zeros((size, 2)), np.zeros(size), np.zeros(size)
+    segments, start = np.zeros((len(SPLITS), size)), 0
+    for row, (split, k) in enumerate(parts):
+        inputs[start : start + k] = getattr(data, f"x_{split}")
+        labels[start : start + k] = getattr(data, f"y_{split}")
+        targets[start : start + k] = getattr(data, f"{'t' if kind == 'squared' else 'y'}_{split}")
+        weights = train_weights if split == "train" and train_weights is not None else 1.0
+        segments[row, start : start + k] = weights
+        start += k
+    return EvaluationSet(inputs, targets, labels, segments)
+
+
+def _padded_rows(ws, rows: int):
+    """ws (k, D) with its last row repeated to `rows` rows (one program for every run length)."""
+    ws = np.asarray(ws)
+    return np.concatenate([ws, np.repeat(ws[-1:], max(rows - len(ws), 0), axis=0)])
 
 
 class BatchNormState(NamedTuple):
@@ -481,37 +541,31 @@ def fit(
     penalties on weights only), plain, with dropout or with batch normalization. The curves are
     those of the network at test time: the whole network (dropout), the running averages
     (batch norm). `train_weights` (n_train,) of 0/1 weigh the training examples (the padded
-    augmented set; full batch only). Returns the run and, for batch norm, its statistics."""
+    augmented set; full batch only). Returns the run and, for batch norm, its statistics.
+
+    The plain network is trained as the dropout network that keeps every unit (p = 1: every
+    mask is all ones, the same steps), so plain and dropout runs share one compiled program
+    (a weighted, augmented set has its own program and trains the plain loss, which is
+    cheaper per step), and the three splits are evaluated in one call (`evaluation_set`)."""
     if regularizer.method not in METHODS:
         raise ValueError(f"unknown method {regularizer.method!r}; valid: {', '.join(METHODS)}")
     w0 = np.asarray(w0, dtype=float)
     if w0.shape != (arch.num_weights,):
         raise ValueError(f"w0 must have shape ({arch.num_weights},), got {w0.shape}")
     wide = arch.widened()
-    base = {s: networks.network_loss(data, arch, kind, s).widened() for s in ("train", "test")}
-    if data.n_val:
-        base["val"] = networks.network_loss(data, arch, kind, "val").widened()
-    labels = {"train": data.y_train, "test": data.y_test, "val": data.y_val}
+    train = networks.network_loss(data, arch, kind, "train").widened()
     method = regularizer.method
-    if method == "dropout":
-        losses = {
-            s: dropout_loss(
-                b, regularizer.keep_input, regularizer.keep_hidden, regularizer.convention
-            )
-            for s, b in base.items()
-        }
-    elif method == "batchnorm":
-        losses = {
-            s: BatchNormLoss(b.inputs, b.targets, b.arch, b.kind, b.unit_mask)
-            for s, b in base.items()
-        }
-    else:
-        losses = base
-    objective = losses["train"]
+    if method == "batchnorm":
+        train = BatchNormLoss(train.inputs, train.targets, train.arch, kind, train.unit_mask)
+    reg = regularizer if method == "dropout" else Regularizer("dropout", 1.0, 1.0)
+    if method == "dropout" or (method == "plain" and train_weights is None):
+        # the plain network is the one that keeps every unit: one program for both
+        train = dropout_loss(train, reg.keep_input, reg.keep_hidden, reg.convention)
+    objective = train
     if train_weights is not None:
         if "batch_size" in settings:
             raise ValueError("weighted training examples are trained on the full batch")
-        objective = WeightedExamples(objective, jnp.asarray(train_weights, jnp.float64))
+        objective = WeightedExamples(train, jnp.asarray(train_weights, jnp.float64))
     run = optim.run(
         objective,
         arch.widen(w0),
@@ -522,49 +576,57 @@ def fit(
         **settings,
     )
     kept = networks.kept_steps(len(run.params) - 1, keep)
-    params = run.params[kept]
-    curves, state = {}, None
+    params = _padded_rows(run.params[kept], keep)
+    points = evaluation_set(data, kind, train_weights)
+    inputs, targets = jnp.asarray(points.inputs), jnp.asarray(points.targets)
+    labels, segments = jnp.asarray(points.labels), jnp.asarray(points.segments)
+    unit_mask = jnp.asarray(arch.unit_mask())
+    state = None
     if method == "batchnorm":
         means, variances = running_statistics(
-            losses["train"], run.params, settings.get("batch_size"), settings.get("seed", 0)
+            train, run.params, settings.get("batch_size"), settings.get("seed", 0)
         )
-        for s, loss in losses.items():
-            curves[s] = _evaluate_batchnorm(
-                loss, jnp.asarray(labels[s]), params, means[kept], variances[kept]
-            )
-        _, (mu, var) = forward_batchnorm(
-            wide,
-            run.params[-1],
-            losses["train"].inputs,
-            jnp.ones(losses["train"].n),
-            losses["train"].unit_mask,
+        loss = BatchNormLoss(inputs, targets, wide, kind, unit_mask)
+        values, accuracy = _evaluate_batchnorm(
+            loss,
+            labels,
+            segments,
+            params,
+            _padded_rows(means[kept], keep),
+            _padded_rows(variances[kept], keep),
         )
+        mu, var = _full_batch_statistics(train, run.params[-1])
         # the first hidden layer's units (of the padded network's, this network's)
         real = np.flatnonzero(arch.unit_mask()[: wide.widths[0]])
         state = BatchNormState(
             np.asarray(mu)[real], np.asarray(var)[real], means[-1][real], variances[-1][real]
         )
-    elif method == "dropout":
-        for s, loss in losses.items():
-            curves[s] = _evaluate_dropout(loss, jnp.asarray(labels[s]), params)
-    else:
-        for s, loss in losses.items():
-            curves[s] = networks.evaluate_along(loss, labels[s], params)
-    curves = {s: tuple(np.asarray(c) for c in v) for s, v in curves.items()}
-    nan = np.full(len(kept), np.nan)
-    val = curves.get("val", (nan, nan))
+    else:  # the whole network at test time
+        loss = DropoutLoss(
+            inputs,
+            targets,
+            wide,
+            kind,
+            unit_mask,
+            jnp.float64(reg.keep_input),
+            jnp.float64(reg.keep_hidden),
+            jnp.float64(reg.convention == "inverted"),
+        )
+        values, accuracy = _evaluate_dropout(loss, labels, segments, params)
+    values, accuracy = (np.asarray(a)[: len(kept)] for a in (values, accuracy))
+    train_row, val_row, test_row = range(len(SPLITS))
     return (
         TrainingRun(
             steps=kept,
-            params=params[:, arch.widened_index()],
+            params=params[: len(kept), arch.widened_index()],
             train_loss=run.loss,
-            test_loss=curves["test"][0],
-            train_accuracy=curves["train"][1],
-            test_accuracy=curves["test"][1],
+            test_loss=values[:, test_row],
+            train_accuracy=accuracy[:, train_row],
+            test_accuracy=accuracy[:, test_row],
             diverged_at=run.diverged_at,
             optimizer=run.optimizer,
-            val_loss=val[0],
-            val_accuracy=val[1],
+            val_loss=values[:, val_row],
+            val_accuracy=accuracy[:, val_row],
         ),
         state,
     )

@@ -27,15 +27,6 @@ from viz.networks import PlanePath
 
 PAGE = "generalization"
 OPTIMIZERS = tuple(n for n in optim.OPTIMIZERS if not optim.get_rule(n).needs_hessian)
-TABS = {
-    "dropout": "🎭 Dropout",
-    "augment": "🔄 Augmentation",
-    "normalize": "📏 Normalization",
-    "batchnorm": "🧮 Batch norm",
-    "early": "⏱️ Early stopping",
-    "decay": "⚖️ Weight decay",
-    "quiz": "❓ Quiz",
-}
 
 page = page_setup(PAGE, "Generalization", icon="🛡️")
 state = page.state
@@ -152,19 +143,10 @@ def chart(fig, key, where=None):
 
 def compare(before, after, labels, key, where=None):
     """Loss curves of two runs, the first faint."""
-    curves = split_curves(before, f", {labels[0]}", True) + split_curves(after, f", {labels[1]}")
+    curves = topic.split_curves(before, f", {labels[0]}", True) + topic.split_curves(
+        after, f", {labels[1]}"
+    )
     chart(figures.curves_figure(curves, look=page.look), key, where)
-
-
-def split_curves(run, label="", faint=False):
-    """Training loss at every step, validation and test loss at the kept steps."""
-    return [
-        figures.Curve(
-            f"training{label}", "training", np.arange(len(run.train_loss)), run.train_loss, faint
-        ),
-        figures.Curve(f"validation{label}", "validation", run.steps, run.val_loss, faint),
-        figures.Curve(f"test{label}", "test", run.steps, run.test_loss, faint),
-    ]
 
 
 def metrics(pairs):
@@ -172,7 +154,7 @@ def metrics(pairs):
         column.metric(label, value)
 
 
-open_tab, containers = page.tabs(TABS)
+open_tab, containers = page.tabs(topic.TABS)
 try:  # the plain network's run: only the tabs that show it compute it
     plain = topic.fit(*run_key())[0] if open_tab in ("dropout", "batchnorm", "early") else None
 except ValueError as error:
@@ -196,10 +178,7 @@ if open_tab == "dropout":
                 "Scaling",
                 "inverted",
                 core.CONVENTIONS,
-                labels={
-                    "inverted": "inverted: ×1/p while training",
-                    "weight_scaling": "weight scaling: ×p at test time",
-                },
+                labels=topic.CONVENTION_TITLES,
             ),
             columns[2],
         )
@@ -262,22 +241,7 @@ if open_tab == "dropout":
             "walk",
             left,
         )
-        counts = {
-            k: int(np.sum(np.all(masks == m, axis=1)))
-            for k, m in (
-                ("both", (1, 1)),
-                ("w₁ only", (1, 0)),
-                ("w₂ only", (0, 1)),
-                ("none", (0, 0)),
-            )
-        }
-        right.markdown(
-            "**A dropout step lies in the subspace of the kept weights.** A linear model "
-            "f = w₁x₁ + w₂x₂ with each input kept with probability p: a dropped input's weight "
-            f"gets no gradient. Of {topic.WALK_STEPS} steps: "
-            + ", ".join(f"{v} moved {k}" for k, v in counts.items())
-            + ". Steps along one axis are the projections onto half the basis vectors."
-        )
+        right.markdown(topic.walk_text(masks))
         page.explain(topic.EXPLAIN["dropout"])
 
 elif open_tab == "augment":
@@ -337,8 +301,8 @@ elif open_tab == "augment":
         )
         chart(
             figures.curves_figure(
-                split_curves(plain_full, ", original", True)
-                + split_curves(augmented, ", augmented"),
+                topic.split_curves(plain_full, ", original", True)
+                + topic.split_curves(augmented, ", augmented"),
                 look=page.look,
             ),
             "augment_curves",
@@ -357,7 +321,6 @@ elif open_tab == "normalize":
             Setting.number("corr", "correlation of x₁ and x₂", 0.8, 0.0, 0.95, step=0.05),
             columns[1],
         )
-        titles = {"raw": "raw inputs", "standardized": "standardized", "whitened": "whitened"}
         st.caption("D_max, D_min: the largest and smallest eigenvalue of the loss's Hessian.")
         for column, how in zip(st.columns(3), core.NORMALIZATIONS, strict=True):
             race = topic.normalization_race(float(scale), float(corr), how)
@@ -378,12 +341,7 @@ elif open_tab == "normalize":
                 f"norm_{how}",
                 column,
             )
-            measured = "> 4000" if r.measured_steps is None else str(r.measured_steps)
-            column.markdown(
-                f"**{titles[how]}**: κ = {r.kappa:.3g}, best ε = 2/(D_max + D_min) = "
-                f"{r.learning_rate:.3g}; steps to shrink the error 1000×: {measured} "
-                f"(closed form {r.predicted_steps})"
-            )
+            column.markdown(topic.race_text(how, r))
         page.explain(topic.EXPLAIN["normalize"])
 
 elif open_tab == "batchnorm":
@@ -441,7 +399,7 @@ elif open_tab == "early":
         left, right = st.columns(2)
         chart(
             figures.curves_figure(
-                split_curves(plain),
+                topic.split_curves(plain),
                 stop_step=int(plain.steps[stop]),
                 best_step=int(plain.steps[best]),
                 look=page.look,
@@ -495,65 +453,42 @@ elif open_tab == "decay":
         )
         chart(
             figures.curves_figure(
-                split_curves(undecayed, ", λ = 0", True)
-                + split_curves(decayed, f", λ = {format_number(lam)}"),
+                topic.split_curves(undecayed, ", λ = 0", True)
+                + topic.split_curves(decayed, f", λ = {format_number(lam)}"),
                 look=page.look,
             ),
             "decay_curves",
             right,
         )
-        page.explain(
-            f"η is the learning rate ε, m = {n_train} the number of training examples: the run "
-            f"uses λ₂ = λ/m = {float(lam) / n_train:.3g} on the weights only (biases are not "
-            "decayed). The form holds for gradient descent; an adaptive optimizer rescales the "
-            "penalty's gradient like any other."
-        )
+        page.explain(topic.decay_text(n_train, float(lam)))
 
 else:
     with containers["quiz"]:
         reg = ("dropout", 0.8, 0.5, "inverted")
 
-        def dropout_evidence():
-            plain, dropped = topic.fit(*run_key())[0], topic.fit(*run_key(), reg)[0]
-            st.markdown(
-                f"Training loss: plain {plain.train_loss[-1]:.3g}, with dropout "
-                f"{dropped.train_loss[-1]:.3g}; test loss: {plain.test_loss[-1]:.3g} vs "
-                f"{dropped.test_loss[-1]:.3g}. A thinned network fits worse than the whole one."
-            )
-
-        quiz_box(PAGE, "dropout", "Does dropout lower the training loss?", "no", dropout_evidence)
-
-        def augment_evidence():
-            kept = topic.agreement("xor", ("flip_x1", "swap"))
-            st.markdown(
-                f"On XOR, reflecting x₁ keeps {kept['flip_x1']:.0%} of the labels; swapping "
-                f"x₁ ↔ x₂ keeps {kept['swap']:.0%}: only the swap is a symmetry."
-            )
-
+        quiz_box(
+            PAGE,
+            "dropout",
+            "Does dropout lower the training loss?",
+            "no",
+            lambda: st.markdown(
+                topic.dropout_evidence(topic.fit(*run_key())[0], topic.fit(*run_key(), reg)[0])
+            ),
+        )
         quiz_box(
             PAGE,
             "augment",
             "Which augmentation helps on XOR?",
             "swap x₁ ↔ x₂",
-            augment_evidence,
+            lambda: st.markdown(topic.augment_evidence()),
             options=("reflect x₁ → −x₁", "swap x₁ ↔ x₂"),
         )
-
-        def stop_evidence():
-            plain = topic.fit(*run_key())[0]
-            stop, best = networks.early_stopping(plain.val_loss, len(plain.val_loss))
-            st.markdown(
-                f"The validation loss is lowest at step {plain.steps[best]} (test loss "
-                f"{plain.test_loss[best]:.3g} there, {plain.test_loss[-1]:.3g} at the end). "
-                "The training loss keeps falling; the test set must not choose."
-            )
-
         quiz_box(
             PAGE,
             "stop",
             "Where should training stop?",
             "lowest validation loss",
-            stop_evidence,
+            lambda: st.markdown(topic.stop_evidence(topic.fit(*run_key())[0])),
             options=("lowest training loss", "lowest validation loss", "lowest test loss"),
         )
 

@@ -17,9 +17,9 @@ from typing import NamedTuple
 import numpy as np
 import streamlit as st
 
-import optim
 from app_support.presets import Preset, scene
 from landscapes import generalization, networks
+from viz.generalization import Curve
 
 N_VAL = 128  # validation points
 N_TEST = 512  # test points
@@ -28,6 +28,7 @@ THINNED = 4  # thinned networks drawn next to the whole one
 PLAIN = ("plain", 1.0, 1.0, "inverted")
 BATCHNORM = ("batchnorm", 1.0, 1.0, "inverted")
 WALK_STEPS = 60  # steps of the weight-space dropout walk
+KEEP = 101  # steps at which a run's weights are kept and its validation and test losses evaluated
 
 
 def _data(data_spec) -> networks.Data:
@@ -52,9 +53,14 @@ def _augmented(data_spec, aug):
     )
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
 def fit(data_spec, model_spec, optimizer, settings, steps, reg=PLAIN, aug=None):
-    """(TrainingRun, BatchNormState or None) for plain-valued specs."""
+    """(TrainingRun, BatchNormState or None) for plain-valued specs. Every argument reaches
+    the cache by position, so a call with defaults and one spelling them out share a result."""
+    return _fit(data_spec, model_spec, optimizer, settings, steps, reg, aug)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _fit(data_spec, model_spec, optimizer, settings, steps, reg, aug):
     base = data(data_spec)
     arch = _arch(model_spec)
     _, _, _, init, kind, seed = model_spec
@@ -74,9 +80,37 @@ def fit(data_spec, model_spec, optimizer, settings, steps, reg=PLAIN, aug=None):
         optimizer,
         steps,
         generalization.Regularizer(*reg),
+        keep=KEEP,
         train_weights=weights,
         **settings,
     )
+
+
+TABS = {
+    "dropout": "🎭 Dropout",
+    "augment": "🔄 Augmentation",
+    "normalize": "📏 Normalization",
+    "batchnorm": "🧮 Batch norm",
+    "early": "⏱️ Early stopping",
+    "decay": "⚖️ Weight decay",
+    "quiz": "❓ Quiz",
+}
+CONVENTION_TITLES = {
+    "inverted": "inverted: ×1/p while training",
+    "weight_scaling": "weight scaling: ×p at test time",
+}
+NORMALIZATION_TITLES = {"raw": "raw inputs", "standardized": "standardized", "whitened": "whitened"}
+
+
+def split_curves(run, label="", faint=False) -> list:
+    """Training loss at every step, validation and test loss at the kept steps."""
+    return [
+        Curve(
+            f"training{label}", "training", np.arange(len(run.train_loss)), run.train_loss, faint
+        ),
+        Curve(f"validation{label}", "validation", run.steps, run.val_loss, faint),
+        Curve(f"test{label}", "test", run.steps, run.test_loss, faint),
+    ]
 
 
 class Maps(NamedTuple):
@@ -106,14 +140,14 @@ def maps(data_spec, model_spec, optimizer, steps, runs, seed=0) -> Maps:
     for settings, reg, aug, index in runs:
         run, _ = fit(data_spec, model_spec, optimizer, settings, steps, reg, aug)
         w = run.params[index]
-        if reg[0] == "dropout":
-            some, whole = generalization.thinned_on_grid(
-                arch, w, xs, ys, reg[1], reg[2], reg[3], seed, THINNED
-            )
-            thinned = _shown(kind, some) if thinned is None else thinned
-            values.append(_shown(kind, whole))
-        else:
-            values.append(_shown(kind, networks.outputs_on_grid(arch, w[None], xs, ys)[0]))
+        # one program for every map: without dropout every unit is kept (p = 1)
+        dropout = reg[0] == "dropout"
+        some, whole = generalization.thinned_on_grid(
+            arch, w, xs, ys, *(reg[1:] if dropout else (1.0, 1.0, "inverted")), seed, THINNED
+        )
+        if dropout and thinned is None:
+            thinned = _shown(kind, some)
+        values.append(_shown(kind, whole))
     return Maps(xs, ys, values, thinned)
 
 
@@ -125,7 +159,7 @@ def batchnorm_test_modes(data_spec, model_spec, optimizer, settings, steps):
     arch, kind = _arch(model_spec), model_spec[4]
     test = networks.network_loss(data(data_spec), arch, kind, "test").widened()
     loss = generalization.BatchNormLoss(test.inputs, test.targets, test.arch, kind, test.unit_mask)
-    train_mode = float(loss(arch.widen(run.params[-1])))
+    train_mode = generalization.training_mode_loss(loss, arch.widen(run.params[-1]))
     return float(run.test_loss[-1]), train_mode
 
 
@@ -164,7 +198,8 @@ def normalization_race(scale, correlation, how, seed=0) -> Race:
 @st.cache_data(max_entries=32, show_spinner=False)
 def dropout_walk(keep, seed, learning_rate=0.3):
     """The weight-space picture: contours of a standardized two-input linear model, the path
-    of SGD under input dropout (each step along the kept weights only) and plain GD."""
+    of SGD under input dropout (each step along the kept weights only) and plain GD (the same
+    walk keeping every input, p = 1)."""
     features = generalization.normalize(
         generalization.scaled_features(200, 1.0, 0.6, 3), "standardized"
     )
@@ -172,18 +207,73 @@ def dropout_walk(keep, seed, learning_rate=0.3):
     path, masks = generalization.dropout_walk(
         features.x, features.y, w0, learning_rate, keep, seed, WALK_STEPS
     )
-    plain = optim.run(
-        generalization.LinearLoss(features.x, features.y),
-        w0,
-        "gd",
-        WALK_STEPS,
-        learning_rate=learning_rate,
+    gd_path, _ = generalization.dropout_walk(
+        features.x, features.y, w0, learning_rate, 1.0, seed, WALK_STEPS
     )
     axis = np.linspace(-2.5, 2.5, 61)
     a, b = np.meshgrid(axis, axis)
     points = np.stack([a.ravel(), b.ravel()], 1)
     Z = 0.5 * np.mean((points @ features.x.T - features.y) ** 2, axis=1)
-    return axis, Z.reshape(a.shape), path, masks, plain.params
+    return axis, Z.reshape(a.shape), path, masks, gd_path
+
+
+def race_text(how: str, race) -> str:
+    """κ, the best ε and the steps of gradient descent on one normalization."""
+    measured = "> 4000" if race.measured_steps is None else str(race.measured_steps)
+    return (
+        f"**{NORMALIZATION_TITLES[how]}**: κ = {race.kappa:.3g}, best ε = 2/(D_max + D_min) = "
+        f"{race.learning_rate:.3g}; steps to shrink the error 1000×: {measured} "
+        f"(closed form {race.predicted_steps})"
+    )
+
+
+def walk_text(masks) -> str:
+    """What the weight-space walk shows, with how many of its steps moved which weights."""
+    counts = {
+        k: int(np.sum(np.all(masks == m, axis=1)))
+        for k, m in (("both", (1, 1)), ("w₁ only", (1, 0)), ("w₂ only", (0, 1)), ("none", (0, 0)))
+    }
+    return (
+        "**A dropout step lies in the subspace of the kept weights.** A linear model "
+        "f = w₁x₁ + w₂x₂ with each input kept with probability p: a dropped input's weight "
+        f"gets no gradient. Of {WALK_STEPS} steps: "
+        + ", ".join(f"{v} moved {k}" for k, v in counts.items())
+        + ". Steps along one axis are the projections onto half the basis vectors."
+    )
+
+
+def dropout_evidence(plain, dropped) -> str:
+    return (
+        f"Training loss: plain {plain.train_loss[-1]:.3g}, with dropout "
+        f"{dropped.train_loss[-1]:.3g}; test loss: {plain.test_loss[-1]:.3g} vs "
+        f"{dropped.test_loss[-1]:.3g}. A thinned network fits worse than the whole one."
+    )
+
+
+def augment_evidence() -> str:
+    kept = agreement("xor", ("flip_x1", "swap"))
+    return (
+        f"On XOR, reflecting x₁ keeps {kept['flip_x1']:.0%} of the labels; swapping "
+        f"x₁ ↔ x₂ keeps {kept['swap']:.0%}: only the swap is a symmetry."
+    )
+
+
+def stop_evidence(plain) -> str:
+    _, best = networks.early_stopping(plain.val_loss, len(plain.val_loss))
+    return (
+        f"The validation loss is lowest at step {plain.steps[best]} (test loss "
+        f"{plain.test_loss[best]:.3g} there, {plain.test_loss[-1]:.3g} at the end). "
+        "The training loss keeps falling; the test set must not choose."
+    )
+
+
+def decay_text(m: int, lam: float) -> str:
+    return (
+        f"η is the learning rate ε, m = {m} the number of training examples: the run "
+        f"uses λ₂ = λ/m = {lam / m:.3g} on the weights only (biases are not "
+        "decayed). The form holds for gradient descent; an adaptive optimizer rescales the "
+        "penalty's gradient like any other."
+    )
 
 
 EXPLAIN = {  # each tab's explanation (hidden in presentation mode)

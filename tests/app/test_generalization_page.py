@@ -59,7 +59,9 @@ def _core_run(l2=0.0, steps=200, n=16, width=4, flip=0.1):
     data = generalization.flip_labels(networks.make_data("xor", n, 512, 0.2, 0, 3, 128), flip, 0)
     arch = networks.Architecture((width, width), "tanh")
     w0 = networks.init_weights(arch, "xavier", 0)
-    run, _ = generalization.fit(data, arch, "cross_entropy", w0, "adam", steps, l2=l2)
+    run, _ = generalization.fit(
+        data, arch, "cross_entropy", w0, "adam", steps, keep=topic.KEEP, l2=l2
+    )
     return run
 
 
@@ -93,7 +95,14 @@ def test_batch_norm_eval_mode_number_is_the_running_averages_one():
     arch = networks.Architecture((4, 4), "tanh")
     w0 = networks.init_weights(arch, "xavier", 0)
     run, _ = generalization.fit(
-        data, arch, "cross_entropy", w0, "adam", 200, generalization.Regularizer("batchnorm")
+        data,
+        arch,
+        "cross_entropy",
+        w0,
+        "adam",
+        200,
+        generalization.Regularizer("batchnorm"),
+        keep=topic.KEEP,
     )
     shown = metrics(at)
     assert shown["Test, batch norm (μ̄, σ̄²)"] == f"{run.test_loss[-1]:.3g}"
@@ -172,6 +181,38 @@ def test_warm_number_slider_moves_compile_nothing(tab, moves):
                 widget(at, f"generalization.{key}").set_value(value).run()
             assert_clean(at)
             assert compiles.count == 0, (key, value)
+
+
+ARCHITECTURE = {"generalization.depth"}  # may compile, as on the Small networks page
+
+
+def _neighbours(w) -> list:
+    """Two values next to a slider's current one (up if there is room, else down)."""
+    if type(w).__name__ == "SelectSlider":
+        options = list(w.options)
+        i = options.index(str(w.value)) if str(w.value) in options else options.index(w.value)
+        picks = options[i + 1 : i + 3] if i + 2 < len(options) else options[max(i - 2, 0) : i]
+        return [type(w.value)(p) if not isinstance(w.value, str) else p for p in picks]
+    step = w.step or (w.max - w.min) / 100
+    sign = 1 if w.value + 2 * step <= w.max else -1
+    return [w.value + sign * step, w.value + 2 * sign * step]
+
+
+@pytest.mark.parametrize("tab", TABS)
+def test_warm_moves_of_every_slider_compile_nothing(tab):
+    """bench.pages moves every slider of a tab: once a slider has moved, its next move compiles
+    nothing (the architecture's depth excepted)."""
+    at = open_page({"tab": tab, **SMALL})
+    assert_clean(at)
+    keys = [w.key for w in (*at.select_slider, *at.slider) if w.key and w.key not in ARCHITECTURE]
+    assert keys
+    for key in keys:
+        first, second = _neighbours(widget(at, key))
+        widget(at, key).set_value(first).run()  # warm-up: a program first used here compiles
+        with CompileCounter() as compiles:
+            widget(at, key).set_value(second).run()
+        assert_clean(at)
+        assert compiles.count == 0, (tab, key, second)
 
 
 def _number(text: str) -> float:

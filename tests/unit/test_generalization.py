@@ -290,3 +290,44 @@ def test_label_agreement_finds_the_symmetries():
     assert G.label_agreement("xor", "rotate180") > 0.95
     assert G.label_agreement("circles", "rotate") > 0.95  # every rotation keeps a circle
     assert G.label_agreement("spirals", "rotate180") < 0.2  # the two arms trade places
+
+
+# --- one program for many settings ----------------------------------------------------------
+
+
+def test_plain_fit_evaluates_every_split_like_networks_train():
+    """The three splits are evaluated in one padded call: the same numbers as one call each."""
+    arch, data, w0 = _dropout_problem()
+    run, _ = G.fit(data, arch, "cross_entropy", w0, "adam", 30, keep=11, learning_rate=0.05)
+    plain = networks.train(data, arch, "cross_entropy", w0, "adam", 30, keep=11, learning_rate=0.05)
+    for name in ("test_loss", "val_loss", "train_accuracy", "test_accuracy", "val_accuracy"):
+        np.testing.assert_allclose(getattr(run, name), getattr(plain, name), rtol=1e-12)
+    points = G.evaluation_set(data, "cross_entropy")
+    assert len(points.labels) % G.EVAL_BUCKET == 0
+    np.testing.assert_array_equal(points.segments.sum(axis=1), [32, 16, 16])
+
+
+def test_weighted_training_accuracy_counts_only_weighted_points():
+    arch, data, w0 = _dropout_problem()
+    weights = np.zeros(len(data.y_train))
+    weights[:5] = 1.0
+    run, _ = G.fit(data, arch, "squared", w0, "gd", 3, train_weights=weights, keep=4)
+    f = networks.forward(arch, run.params[-1], data.x_train[:5])
+    assert run.train_accuracy[-1] == pytest.approx(np.mean((f > 0) == (data.y_train[:5] > 0.5)))
+
+
+def test_batchnorm_runs_of_one_step_bucket_share_their_programs():
+    arch, data, w0 = _dropout_problem()
+    reg = G.Regularizer("batchnorm")
+    G.fit(data, arch, "cross_entropy", w0, "adam", 150, reg, keep=11)
+    with CompileCounter() as compiles:
+        run, _ = G.fit(data, arch, "cross_entropy", w0, "adam", 200, reg, keep=11)
+    assert compiles.count == 0
+    # the running averages of the padded path are those of the path itself
+    loss = networks.network_loss(data, arch, "cross_entropy", "train").widened()
+    bn = G.BatchNormLoss(loss.inputs, loss.targets, loss.arch, "cross_entropy", loss.unit_mask)
+    path = np.tile(arch.widen(run.params[-1]), (7, 1))
+    means, _ = G.running_statistics(bn, path)
+    mu, _ = G._full_batch_statistics(bn, path[0])
+    t = np.arange(7)[:, None]
+    np.testing.assert_allclose(means, (1 - 0.9**t) * np.asarray(mu), rtol=1e-12, atol=1e-15)
