@@ -11,6 +11,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from viz.figure import AnimatedFigure, f32
+from viz.minibatches import panel_title
 from viz.networks import CLASS_COLORS, DECISION_SCALE, VALIDATION_COLOR, plane_figure
 from viz.theme import DEFAULT_LOOK, Look, base_layout
 
@@ -75,19 +76,7 @@ def maps_figure(
             "scaleanchor": f"x{suffix}",
             "showticklabels": False,
         }
-        annotations.append(
-            {
-                "text": panel.title,
-                "x": x0 + width / 2,
-                "y": y1,
-                "xref": "paper",
-                "yref": "paper",
-                "xanchor": "center",
-                "yanchor": "bottom",
-                "showarrow": False,
-                "font": {"size": look.font_size},
-            }
-        )
+        annotations.append(panel_title(panel.title, (x0, x0 + width), look, y=y1))
         axes = {"xaxis": f"x{suffix}", "yaxis": f"y{suffix}"}
         values = np.asarray(panel.values, float)
         data.append(

@@ -238,19 +238,7 @@ def minibatch_panels_figure(
             "constraintoward": "top",
             "showticklabels": column == 0,
         }
-        titles.append(
-            {
-                "text": panel.title,
-                "x": x0 + width / 2,
-                "y": y1,
-                "xref": "paper",
-                "yref": "paper",
-                "xanchor": "center",
-                "yanchor": "bottom",
-                "showarrow": False,
-                "font": {"size": look.font_size},
-            }
-        )
+        titles.append(panel_title(panel.title, (x0, x0 + width), look, y=y1))
         data += _panel_traces(xs, ys, panel, reference_minima if i else [], look, axes, arm)
     data += _legend_keys(look)
     layout = base_layout(
@@ -572,11 +560,12 @@ def _side_by_side(count: int, gap: float = 0.06) -> list[list[float]]:
     return [[i * (width + gap), i * (width + gap) + width] for i in range(count)]
 
 
-def panel_title(text: str, domain, look: Look, color: str | None = None) -> dict:
+def panel_title(text: str, domain, look: Look, color: str | None = None, *, y: float = 1.0) -> dict:
+    """A panel's title above the middle of its x `domain`, its foot at height `y` (paper)."""
     return {
         "text": text,
         "x": (domain[0] + domain[1]) / 2,
-        "y": 1.0,
+        "y": y,
         "xref": "paper",
         "yref": "paper",
         "xanchor": "center",
