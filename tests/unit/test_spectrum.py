@@ -83,15 +83,29 @@ def test_lanczos_basis_is_orthonormal_and_tridiagonalises(medium):
     np.testing.assert_allclose(Q @ H @ Q.T, result.tridiagonal(), atol=1e-10 * np.max(np.abs(H)))
 
 
-def test_lanczos_extreme_eigenvalues_match_eigh(medium):
+def test_extreme_eigenpairs_match_eigh(medium):
     loss, w, _ = medium
     exact = spectrum.exact_spectrum(loss, w)
     scale = np.max(np.abs(exact))
-    (top, top_vectors), (bottom, _) = spectrum.lanczos_extremes(loss, w, k=3, num_steps=80)
+    top, top_vectors = spectrum.extreme_eigenpairs(loss, w, k=3, end="largest")
+    bottom, bottom_vectors = spectrum.extreme_eigenpairs(loss, w, k=3, end="smallest")
     np.testing.assert_allclose(top, exact[::-1][:3], rtol=0, atol=1e-10 * scale)
-    np.testing.assert_allclose(bottom[0], exact[0], rtol=0, atol=1e-8 * scale)
+    np.testing.assert_allclose(bottom, exact[:3], rtol=0, atol=1e-10 * scale)
+    with pytest.raises(ValueError, match="end"):
+        spectrum.extreme_eigenpairs(loss, w, end="middle")
     H = spectrum.exact_hessian(loss, w)
-    np.testing.assert_allclose(H @ top_vectors[:, 0], top[0] * top_vectors[:, 0], atol=1e-8 * scale)
+    for values, vectors in ((top, top_vectors), (bottom, bottom_vectors)):
+        np.testing.assert_allclose(H @ vectors, vectors * values, atol=1e-8 * scale)
+        np.testing.assert_allclose(vectors.T @ vectors, np.eye(3), atol=1e-10)
+
+
+def test_top_eigenvectors_beyond_the_exact_limit_use_the_same_extremes(medium, monkeypatch):
+    loss, w, _ = medium
+    exact_values, _ = spectrum.top_eigenvectors(loss, w, k=2)
+    monkeypatch.setattr(spectrum, "EXACT_LIMIT", 0)  # as for a network over the limit
+    values, vectors = spectrum.top_eigenvectors(loss, w, k=2)
+    np.testing.assert_allclose(values, exact_values, rtol=1e-10)
+    assert vectors.shape == (w.shape[0], 2)
 
 
 def test_lanczos_restarts_when_the_krylov_space_closes():
