@@ -159,6 +159,7 @@ def requests_for_frames(path: str) -> int:
     return int(OFFERS[page_name(path)].frames_on_request)
 
 
+FINGERPRINTS = chromium.FINGERPRINTS_JS.strip()
 FRAMES_HERE = """() => Array.from(document.querySelectorAll('.lll-chart'))
   .every((gd) => !gd.__lllPending)"""
 
@@ -168,18 +169,15 @@ def test_play_animates_the_chart(open_page, path):
     page = open_page(in_view(path, PLAY_VIEWS))
     # The chart's own animation bar (app_support/charts.js), in place of Plotly's slider.
     play = page.locator(".lll-play", has_text=re.compile("Play")).first
-    before = chromium.chart_fingerprints(page)
     requests = chromium.rerun_requests(page)
+    page.evaluate(f"() => {{ window.__lllSeen = new Set([({FINGERPRINTS})().join()]); }}")
     play.click()
-    # Frames are played by Plotly in the browser: the figure changes again and again, and the
-    # server is asked for no rerun, or for one that brings the frames.
-    seen = {tuple(before)}
-    for _ in range(40):
-        page.wait_for_timeout(100)
-        seen.add(tuple(chromium.chart_fingerprints(page)))
-        if len(seen) >= 4:
-            break
-    assert len(seen) >= 4
+    # Frames are played by Plotly in the browser: the figure changes again and again (four
+    # different pictures seen, checked on every animation frame, as a student watches), and
+    # the server is asked for no rerun, or for one that brings the frames.
+    page.wait_for_function(
+        f"() => window.__lllSeen.add(({FINGERPRINTS})().join()).size >= 4", timeout=60_000
+    )
     assert chromium.rerun_requests(page) - requests == requests_for_frames(path)
     assert_healthy(page)
 
@@ -191,16 +189,26 @@ def test_the_step_slider_scrubs_the_animation(open_page, path):
     step = bar.locator("input.lll-step")
     label = bar.locator(".lll-step-label")
     requests = chromium.rerun_requests(page)
-    last = int(step.get_attribute("max"))
-    seen = set()
-    for value in (0, last // 2, last):
+    last, current = int(step.get_attribute("max")), int(step.input_value())
+    targets = [0, last // 2, last]
+    while targets[0] == current:  # each move goes somewhere new, so each one redraws
+        targets = targets[1:] + targets[:1]
+    seen, previous = set(), (",".join(chromium.chart_fingerprints(page)), label.inner_text())
+    for value in targets:
         # What dragging the thumb does: a new value and an `input` event.
         step.evaluate(
             "(e, v) => { e.value = String(v); e.dispatchEvent(new Event('input')); }", value
         )
         page.wait_for_function(FRAMES_HERE)  # frames on request: the first move fetches them
-        page.wait_for_timeout(150)
-        seen.add((tuple(chromium.chart_fingerprints(page)), label.inner_text()))
+        # the new step's picture and label, once drawn (not after a fixed delay)
+        page.wait_for_function(
+            f"""([label, before, text]) => ({FINGERPRINTS})().join() !== before
+                && label.innerText !== text""",
+            arg=[label.element_handle(), *previous],
+            timeout=60_000,
+        )
+        previous = (",".join(chromium.chart_fingerprints(page)), label.inner_text())
+        seen.add(previous)
     # Three steps, three different pictures and labels, and no rerun but the frames' own.
     assert len({fingerprint for fingerprint, _ in seen}) == 3
     assert len({text for _, text in seen}) == 3
