@@ -1,7 +1,7 @@
 """How fast the pages answer: `python -m bench.pages` (a benchmark, not a test).
 
-Each page in `PAGES` is driven through Streamlit's AppTest at its default settings (or the
-query parameters given), and this prints, per page:
+Each page of the app's navigation (each of its views in `VIEWS`) is driven through Streamlit's
+AppTest at its default settings (or the query parameters given), and this prints, per page:
 
 * first run: the first script run in a fresh process (JAX compilations included);
 * rerun p50 / p95: one script run after a slider moved, over every slider of the page, each
@@ -17,7 +17,8 @@ page (20-80 ms) to each measured rerun; `_share_script_cache` gives AppTest one 
 numbers are what a server spends.
 
 Targets on the 2-core dev machine: rerun p50 ≤ 60 ms (≤ 100 ms for the network pages), 0
-compiles when warm, payload ≤ 600 kB. To add a page, add one `PageBench` line to `PAGES`.
+compiles when warm, payload ≤ 600 kB. A new page is measured as soon as it is in the
+navigation; if it has views (tabs), add them to `VIEWS`.
 
     python -m bench.pages                 # every page and view
     python -m bench.pages saddles momentum    # the benches whose name starts with these
@@ -34,6 +35,8 @@ from typing import NamedTuple
 import jax
 from streamlit.testing.v1 import AppTest
 
+from app_support import navigation
+
 ROOT = Path(__file__).resolve().parents[1]
 MOVES_PER_SLIDER = 4
 
@@ -44,8 +47,28 @@ class PageBench(NamedTuple):
     params: dict[str, str] = {}
 
 
-PAGES: tuple[PageBench, ...] = (
-    PageBench("playground", "pages/playground.py"),
+# The views of each page that has several (the URL setting that opens them, its values): only
+# the open view computes, so each is measured on its own. A page of the app's navigation that
+# is not listed here is measured at its default settings (tests/unit/test_bench_pages.py
+# checks that every name here is a page of the navigation).
+VIEWS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "saddles": ("tab", ("points", "basins", "escape", "random", "counting", "quiz", "minima")),
+    "momentum": ("view", ("slope", "ravine", "sweep", "map", "eigen", "quiz")),
+    "minibatches": ("view", ("surfaces", "sgd", "noise", "optimizers", "adam", "examples")),
+    "regularization": ("view", ("paths", "shrink", "steps", "early", "clip")),
+    "permutation": ("tab", ("teacher", "merge", "line", "critical", "regions")),
+    "networks": ("tab", ("training", "spectrum", "weights", "exploding")),
+    "backprop": ("tab", ("step", "check", "slowdown", "deep", "quiz")),
+    "depth": ("tab", ("count", "xor", "local", "deep", "nfl")),
+    "generalization": (
+        "tab",
+        ("dropout", "augment", "normalize", "batchnorm", "early", "decay", "quiz"),
+    ),
+    "adaptive": ("tab", ("bias", "adagrad", "quiz")),
+}
+
+# Settings worth measuring beyond the views: the heaviest common lecture moments.
+MOMENTS: tuple[PageBench, ...] = (
     PageBench(
         "playground: Beale, 6 optimizers",
         "pages/playground.py",
@@ -58,17 +81,6 @@ PAGES: tuple[PageBench, ...] = (
             "opt": "gd,momentum,nesterov,adagrad,rmsprop,adam",
         },
     ),
-)
-
-
-def _views(page: str, key: str, views: tuple[str, ...]) -> tuple[PageBench, ...]:
-    return tuple(PageBench(f"{page}: {view}", f"pages/{page}.py", {key: view}) for view in views)
-
-
-# Every view of every page: only the open view computes, so each is measured on its own.
-PAGES += (
-    *_views("saddles", "tab", ("points", "basins", "escape", "random", "counting", "quiz")),
-    *_views("saddles", "tab", ("minima",)),
     PageBench(
         "saddles: points, tilt of two minima",
         "pages/saddles.py",
@@ -79,20 +91,21 @@ PAGES += (
         "pages/saddles.py",
         {"tab": "points", "surface": "rosenbrock"},
     ),
-    *_views("momentum", "view", ("slope", "ravine", "sweep", "map", "eigen", "quiz")),
-    *_views("minibatches", "view", ("surfaces", "sgd", "noise", "optimizers", "adam", "examples")),
-    *_views("regularization", "view", ("paths", "shrink", "steps", "early", "clip")),
-    *_views("permutation", "tab", ("teacher", "merge", "line", "critical", "regions")),
-    *_views("networks", "tab", ("training", "spectrum", "weights", "exploding")),
-    *_views("backprop", "tab", ("step", "check", "slowdown", "deep", "quiz")),
-    *_views("depth", "tab", ("count", "xor", "local", "deep", "nfl")),
-    *_views(
-        "generalization",
-        "tab",
-        ("dropout", "augment", "normalize", "batchnorm", "early", "decay", "quiz"),
-    ),
-    *_views("adaptive", "tab", ("bias", "adagrad", "quiz")),
 )
+
+
+def page_benches() -> tuple[PageBench, ...]:
+    """Every page of the app's navigation (`app_support.navigation.PAGES`): each of its views,
+    or its default settings; then the lecture moments."""
+    benches = []
+    for info in navigation.PAGES:
+        page = Path(info.path).stem
+        if page in VIEWS:
+            key, views = VIEWS[page]
+            benches += [PageBench(f"{page}: {view}", info.path, {key: view}) for view in views]
+        else:
+            benches.append(PageBench(page, info.path))
+    return (*benches, *MOMENTS)
 
 
 def _share_script_cache() -> None:
@@ -197,7 +210,8 @@ def main() -> None:
         f"{'compiles':>9s} {'payload':>10s}"
     )
     details = []
-    chosen = [p for p in PAGES if not sys.argv[1:] or p.name.startswith(tuple(sys.argv[1:]))]
+    benches = page_benches()
+    chosen = [p for p in benches if not sys.argv[1:] or p.name.startswith(tuple(sys.argv[1:]))]
     for page in chosen:
         before = counter.count
         result = bench_page(page, counter)
