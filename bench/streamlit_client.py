@@ -158,6 +158,12 @@ class StreamlitSession:
             await self._ws.close()
             self._ws = None
 
+    def go_to(self, page: str) -> None:
+        """Switch to another page on the next run, as a click in the navigation does: the
+        same session, the new page's own URL and widgets."""
+        self.page, self.query_string = page, ""
+        self._states.clear()
+
     def find(self, kind: str, label: str = "") -> list[Widget]:
         """The widgets of element type ``kind`` whose label contains ``label``."""
         return [w for w in self.widgets.values() if w.kind == kind and label in w.label]
