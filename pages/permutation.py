@@ -11,7 +11,6 @@ the regions n lines cut the plane into. Every number comes from `landscapes.comm
 
 from __future__ import annotations
 
-import functools
 import itertools
 
 import numpy as np
@@ -20,9 +19,9 @@ import streamlit as st
 from app_support import notation
 from app_support.charts import plotly_chart
 from app_support.page import page_setup
-from app_support.presets import Preset, scene
+from app_support.topics import permutation as topic
 from app_support.urlstate import Setting
-from landscapes import committee, regions
+from landscapes import committee
 from viz import permutation as figures
 
 PAGE = "permutation"
@@ -30,9 +29,7 @@ MAX_UNITS = 5
 INPUT_BOX = ((-2.0, 2.0), (-2.0, 2.0))  # where the teacher's inputs lie
 SOLVED = 1e-12  # a training loss below this means the student found a zero-loss minimum
 NOT_CRITICAL = 1e-6  # a permutation point with a larger ‖∇E‖ has not converged
-REGION_GRID = 300
 MAX_LINES = 30
-CRITICAL_RUNS = 8  # one compiled shape: 8 runs × 8 starting points
 PLOT_CONFIG = {"displaylogo": False, "toImageButtonOptions": {"filename": "permutation"}}
 
 TABS = {
@@ -49,141 +46,14 @@ def pair_choices(n: int) -> dict[str, str]:
     return {f"{a}-{b}": f"units {a} and {b}" for a, b in itertools.combinations(range(1, n + 1), 2)}
 
 
-_scene = functools.partial(scene, "pages/permutation.py")
-
-
-SCENES: tuple[Preset, ...] = (
-    _scene(
-        "recover",
-        "A student finds its teacher",
-        "Press Play: the student's lines settle on the teacher's, each on the dashed line of "
-        "its colour, but under other numbers: the same network up to a permutation.",
-        tab="teacher",
-    ),
-    _scene(
-        "exchange",
-        "Two units trade places through a saddle",
-        "Play: units 1 and 3 slide together, coincide at the permutation point (a saddle "
-        "with one downhill direction) and move on into each other's place.",
-        tab="merge",
-    ),
-    _scene(
-        "straight",
-        "The straight line climbs higher",
-        "Both ends have the same loss, but the straight line between them climbs several "
-        "times higher than the merge path through the saddle.",
-        tab="line",
-    ),
-    _scene(
-        "index",
-        "Low loss, few downhill directions",
-        "Critical points found from many starts: the higher the loss, the larger the fraction "
-        "of directions that still go down. Open circles are flat regions, not critical points.",
-        tab="critical",
-    ),
-    _scene(
-        "regions",
-        "Ten neurons, 56 regions",
-        "Ten random lines in general position (no two parallel, no three through one point) "
-        "cut the plane into 1 + 10 + 45 = 56 regions: many regions from few neurons.",
-        tab="regions",
-        lines="10",
-    ),
-)
-
 page = page_setup(PAGE, "Permutation symmetry", icon="🔀")
 state = page.state
-
-
-# --- cached core calls (plain values in) --------------------------------------------------
-
-
-@st.cache_data(max_entries=16, show_spinner=False)
-def teacher_problem(n: int, teacher_seed: int):
-    """The teacher's weights and its 200 training pairs."""
-    teacher = committee.random_teacher(n, teacher_seed)
-    inputs, targets = committee.teacher_data(teacher, n, 200, seed=teacher_seed)
-    return teacher, inputs, targets
-
-
-@st.cache_data(max_entries=16, show_spinner="Training the student…")
-def student(n: int, teacher_seed: int, student_seed: int):
-    """The trained student, its units matched to the teacher's, and its units along the run."""
-    teacher, inputs, targets = teacher_problem(n, teacher_seed)
-    run = committee.train_student(inputs, targets, n, student_seed)
-    matching = committee.match_units(run.minimum, teacher, n)
-    planes = np.stack([committee.hyperplanes(p, n) for p in run.params])
-    planes[-1] = committee.hyperplanes(run.minimum, n)
-    return run, matching, planes
-
-
-@st.cache_data(max_entries=32, show_spinner="Following the merge path…")
-def exchange(n: int, teacher_seed: int, student_seed: int, i: int, j: int):
-    """Merge path, exchange loop, the plane through it, the straight line and the Hessians."""
-    _, inputs, targets = teacher_problem(n, teacher_seed)
-    run, _, _ = student(n, teacher_seed, student_seed)
-    path = committee.merge_path(inputs, targets, run.minimum, n, i, j)
-    loop = committee.exchange_loop(path, n)
-    plane = committee.exchange_plane(inputs, targets, path, n)
-    line = committee.straight_line(inputs, targets, path.minimum, n, i, j)
-    saddle = committee.point_report(inputs, targets, path.permutation_point)
-    minimum = committee.point_report(inputs, targets, path.minimum)
-    merged = committee.merged_network(path.permutation_point, n, i, j)
-    merged_loss = float(committee.committee_loss(inputs, targets)(merged))
-    loop_planes = np.stack([committee.hyperplanes(p, n) for p in loop.params])
-    return {
-        "path": path,
-        "loop": loop,
-        "loop_xy": plane.coordinates(loop.params),
-        "loop_planes": loop_planes,
-        "plane": (plane.alphas, plane.betas, plane.loss),
-        "line": line,
-        "saddle": saddle,
-        "minimum": minimum,
-        "merged_loss": merged_loss,
-    }
-
-
-@st.cache_data(max_entries=16, show_spinner="Searching for critical points…")
-def critical_sample(n: int, teacher_seed: int, seed: int):
-    _, inputs, targets = teacher_problem(n, teacher_seed)
-    return committee.critical_points_by_gradient_norm(
-        inputs, targets, n, runs=CRITICAL_RUNS, seed=seed
-    )
-
-
-@st.cache_data(max_entries=32, show_spinner=False)
-def line_regions(count: int, seed: int, half_width: float):
-    """The lines, their region map in the window, and the three counts."""
-    lines = regions.random_lines(count, seed)
-    window = ((-half_width, half_width), (-half_width, half_width))
-    xs, ys, ids = regions.region_map(lines, window, REGION_GRID)
-    return {
-        "lines": lines,
-        "window": window,
-        "map": (xs, ys, ids),
-        "exact": regions.count_regions_exact(lines),
-        "sectors": regions.count_regions_by_sectors(lines),
-        "visible": int(ids.max()) + 1,
-        "formula": regions.regions_general_position(count, 2),
-    }
-
-
-@st.cache_data(max_entries=4, show_spinner=False)
-def region_growth(max_n: int):
-    ns = np.arange(1, max_n + 1)
-    series = {
-        f"d = {d}: Σₖ≤{d} C(n, k)": np.array([regions.regions_general_position(n, d) for n in ns])
-        for d in (1, 2, 3)
-    }
-    series["2ⁿ: every on/off pattern"] = 2.0**ns
-    return ns, series
 
 
 # --- settings (all declared on every run, so that the link always holds them) ---------------
 
 top = st.columns([3, 2], vertical_alignment="center")
-page.scenes(SCENES, where=top[0])
+page.scenes(topic.SCENES, where=top[0])
 page.notation(notation.ROWS[PAGE], where=top[0])
 problem_box = top[1].popover("⚙️ Teacher and student", use_container_width=True)
 n_units = state.widget(
@@ -239,7 +109,7 @@ critical_seed = state.widget(
         0,
         99,
         widget="number",
-        help=f"{CRITICAL_RUNS} training runs from random starts, 8 points from each.",
+        help=f"{topic.CRITICAL_RUNS} training runs from random starts, 8 points from each.",
     ),
     critical_controls[0],
 )
@@ -268,8 +138,8 @@ half_width = state.widget(
 
 
 def teacher_view() -> None:
-    teacher, inputs, targets = teacher_problem(n_units, teacher_seed)
-    run, matching, student_planes = student(n_units, teacher_seed, student_seed)
+    teacher, inputs, targets = topic.teacher_problem(n_units, teacher_seed)
+    run, matching, student_planes = topic.student(n_units, teacher_seed, student_seed)
     page.explain(
         "The teacher is a small network, y(x) = Σᵢ vᵢ σ(wᵢ·x + bᵢ): each hidden unit is a line "
         "wᵢ·x + bᵢ = 0 in the input plane, off on one side and on on the other. A student with "
@@ -319,8 +189,8 @@ def teacher_view() -> None:
 
 
 def merge_view() -> None:
-    _, inputs, targets = teacher_problem(n_units, teacher_seed)
-    result = exchange(n_units, teacher_seed, student_seed, unit_i, unit_j)
+    _, inputs, targets = topic.teacher_problem(n_units, teacher_seed)
+    result = topic.exchange(n_units, teacher_seed, student_seed, unit_i, unit_j)
     path, loop, saddle = result["path"], result["loop"], result["saddle"]
     line = result["line"]
     d_star = path.distance[-1]
@@ -416,7 +286,7 @@ def merge_view() -> None:
 
 
 def line_view() -> None:
-    result = exchange(n_units, teacher_seed, student_seed, unit_i, unit_j)
+    result = topic.exchange(n_units, teacher_seed, student_seed, unit_i, unit_j)
     path, loop, line = result["path"], result["loop"], result["line"]
     d_star = path.distance[-1]
     page.explain(
@@ -454,8 +324,8 @@ def line_view() -> None:
 
 
 def critical_view() -> None:
-    sample = critical_sample(n_units, teacher_seed, critical_seed)
-    result = exchange(n_units, teacher_seed, student_seed, unit_i, unit_j)
+    sample = topic.critical_sample(n_units, teacher_seed, critical_seed)
+    result = topic.exchange(n_units, teacher_seed, student_seed, unit_i, unit_j)
     found = int(sample.critical.sum())
     critical_controls[1].metric("Critical points found", f"{found} of {len(sample.loss)}")
     page.explain(
@@ -485,7 +355,7 @@ def critical_view() -> None:
 
 
 def regions_view() -> None:
-    result = line_regions(line_count, line_seed, half_width)
+    result = topic.line_regions(line_count, line_seed, half_width)
     page.explain(
         "Each hidden unit of a first layer is a line in the input plane. n lines in general "
         "position — no two parallel, no three through one point, as random lines almost "
@@ -516,7 +386,7 @@ def regions_view() -> None:
         where=left,
         config=PLOT_CONFIG,
     )
-    ns, series = region_growth(MAX_LINES)
+    ns, series = topic.region_growth(MAX_LINES)
     plotly_chart(
         figures.region_count_figure(
             ns, series, highlight=(line_count, result["formula"]), look=page.look

@@ -219,23 +219,19 @@ def minibatch_panels_figure(
         axes = (f"x{suffix}", f"y{suffix}")
         x0 = column * (width + gap_x)
         y1 = 1.0 - row * (height + gap_y)
+        # untitled maps, each kept at the top of its cell; tick labels on the left column only
+        xaxis, yaxis = map_axes(
+            (xs[0], xs[-1]), (ys[0], ys[-1]), ("", ""), anchor=axes[0], toward_top=True
+        )
         layout_axes[f"xaxis{suffix}"] = {
+            **xaxis,
             "domain": [max(x0, 0.0), min(x0 + width, 1.0)],
-            "range": [xs[0], xs[-1]],
             "anchor": axes[1],
-            "showgrid": False,
-            "zeroline": False,
-            "constrain": "domain",
         }
         layout_axes[f"yaxis{suffix}"] = {
+            **yaxis,
             "domain": [max(y1 - height, 0.0), min(y1, 1.0)],
-            "range": [ys[0], ys[-1]],
             "anchor": axes[0],
-            "showgrid": False,
-            "zeroline": False,
-            "scaleanchor": axes[0],
-            "constrain": "domain",
-            "constraintoward": "top",
             "showticklabels": column == 0,
         }
         titles.append(panel_title(panel.title, (x0, x0 + width), look, y=y1))

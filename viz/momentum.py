@@ -1,5 +1,5 @@
 """Figures of the momentum page: a race and step lengths on a slope, steps against α, the
-rate map, the error along the Hessian's eigen-directions, and the eigen-axes of a ravine.
+rate map, the error along the Hessian's eigen-directions, and a ravine's map with its eigen-axes.
 
 Pure builders: NumPy arrays in, `go.Figure` out; every number is computed by the core and
 handed in (the step length that momentum tends to, the optimum, the divergence boundary).
@@ -16,6 +16,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from viz import animation
+from viz.contour import contour_figure
 from viz.figure import MAX_FRAMES, AnimatedFigure, f32, frame_steps
 from viz.theme import DEFAULT_LOOK, Look, base_layout, optimizer_color
 
@@ -582,3 +583,33 @@ def eigen_axes(
             }
         )
     return {"shapes": shapes, "annotations": notes}
+
+
+def ravine_figure(
+    xs,
+    ys,
+    Z,
+    paths: Sequence,
+    *,
+    minima: Sequence,
+    start: Sequence[float],
+    centre: Sequence[float],
+    eigenvectors: np.ndarray,
+    axis_labels: tuple[str, str],
+    legend_order: Sequence[str],
+    look: Look = DEFAULT_LOOK,
+) -> AnimatedFigure:
+    """The ravine's contour map with the runs' `paths` (`viz.contour.contour_figure`) and its
+    two eigen-axes through `centre` (`eigen_axes`, labelled `axis_labels`, each 0.45 of the
+    map's width long on either side). The paths may be drawn in any order; their legend
+    entries follow `legend_order` (the optimizers' names), ahead of the markers' entries."""
+    fig = contour_figure(xs, ys, Z, paths, look=look, minima=minima, start=start)
+    for trace in fig.data:
+        if trace.legendgroup in legend_order:  # before the markers' entries (rank 1000)
+            trace.legendrank = 1 + list(legend_order).index(trace.legendgroup)
+    axes = eigen_axes(centre, eigenvectors, axis_labels, 0.45 * (xs[-1] - xs[0]), look)
+    fig.update_layout(
+        shapes=[*fig.layout.shapes, *axes["shapes"]],
+        annotations=[*fig.layout.annotations, *axes["annotations"]],
+    )
+    return fig

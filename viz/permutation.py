@@ -19,7 +19,7 @@ from viz.figure import AnimatedFigure, f32, typed_array
 from viz.isolines import isolines
 from viz.networks import hyperplane_segments
 from viz.raster import banded_colours, png_data_uri
-from viz.theme import DEFAULT_LOOK, Look, base_layout
+from viz.theme import DEFAULT_LOOK, Look, base_layout, map_axes
 
 # Okabe & Ito's colour-blind-safe palette, black left out (it is the foreground ink).
 UNIT_COLORS = ("#0072b2", "#e69f00", "#009e73", "#cc79a7", "#d55e00", "#56b4e9", "#b8a000")
@@ -165,12 +165,12 @@ def teacher_student_figure(
             "hoverinfo": "skip",
         }
     )
-    (x0, x1), (y0, y1) = box
+    xaxis, yaxis = map_axes(box[0], box[1], ("x₁", "x₂"))
     layout = base_layout(
         look,
         height=look.height,
-        xaxis=_axis("x₁", domain=[0.0, 0.6], range=[x0, x1], constrain="domain"),
-        yaxis=_axis("x₂", range=[y0, y1], scaleanchor="x", constrain="domain"),
+        xaxis={**xaxis, "domain": [0.0, 0.6]},
+        yaxis=yaxis,
         xaxis2=_axis("Adam step", domain=[0.7, 1.0], anchor="y2"),
         yaxis2=_axis("E (log scale)", type="log", anchor="x2", domain=[0.25, 0.85]),
         hovermode="closest",
@@ -517,17 +517,17 @@ def exchange_figure(
             "hoverinfo": "skip",
         }
     )
-    (x0, x1), (y0, y1) = box
     top = [0.36, 1.0]
+    input_x, input_y = map_axes(box[0], box[1], ("x₁", "x₂"), anchor="x2")
     layout = base_layout(
         look,
         height=int(look.height * 1.25),
+        # α and β count the plane's two spanning vectors, which differ in length: the weight
+        # plane has no common unit, so it is not drawn to scale (not a `map_axes` map)
         xaxis=_axis("α  (θ* → P θ*)", domain=[0.0, 0.46], range=[alphas[0], alphas[-1]]),
         yaxis=_axis("β  (→ permutation point)", domain=top, range=[betas[0], betas[-1]]),
-        xaxis2=_axis("x₁", domain=[0.54, 1.0], range=[x0, x1], anchor="y2", constrain="domain"),
-        yaxis2=_axis(
-            "x₂", domain=top, range=[y0, y1], anchor="x2", scaleanchor="x2", constrain="domain"
-        ),
+        xaxis2={**input_x, "domain": [0.54, 1.0], "anchor": "y2"},
+        yaxis2={**input_y, "domain": top, "anchor": "x2"},
         xaxis3=_axis("s: −d on the way in, +d on the way out", domain=[0.0, 1.0], anchor="y3"),
         yaxis3=_axis("E", domain=[0.0, 0.24], anchor="x3"),
         hovermode="closest",
@@ -734,12 +734,12 @@ def regions_figure(xs, ys, region_ids, lines, box, *, look: Look = DEFAULT_LOOK)
         },
         _line_trace(segments, "hidden units (lines)", look.foreground, look.line_width * 0.8),
     ]
-    (x0, x1), (y0, y1) = box
+    xaxis, yaxis = map_axes(box[0], box[1], ("x₁", "x₂"))
     layout = base_layout(
         look,
         height=look.height,
-        xaxis=_axis("x₁", range=[x0, x1], constrain="domain"),
-        yaxis=_axis("x₂", range=[y0, y1], scaleanchor="x", constrain="domain"),
+        xaxis=xaxis,
+        yaxis=yaxis,
         showlegend=False,
     )
     return go.Figure(data=data, layout=layout)

@@ -62,8 +62,13 @@ ROOT = Path(__file__).resolve().parents[2]
 
 @functools.cache
 def page_scenes(page: str) -> dict[str, Preset]:
-    """The scenes of `pages/<page>.py`, from the literal `SCENES = (...)` in its source."""
+    """The scenes of `pages/<page>.py`, from the literal `SCENES = (...)` in its source, else
+    from `app_support.topics.<page>.SCENES` (where the page keeps its scenes)."""
     path = f"pages/{page}.py"
+    if (ROOT / f"app_support/topics/{page}.py").exists():
+        topic = importlib.import_module(f"app_support.topics.{page}")
+        if hasattr(topic, "SCENES"):
+            return {preset.key: preset for preset in topic.SCENES}
     tree = ast.parse((ROOT / path).read_text())
     for node in tree.body:
         targets = node.targets if isinstance(node, ast.Assign) else [getattr(node, "target", None)]
@@ -338,7 +343,8 @@ def test_adaptive_adagrad_stalls():
 
 # --- momentum ----------------------------------------------------------------------------------
 
-# The momentum page's settings, as pages/momentum.py declares them (default, range, scale).
+# The momentum page's settings, as app_support.topics.momentum declares them (default, range,
+# scale).
 MOMENTUM_SETTINGS = {
     "learning_rate": Setting.number("learning_rate", "ε", 0.3, 1e-3, 4.0),
     "momentum": Setting.from_hyper(

@@ -75,6 +75,16 @@ def test_small_multiples_one_map_per_panel_with_its_own_points():
     assert sorted(listed) == sorted({name for name, _ in figs._KEYS} | {figs.DOWNHILL})
     titles = [a.text for a in fig.layout.annotations]
     assert titles == [p.title for p in PANELS]
+    # every panel a square map of the grid's box (`map_axes`), at the top of its cell, with
+    # tick labels in the left column only (columns=2)
+    for i in range(len(PANELS)):
+        suffix = "" if i == 0 else str(i + 1)
+        xaxis, yaxis = fig.layout[f"xaxis{suffix}"], fig.layout[f"yaxis{suffix}"]
+        assert yaxis.scaleanchor == f"x{suffix}" and yaxis.constraintoward == "top"
+        assert xaxis.anchor == f"y{suffix}" and yaxis.anchor == f"x{suffix}"
+        assert tuple(xaxis.range) == (XS[0], XS[-1]) and tuple(yaxis.range) == (YS[0], YS[-1])
+        assert xaxis.showgrid is False and yaxis.zeroline is False
+        assert yaxis.showticklabels is (i % 2 == 0)
     with pytest.raises(ValueError):
         figs.minibatch_panels_figure(XS, YS, [], REFERENCE)
 

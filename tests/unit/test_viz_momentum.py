@@ -6,6 +6,7 @@ import pytest
 
 from viz import momentum as figures
 from viz.figure import MAX_FRAMES, decode_array
+from viz.paths import OptimizerPath
 from viz.theme import Look, optimizer_color
 
 LOOKS = [Look(), Look(dark=True), Look(presentation=True)]
@@ -187,3 +188,41 @@ def test_eigen_axes_through_the_centre():
         assert shape["layer"] == "between"  # above the map image, under the paths
     assert [a["text"] for a in axes["annotations"]] == ["flat", "steep"]
     go.Layout(axes)  # valid layout entries
+
+
+def test_ravine_map_lists_the_runs_in_the_lectures_order_and_draws_both_axes():
+    xs = ys = np.linspace(-5.0, 5.0, 21)
+    Z = 0.5 * (xs[None, :] ** 2 / 50 + ys[:, None] ** 2)
+    steps = np.linspace(0.0, 1.0, 11)[:, None]
+    start = np.array([-4.0, 2.0])
+
+    def path(name):  # a straight run from the start to the minimum
+        params = (1.0 - steps) * start
+        return OptimizerPath(name, name.upper(), params, np.zeros(11), np.zeros((11, 2)))
+
+    order = ("gd", "momentum", "nesterov")
+    fig = figures.ravine_figure(
+        xs,
+        ys,
+        Z,
+        [path("nesterov"), path("gd"), path("momentum")],  # drawn bottom to top
+        minima=[(0.0, 0.0)],
+        start=tuple(start),
+        centre=(0.0, 0.0),
+        eigenvectors=np.eye(2),
+        axis_labels=("flat", "steep"),
+        legend_order=order,
+    )
+    as_dict = valid(fig)
+    ranks = {}
+    for trace in as_dict["data"]:
+        if trace.get("legendgroup") in order:
+            ranks.setdefault(trace["legendgroup"], set()).add(trace.get("legendrank"))
+    assert ranks == {"gd": {1}, "momentum": {2}, "nesterov": {3}}
+    texts = [a["text"] for a in as_dict["layout"]["annotations"]]
+    assert "flat" in texts and "steep" in texts
+    lines = [s for s in as_dict["layout"]["shapes"] if s.get("layer") == "between"]
+    assert len(lines) == 2
+    # each axis reaches 0.45 of the map's width (10) on either side of the centre
+    np.testing.assert_allclose([lines[0]["x0"], lines[0]["x1"]], [-4.5, 4.5])
+    np.testing.assert_allclose([lines[1]["y0"], lines[1]["y1"]], [-4.5, 4.5])

@@ -25,6 +25,15 @@ def validate(fig) -> dict:
     return as_dict
 
 
+def assert_square_map(layout, x: str, y: str, anchor: str) -> None:
+    """The input plane drawn as a map (`viz.theme.map_axes`): one unit as long on both axes,
+    the box's range, no grid across it."""
+    xaxis, yaxis = layout[x], layout[y]
+    assert yaxis.scaleanchor == anchor and xaxis.constrain == yaxis.constrain == "domain"
+    assert tuple(xaxis.range) == BOX[0] and tuple(yaxis.range) == BOX[1]
+    assert xaxis.showgrid is False and yaxis.showgrid is False
+
+
 def test_teacher_student_figure_colours_student_units_by_their_teacher():
     rng = np.random.default_rng(0)
     steps = np.array([0, 10, 50, 100])
@@ -56,6 +65,8 @@ def test_teacher_student_figure_colours_student_units_by_their_teacher():
     marker = decode_array(frames[2]["data"][-1]["y"])
     assert marker[0] == pytest.approx(np.geomspace(1, 1e-6, 101)[50], rel=1e-6)
     assert fig.layout.yaxis2.type == "log"
+    assert_square_map(fig.layout, "xaxis", "yaxis", "x")
+    assert fig.layout.xaxis.domain == (0.0, 0.6)
     slider = as_dict["layout"]["sliders"][0]
     assert [s["label"] for s in slider["steps"]] == ["0", "10", "50", "100"]
 
@@ -96,6 +107,9 @@ def test_exchange_figure_moves_the_point_the_lines_and_the_profile_marker():
     assert widths[0] == widths[2] > widths[1]  # the exchanged pair stands out
     assert fig.data[marker].xaxis == "x3"
     assert len(as_dict["layout"]["images"]) == 1  # the loss map is an image, not a trace
+    assert_square_map(fig.layout, "xaxis2", "yaxis2", "x2")
+    assert fig.layout.xaxis2.anchor == "y2" and fig.layout.yaxis2.anchor == "x2"
+    assert fig.layout.yaxis.scaleanchor is None  # α and β have no common unit
     labels = [s["label"] for s in as_dict["layout"]["sliders"][0]["steps"]]
     assert labels[0].startswith("before") and labels[4].startswith("at") and "after" in labels[-1]
 
@@ -149,6 +163,7 @@ def test_regions_figure_tints_neighbouring_regions_differently():
     fig = figures.regions_figure(np.arange(4), np.arange(3), ids, lines, BOX)
     validate(fig)
     np.testing.assert_array_equal(fig.data[0].z, colours[ids])
+    assert_square_map(fig.layout, "xaxis", "yaxis", "x")
     assert np.isnan(fig.data[1].x).sum() == 2  # one NaN separator per line
 
 
