@@ -151,8 +151,9 @@ def _walk(
     stochastic,
     record_all,
 ):
-    """One run as a table: row t = [w_t, E(w_t), ∇Ẽ(w_t), the rule's internals at t, ε_t]
-    (∇Ẽ and the internals only when `record_all`), and the step the run diverged at (−1: none).
+    """One run as one table, row t = [w_t, E(w_t), ∇Ẽ(w_t), the rule's internals at t,
+    v_t = w_t − w_{t−1}, ε_t, the step the run diverged at (−1: none; the same on every row)];
+    ∇Ẽ, the internals and v only when `record_all`.
 
     `p` maps every name of `setting_names(rule_name)` to its traced number. Rows after the
     step that diverged are not meaningful: the callers cut them (`run`) or repeat the last good
@@ -222,12 +223,18 @@ def _walk(
     carry0 = (w0, state0, g0, jnp.where(alive0, -1, 0), ranks0)
     (*_, diverged_at, _), rows = jax.lax.scan(body, carry0, jnp.arange(n_steps))
     table = jnp.concatenate([row(w0, e0, g0, state0)[None], rows])
-    d = w0.shape[-1]
-    if record_all and l1_mode == "subgradient":  # ∇Ẽ as the step used it: + λ₁ m ⊙ sign(w)
-        grad = table[:, d + 1 : 2 * d + 1] + l1 * mask * jnp.sign(table[:, :d])
-        table = table.at[:, d + 1 : 2 * d + 1].set(grad)
-    lrs = learning_rate_at(schedule, jnp.arange(n_steps + 1), p["learning_rate"], p)
-    return jnp.concatenate([table, lrs[:, None]], axis=1), diverged_at
+    d, t = w0.shape[-1], jnp.arange(n_steps + 1)
+    columns = [table]
+    if record_all:
+        if l1_mode == "subgradient":  # ∇Ẽ as the step used it: + λ₁ m ⊙ sign(w)
+            grad = table[:, d + 1 : 2 * d + 1] + l1 * mask * jnp.sign(table[:, :d])
+            columns = [table[:, : d + 1], grad, table[:, 2 * d + 1 :]]
+        w = table[:, :d]
+        columns.append(jnp.concatenate([jnp.zeros((1, d), w.dtype), w[1:] - w[:-1]]))  # v
+    lrs = learning_rate_at(schedule, t, p["learning_rate"], p)
+    # The step that diverged rides along as the last column: the whole run is one transfer.
+    stop = jnp.broadcast_to(diverged_at, t.shape).astype(table.dtype)
+    return jnp.concatenate([*columns, lrs[:, None], stop[:, None]], axis=1)
 
 
 def _unpack(theta, names):
@@ -377,21 +384,15 @@ def _check_loss_and_start(loss, w0, static, values, penalty_mask):
 
 def _columns(table, d: int, static) -> tuple:
     """Split a run's table (..., rows, columns) into params, loss, grad, internals, lr."""
-    params, loss, lr = table[..., :d], table[..., d], table[..., -1]
+    params, loss, lr = table[..., :d], table[..., d], table[..., -2]
     if not static["record_all"]:
         return params, loss, table[..., :0], {}, lr
     grad = table[..., d + 1 : 2 * d + 1]
     names = _internal_names(static["rule_name"])
-    at = 2 * d + 1
-    internals = {k: table[..., at + i * d : at + (i + 1) * d] for i, k in enumerate(names)}
+    at = 2 * d + 1  # the rule's internals, then v
+    internals = {"v": table[..., at + len(names) * d : at + (len(names) + 1) * d]}
+    internals |= {k: table[..., at + i * d : at + (i + 1) * d] for i, k in enumerate(names)}
     return params, loss, grad, internals, lr
-
-
-def _velocity(params):
-    """v_t = w_t − w_{t−1} along the rows (v_0 = 0): the step each row took."""
-    v = np.zeros_like(params)
-    np.subtract(params[..., 1:, :], params[..., :-1, :], out=v[..., 1:, :])
-    return v
 
 
 def run(loss, w0, optimizer: str, steps: int = 100, **settings) -> Trajectory:
@@ -415,16 +416,14 @@ def run(loss, w0, optimizer: str, steps: int = 100, **settings) -> Trajectory:
     if theta is None:  # validated afresh: one number per setting, or an error names it
         theta = np.array([float(v) for v in values.values()])
     try:
-        table, diverged_at = _run_one(loss, w0, theta, mask, **static)
+        table = np.asarray(_run_one(loss, w0, theta, mask, **static))
     except (TypeError, ValueError) as error:  # a loss that does not take this w0
         raise ValueError(
             f"the loss cannot be evaluated at w0 of shape {w0.shape}: {error}"
         ) from None
-    table, d = jax.device_get((table, diverged_at))
-    end = steps + 1 if d < 0 else min(int(d), steps + 1)
+    d = int(table[0, -1])
+    end = steps + 1 if d < 0 else min(d, steps + 1)
     params, e, grad, internals, lr = _columns(table[:end], w0.shape[0], static)
-    if static["record_all"]:
-        internals = {"v": _velocity(params), **internals}
     return Trajectory(
         params, e, grad, internals, lr, None if d < 0 or d > steps else int(d), static["rule_name"]
     )
@@ -450,19 +449,21 @@ def run_batch(loss, w0s, optimizer: str, steps: int = 100, **settings) -> BatchT
     shared = np.array([float(a) for a in values.values() if a.ndim == 0])
     per_run = np.stack([values[k] for k in batched], axis=1) if batched else np.zeros((size, 0))
     try:
-        table, diverged_at = _run_many(loss, w0s, shared, per_run, mask, batched=batched, **static)
+        table = _run_many(loss, w0s, shared, per_run, mask, batched=batched, **static)
     except (TypeError, ValueError) as error:
         raise ValueError(
             f"the loss cannot be evaluated at w0 of shape {w0s.shape[1:]}: {error}"
         ) from None
-    table, d = jax.device_get((table, diverged_at))
-    table = table[:, : steps + 1]
+    table = np.asarray(table)[:, : steps + 1]
+    d = table[:, 0, -1].astype(int)
     d = np.where(d > steps, -1, d)
-    if np.any(d >= 0):  # past the step that diverged, a run repeats its last good row (ε_t goes on)
-        table = np.array(table)
-        for i in np.flatnonzero(d >= 0):
-            table[i, d[i] :, :-1] = table[i, max(d[i] - 1, 0), :-1]
+    if np.any(d >= 0):  # past the step that diverged a run repeats its last good row and
+        table = np.array(table)  # stands still (v = 0); ε_t goes on
     params, e, grad, internals, lr = _columns(table, w0s.shape[1], static)
-    if static["record_all"]:
-        internals = {"v": _velocity(params), **internals}
+    kept = [params, e[..., None], grad, *(a for k, a in internals.items() if k != "v")]
+    for i in np.flatnonzero(d >= 0):
+        for a in kept:
+            a[i, d[i] :] = a[i, max(d[i] - 1, 0)]
+        if "v" in internals:
+            internals["v"][i, d[i] :] = 0.0
     return BatchTrajectory(params, e, grad, internals, lr, d.astype(int), static["rule_name"])
