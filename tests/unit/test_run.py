@@ -315,3 +315,34 @@ def test_penalty_mask_is_traced_and_checked():
         optim.run(_zero_loss, w0, "gd", 5, penalty_mask=[0.5, 1.0])
     with pytest.raises(ValueError, match="penalty_mask"):
         optim.run(_zero_loss, w0, "gd", 5, penalty_mask=[1.0])
+
+
+def test_a_diverged_run_of_a_batch_repeats_its_last_good_row_and_stands_still():
+    ravine = landscapes.get_surface("ravine", kappa=10.0)
+    lrs = np.array([1.0, 3.0])  # ε = 3 leaves the box |w| ≤ 1000 at step 10 (see above)
+    b = optim.run_batch(ravine.loss, [0.0, 1.0], "gd", 40, learning_rate=lrs, bound=1e3)
+    alone = optim.run(ravine.loss, [0.0, 1.0], "gd", 40, learning_rate=3.0, bound=1e3)
+    d = b.diverged_at[1]
+    assert b.diverged_at[0] == -1 and d == alone.diverged_at == 10
+    np.testing.assert_array_equal(b.params[1, :d], alone.params)
+    np.testing.assert_array_equal(b.grad[1, :d], alone.grad)
+    for rows in (b.params, b.loss, b.grad):
+        np.testing.assert_array_equal(rows[1, d:], np.repeat(rows[1, d - 1 : d], 41 - d, axis=0))
+    np.testing.assert_array_equal(b.internals["v"][1, 1:d], np.diff(alone.params, axis=0))
+    assert np.all(b.internals["v"][1, d:] == 0)
+    np.testing.assert_allclose(b.lr[1], 3.0)  # the schedule goes on past the end
+    assert np.all(np.isfinite(b.params)) and np.all(np.abs(b.params) <= 1e3)
+    np.testing.assert_array_equal(b.trajectory(1).params, alone.params)
+
+
+def test_validated_settings_are_reused_but_every_start_is_checked():
+    settings = dict(learning_rate=0.01, b1=0.8)
+    first = optim.run(ROSEN.loss, [-1.0, 1.0], "adam", 30, **settings)
+    again = optim.run(ROSEN.loss, [-1.0, 1.0], "adam", 30, **settings)
+    np.testing.assert_array_equal(first.params, again.params)
+    other = optim.run(ROSEN.loss, [-1.0, 1.0], "adam", 30, learning_rate=0.01, b1=0.5)
+    assert not np.allclose(other.params[5], first.params[5])  # a new number is a new run
+    with pytest.raises(ValueError, match="finite vector"):
+        optim.run(ROSEN.loss, [-1.0, np.nan], "adam", 30, **settings)
+    with pytest.raises(ValueError, match="b1"):
+        optim.run(ROSEN.loss, [-1.0, 1.0], "adam", 30, learning_rate=0.01, b1=1.5)
