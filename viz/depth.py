@@ -196,7 +196,7 @@ def points_figure(points, box, count: int, *, look: Look = DEFAULT_LOOK) -> go.F
         yaxis={"visible": False, "range": [-1, 1]},
         showlegend=False,
     )
-    return go.Figure(data=data, layout=layout)
+    return AnimatedFigure(data, layout)  # tested valid instead
 
 
 def plane_polygon(plane, box) -> np.ndarray:
@@ -273,7 +273,7 @@ def planes_figure(planes, tilted, box, *, look: Look = DEFAULT_LOOK) -> go.Figur
         },
         showlegend=False,
     )
-    return go.Figure(data=data, layout=layout)
+    return AnimatedFigure(data, layout)  # tested valid instead
 
 
 def tilt_count_figure(ts, counts, formula, *, start_label: str, look: Look = DEFAULT_LOOK):
@@ -307,7 +307,7 @@ def tilt_count_figure(ts, counts, formula, *, start_label: str, look: Look = DEF
         hovermode="closest",
     )
     layout["margin"] = {**layout["margin"], "t": 60}
-    return go.Figure(data=data, layout=layout)
+    return AnimatedFigure(data, layout)  # tested valid instead
 
 
 # --- 2-D maps in small multiples -------------------------------------------------------------
@@ -449,7 +449,7 @@ def maps_figure(panels: Sequence[Panel], *, look: Look = DEFAULT_LOOK) -> go.Fig
     )
     layout["legend"] = {**layout["legend"], "y": -0.12, "yanchor": "top"}
     layout["margin"] = {**layout["margin"], "t": 50, "b": 60}
-    return go.Figure(data=data, layout=layout)
+    return AnimatedFigure(data, layout)  # tested valid instead
 
 
 # --- No Free Lunch --------------------------------------------------------------------------
@@ -492,4 +492,4 @@ def nfl_figure(
         ],
     )
     layout["margin"] = {**layout["margin"], "t": 60}
-    return go.Figure(data=data, layout=layout)
+    return AnimatedFigure(data, layout)  # tested valid instead
