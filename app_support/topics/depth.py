@@ -22,7 +22,7 @@ LEARNING_RATE = 0.03
 SHALLOW_PAD, DEEP_PAD, LOCAL_PAD = 48, 8, 16  # padded widths: one program per shape
 DEEP_LAYERS = 3
 N_TRAIN, N_TEST = 300, 300
-REGION_GRIDS = (51, 101, 201)  # nested grids of the resolution check
+REGION_GRIDS = (31, 61, MAP_GRID)  # nested grids of the resolution check, the map's the finest
 
 
 def window(states) -> tuple[tuple[float, float], tuple[float, float]]:
@@ -116,7 +116,8 @@ def _result(trained: depth.Trained, regions_: str = "") -> NetResult:
     """A trained net's numbers and maps; `regions_`: "" none, "exact" the exact count of its
     linear regions, "all" also the grid counts and the map of its regions."""
     xs, ys, points = depth.grid_points(depth.BOX, MAP_GRID)
-    classes = (depth.net_outputs(trained, points) > 0).astype(np.int8)
+    logits, codes = depth.evaluate(trained, points)  # one pass: the class map and the regions
+    classes = (logits > 0).astype(np.int8)
     W, b = trained.net.wide.unflatten(trained.weights)[0]
     n1 = trained.net.widths[0]
     lines = np.concatenate([W[:, :n1].T, b[:n1, None]], axis=1)
@@ -131,14 +132,17 @@ def _result(trained: depth.Trained, regions_: str = "") -> NetResult:
     )
     if regions_ != "all":
         return result
-    grids, ids = depth.linear_region_map(trained, depth.BOX, REGION_GRIDS)
+    grids, ids = depth.nested_region_counts(codes, REGION_GRIDS)
     return result._replace(grid_regions=grids.counts, region_map=ids.astype(np.int16))
 
 
-def _train(widths, padded, x, y, xt, yt, seed, regions_: str = "") -> NetResult:
-    net = depth.make_net(widths, padded)
-    trained = depth.train(net, x, y, xt, yt, seed=seed, steps=STEPS, learning_rate=LEARNING_RATE)
-    return _result(trained, regions_)
+def _train(shapes, x, y, xt, yt, seed, regions_: str = "") -> tuple[NetResult, ...]:
+    """Nets of `shapes` ((widths, padded) each), trained together in one run."""
+    nets = [depth.make_net(widths, padded) for widths, padded in shapes]
+    trained = depth.train_together(
+        nets, x, y, xt, yt, seed=seed, steps=STEPS, learning_rate=LEARNING_RATE
+    )
+    return tuple(_result(one, regions_) for one in trained)
 
 
 @st.cache_data(max_entries=32, show_spinner="Training…")
@@ -147,11 +151,8 @@ def checkerboard_nets(cells: int, shallow: int, deep: int, seed: int):
     trained on the cells × cells checkerboard."""
     x, y = depth.checkerboard(cells, N_TRAIN, seed)
     xt, yt = depth.checkerboard(cells, N_TEST, seed + 1000)
-    return (
-        (x, y),
-        _train((shallow,), (SHALLOW_PAD,), x, y, xt, yt, seed),
-        _train((deep, deep), (DEEP_PAD, DEEP_PAD), x, y, xt, yt, seed),
-    )
+    shapes = (((shallow,), (SHALLOW_PAD,)), ((deep, deep), (DEEP_PAD, DEEP_PAD)))
+    return ((x, y), *_train(shapes, x, y, xt, yt, seed))
 
 
 @st.cache_data(max_entries=32, show_spinner="Training…")
@@ -162,7 +163,7 @@ def local_and_distributed(units: int, new_cluster: bool, seed: int):
     xs, ys, points = depth.grid_points(depth.BOX, MAP_GRID)
     cells, labels = depth.nearest_neighbour(x, y, points)
     _, test_labels = depth.nearest_neighbour(x, y, xt)
-    net = _train((units,), (LOCAL_PAD,), x, y, xt, yt, seed, "exact")
+    (net,) = _train((((units,), (LOCAL_PAD,)),), x, y, xt, yt, seed, "exact")
     return (x, y), (cells, labels, float(np.mean(test_labels == yt))), net
 
 
@@ -178,8 +179,8 @@ def deep_and_shallow(folds: int, width: int, seed: int):
     x, y = depth.sawtooth(folds, N_TRAIN, seed)
     xt, yt = depth.sawtooth(folds, N_TEST, seed + 1000)
     _, shallow = deep_width_budget(width)
-    deep = _train((width,) * DEEP_LAYERS, (DEEP_PAD,) * DEEP_LAYERS, x, y, xt, yt, seed, "all")
-    return (x, y), _train((shallow,), (SHALLOW_PAD,), x, y, xt, yt, seed, "all"), deep
+    shapes = (((shallow,), (SHALLOW_PAD,)), ((width,) * DEEP_LAYERS, (DEEP_PAD,) * DEEP_LAYERS))
+    return ((x, y), *_train(shapes, x, y, xt, yt, seed, "all"))
 
 
 @st.cache_data(max_entries=8, show_spinner=False)

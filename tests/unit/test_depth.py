@@ -175,6 +175,38 @@ def test_padded_training_is_the_unpadded_network():
     )
 
 
+def test_nets_trained_together_take_the_steps_each_takes_alone():
+    x, y = depth.sawtooth(2, 200, 0)
+    xt, yt = depth.sawtooth(2, 100, 1)
+    nets = (depth.make_net((5,), (16,)), depth.make_net((3, 3), (4, 4)))
+    together = depth.train_together(nets, x, y, xt, yt, seed=2, steps=120, learning_rate=0.03)
+    for net, joint in zip(nets, together, strict=True):
+        alone = depth.train(net, x, y, xt, yt, seed=2, steps=120, learning_rate=0.03)
+        np.testing.assert_allclose(joint.weights, alone.weights, rtol=0, atol=1e-12)
+        assert (joint.train_accuracy, joint.test_accuracy) == (
+            alone.train_accuracy,
+            alone.test_accuracy,
+        )
+        # the accuracy shown is the fraction of points on the right side, counted here
+        right = (depth.net_outputs(joint, xt) > 0) == (yt > 0.5)
+        assert joint.test_accuracy == pytest.approx(right.mean(), abs=1e-12)
+
+
+def test_nested_grid_counts_are_the_counts_of_each_grid_by_itself():
+    trained = _trained((4, 4), (8, 8), seed=3)
+    logits, codes = depth.evaluate(trained, depth.grid_points(depth.BOX, 121)[2])
+    np.testing.assert_array_equal(
+        logits, depth.net_outputs(trained, depth.grid_points(depth.BOX, 121)[2])
+    )
+    found, ids = depth.nested_region_counts(codes, (31, 61, 121))
+    for r, count in zip(found.resolutions, found.counts, strict=True):
+        alone = depth.pattern_codes(trained, depth.grid_points(depth.BOX, r)[2])
+        assert count == depth.pattern_ids(alone)[1]
+    assert ids.max() + 1 == found.count  # ids number the finest grid's regions 0, 1, …
+    with pytest.raises(ValueError):
+        depth.nested_region_counts(codes, (50,))
+
+
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_regions_in_a_box_by_lines_and_by_polygons(seed):
     trained = _trained((12,), (16,), seed=seed)
