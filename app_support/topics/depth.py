@@ -17,8 +17,8 @@ from app_support.presets import Preset, scene
 from landscapes import depth, nfl, regions
 
 MAP_GRID = 121  # grid of the region and class maps
-STEPS = 250  # training steps (Adam, full batch)
-LEARNING_RATE = 0.03
+STEPS = 128  # training steps (Adam, full batch): one step bucket of the runner
+LEARNING_RATE = 0.05
 SHALLOW_PAD, DEEP_PAD, LOCAL_PAD = 48, 8, 16  # padded widths: one program per shape
 DEEP_LAYERS = 3
 N_TRAIN, N_TEST = 300, 300
