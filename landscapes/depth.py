@@ -92,7 +92,8 @@ def _restrict(planes, h, tol) -> np.ndarray:
     a, c = h[:-1], h[-1]
     d = len(a)
     x0 = -c * a
-    basis = np.linalg.svd(a[None, :])[2][1:].T  # (d, d − 1), orthonormal, ⟂ a
+    # (d, d − 1), orthonormal, ⟂ a; on a line its direction (SVD gives it up to sign, slowly)
+    basis = np.array([[-a[1]], [a[0]]]) if d == 2 else np.linalg.svd(a[None, :])[2][1:].T
     normals = planes[:, :-1] @ basis
     offsets = planes[:, :-1] @ x0 + planes[:, -1]
     size = np.linalg.norm(normals, axis=1)

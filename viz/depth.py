@@ -81,11 +81,16 @@ def tilt_figure(
     """The plane cut by lines, one frame per state t = 0 … T − 1 (t lines tilted): region map
     (region_ids (T, H, W)), the lines (T, N, 3) and the crossing points that the last tilt
     made (a list of (m, 2)); the slider's labels carry each state's region count. The figure
-    itself shows state `active`."""
+    itself shows state `active`. Given only the active state's map (region_ids (H, W)), the
+    figure has the animation's controls but no frames (`plotly_chart(frames_on_request=True)`
+    asks for them)."""
     region_ids = np.asarray(region_ids_TxHxW)
     lines = np.asarray(lines_TxNx3, float)
-    states = len(region_ids)
-    tints = [region_tints(ids) for ids in region_ids]
+    states = len(lines)
+    if region_ids.ndim == 2:  # the active state's map alone: no frames
+        tints = {active: region_tints(region_ids)}
+    else:
+        tints = dict(enumerate(region_tints(ids) for ids in region_ids))
     segments = f32(hyperplane_segments(lines, box))  # (T, 3N, 2)
     dots = [f32(np.asarray(c, float).reshape(-1, 2)) for c in crossings]
     heat = {
@@ -153,6 +158,7 @@ def tilt_figure(
             "traces": [0, 1, 2],
         }
         for t in range(states)
+        if len(tints) == states
     ]
     return AnimatedFigure(data, layout, frames, controls)
 

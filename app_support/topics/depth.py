@@ -44,9 +44,6 @@ def arrangement_count(d: int, n: int, kind: str, tilted: int, seed: int):
 
 
 class TiltStates(NamedTuple):
-    xs: np.ndarray
-    ys: np.ndarray
-    maps: np.ndarray  # (T, H, W) region ids in the window
     lines: np.ndarray  # (T, n, 3)
     counts: np.ndarray  # (T,) exact
     formula: np.ndarray  # (T,)
@@ -59,8 +56,6 @@ def tilt_states(n: int, kind: str, seed: int) -> TiltStates:
     """2-D: every state of the tilt sequence (t = 0 … n), or the one special arrangement."""
     ts = range(n + 1) if kind == "general" else [n]
     lines = [depth.tilted_arrangement(n, 2, kind, t, seed) for t in ts]
-    box = window(lines)
-    maps = [regions.region_map(state, box, MAP_GRID) for state in lines]
     crossings = tuple(
         depth.crossings_on(state, t - 1, range(t, n))
         if kind == "general" and t
@@ -68,20 +63,29 @@ def tilt_states(n: int, kind: str, seed: int) -> TiltStates:
         for t, state in zip(ts, lines, strict=True)
     )
     return TiltStates(
-        maps[0][0],
-        maps[0][1],
-        np.stack([m[2] for m in maps]).astype(np.int16),
         np.stack(lines),
         np.array([depth.count_regions(state) for state in lines]),
         np.array([depth.regions_formula(n, 2, kind, t) for t in ts]),
         crossings,
-        box,
+        window(lines),
     )
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def tilt_maps(n: int, kind: str, seed: int, states: tuple[int, ...]):
+    """(xs, ys, region ids (len(states), H, W)) of the chosen states of `tilt_states` in its
+    window: the map shown, or every frame of the animation once Play asks for them."""
+    tilts = tilt_states(n, kind, seed)
+    maps = [regions.region_map(tilts.lines[t], tilts.box, MAP_GRID) for t in states]
+    return maps[0][0], maps[0][1], np.stack([m[2] for m in maps]).astype(np.int16)
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
 def tilt_sequence(n: int, d: int, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(t, exact counts, closed form) along the tilts in d = 2 or 3."""
+    if d == 2:  # the map's frames have counted these states already
+        states = tilt_states(n, "general", seed)
+        return np.arange(n + 1), states.counts, states.formula
     ts, counts = depth.tilt_counts(n, d, seed)
     return ts, counts, np.array([depth.regions_formula(n, d, "general", int(t)) for t in ts])
 

@@ -82,8 +82,15 @@ def sent_animations(at: AppTest) -> list[dict]:
 
 def test_the_tilt_animation_starts_at_the_tilt_shown():
     at = load(d="2", n="5", t="2")
+    # sent without its frames; Play's rerun (the chart's "frames" trigger) brings all six
+    assert not any(f.get("frames") for f in drawn_figures(at))
+    at.session_state["depth.tilt"] = {"frames": {"play": True, "at": 1}}
+    at.run()
     spec = next(f for f in drawn_figures(at) if f.get("frames"))
     assert len(spec["frames"]) == 6
+    lines = depth.tilted_arrangement(5, 2, "general", 2)
+    shown = topic.tilt_maps(5, "general", 0, (2,))[2][0]
+    assert int(shown.max()) + 1 == depth.count_regions(lines)  # the window holds every region
     (controls,) = sent_animations(at)
     assert controls["active"] == 2
     counts = [6 + sum(5 - k for k in range(1, t + 1)) for t in range(6)]
