@@ -159,16 +159,28 @@ def checkerboard_nets(cells: int, shallow: int, deep: int, seed: int):
     return ((x, y), *_train(shapes, x, y, xt, yt, seed))
 
 
+def _clusters(new_cluster: bool, seed: int):
+    """The training and the test clusters."""
+    return depth.clusters(12, seed, new_cluster), depth.clusters(40, seed + 1000, new_cluster)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def nearest_neighbour_map(new_cluster: bool, seed: int):
+    """1-NN on the cluster data: (its Voronoi cells and labels on the map's grid, its test
+    accuracy). Apart from the net: a move of the units slider leaves it as it is."""
+    (x, y), (xt, yt) = _clusters(new_cluster, seed)
+    points = depth.grid_points(depth.BOX, MAP_GRID)[2]
+    cells, labels = depth.nearest_neighbour(x, y, points)
+    _, test_labels = depth.nearest_neighbour(x, y, xt)
+    return cells, labels, float(np.mean(test_labels == yt))
+
+
 @st.cache_data(max_entries=32, show_spinner="Training…")
 def local_and_distributed(units: int, new_cluster: bool, seed: int):
     """Cluster data: 1-NN (its Voronoi cells) and a one-layer net of `units` units."""
-    x, y = depth.clusters(12, seed, new_cluster)
-    xt, yt = depth.clusters(40, seed + 1000, new_cluster)
-    xs, ys, points = depth.grid_points(depth.BOX, MAP_GRID)
-    cells, labels = depth.nearest_neighbour(x, y, points)
-    _, test_labels = depth.nearest_neighbour(x, y, xt)
+    (x, y), (xt, yt) = _clusters(new_cluster, seed)
     (net,) = _train((((units,), (LOCAL_PAD,)),), x, y, xt, yt, seed, "exact")
-    return (x, y), (cells, labels, float(np.mean(test_labels == yt))), net
+    return (x, y), nearest_neighbour_map(new_cluster, seed), net
 
 
 def deep_width_budget(width: int) -> tuple[int, int]:
