@@ -453,8 +453,9 @@ def maps_figure(panels: Sequence[Panel], *, look: Look = DEFAULT_LOOK) -> go.Fig
     layout = base_layout(
         look, height=height, annotations=titles, hovermode="closest", **layout_axes
     )
-    layout["legend"] = {**layout["legend"], "y": -0.12, "yanchor": "top"}
-    layout["margin"] = {**layout["margin"], "t": 50, "b": 60}
+    # below the x₁ titles, not on them
+    layout["legend"] = {**layout["legend"], "y": -0.2, "yanchor": "top"}
+    layout["margin"] = {**layout["margin"], "t": 50, "b": 80}
     return AnimatedFigure(data, layout)  # tested valid instead
 
 
