@@ -264,6 +264,23 @@ def separable_labellings(k: int) -> np.ndarray:
     )
 
 
+def two_layer_labellings(k: int) -> np.ndarray:
+    """For each of the 2^(2ᵏ) labellings of the corners of {0, 1}ᵏ (numbered as in
+    `separable_labellings`), whether a two-layer threshold net built for it makes it, checked
+    at every corner: one hidden unit per corner labelled 1, [(2c − 1)·x − Σc + ½ > 0], on at
+    that corner alone, and the output their OR, [Σ h − ½ > 0]. Every entry is True: with a
+    second layer, every Boolean function (XOR included)."""
+    points = corners(k)
+    count = 2 ** len(points)
+    made = []
+    for j in range(count):
+        labels = (j >> np.arange(len(points))) & 1
+        ones = points[labels == 1]
+        hidden = (points @ (2 * ones - 1).T - ones.sum(axis=1) + 0.5 > 0).astype(float)
+        made.append(np.array_equal(hidden.sum(axis=1) - 0.5 > 0, labels == 1))
+    return np.array(made)
+
+
 def xor_two_layers(x) -> tuple[np.ndarray, np.ndarray]:
     """The lecture's two crossing lines and a second layer that labels opposite quadrants
     alike: h₁ = [x₁ > 0], h₂ = [x₂ > 0]; g₁ = [h₁ + h₂ > ½] (OR), g₂ = [h₁ + h₂ > 3/2] (AND);

@@ -197,7 +197,7 @@ def xor_view(shown: bool) -> None:
         "not XOR (opposite quadrants alike): no line separates (0, 0), (1, 1) from "
         "(0, 1), (1, 0). A second layer can: OR minus AND."
     )
-    separable = topic.separable_quadrants()
+    separable, two_layers = topic.separable_quadrants(), topic.two_layer_quadrants()
     metrics(
         [
             (
@@ -205,7 +205,11 @@ def xor_view(shown: bool) -> None:
                 f"{int(separable.sum())} of {len(separable)}",
                 "Each checked by a linear programme: all but XOR and XNOR.",
             ),
-            ("With a second layer", f"{len(separable)} of {len(separable)}"),
+            (
+                "With a second layer",
+                f"{int(two_layers.sum())} of {len(two_layers)}",
+                "Each built (one hidden unit per quadrant labelled 1, then OR) and checked.",
+            ),
         ]
     )
     xs, ys, orr, xor = topic.xor_maps()

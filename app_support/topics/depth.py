@@ -27,13 +27,17 @@ REGION_GRIDS = (31, 61, MAP_GRID)  # nested grids of the resolution check, the m
 
 def window(states) -> tuple[tuple[float, float], tuple[float, float]]:
     """The 2-D view of line arrangements (each (n, 3)): every crossing of every one of them
-    and the lines' spacing, with a margin."""
+    and the lines' spacing, with a margin. Shifted by an irrational fraction of the map's
+    spacing, so that no grid point lies on a line (the lines sit at whole and half numbers,
+    the concurrent ones cross at the origin): a point on a line would show a sign pattern
+    that no region has."""
     half = max(3.0, len(states[0]) / 2 + 1.0)
     for lines in states:
         points, _ = regions.intersections(lines)
         if len(points):
             half = max(half, 1.1 * float(np.max(np.abs(points))) + 0.5)
-    return (-half, half), (-half, half)
+    shift = 1e-3 * np.pi * 2 * half / MAP_GRID
+    return (-half + shift, half + shift), (-half + shift, half + shift)
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
@@ -94,6 +98,12 @@ def tilt_sequence(n: int, d: int, seed: int) -> tuple[np.ndarray, np.ndarray, np
 def separable_quadrants() -> np.ndarray:
     """Which of the 16 labellings of the four quadrants one threshold unit makes."""
     return depth.separable_labellings(2)
+
+
+@st.cache_data(max_entries=4, show_spinner=False)
+def two_layer_quadrants() -> np.ndarray:
+    """Which of the 16 labellings of the four quadrants a second threshold layer makes."""
+    return depth.two_layer_labellings(2)
 
 
 @st.cache_data(max_entries=2, show_spinner=False)

@@ -108,6 +108,15 @@ def test_threshold_units_make_the_published_number_of_boolean_functions():
     assert depth.separable_labellings(3).sum() == 104  # OEIS A000609
 
 
+def test_a_second_threshold_layer_makes_every_boolean_function():
+    for k in (1, 2, 3):
+        made = depth.two_layer_labellings(k)
+        assert len(made) == 2**2**k and made.all()
+    # XOR is among them, where one unit alone fails
+    xor = int(sum(2**i for i, c in enumerate(depth.corners(2)) if c[0] != c[1]))
+    assert depth.two_layer_labellings(2)[xor] and not depth.separable_labellings(2)[xor]
+
+
 def test_a_second_layer_labels_opposite_quadrants_alike():
     rng = np.random.default_rng(0)
     x = rng.uniform(-2, 2, (500, 2))
