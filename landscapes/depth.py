@@ -35,6 +35,8 @@ as in `landscapes.networks`): a slider for the number of units never compiles.
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import math
 from typing import NamedTuple
 
@@ -75,10 +77,12 @@ def _canonical(planes, tol) -> np.ndarray:
     lead = np.argmax(np.abs(normals) > tol, axis=1)
     sign = np.sign(normals[np.arange(len(planes)), lead])
     canon = planes * sign[:, None]
-    keep = []
-    for i, row in enumerate(canon):
-        if not any(np.max(np.abs(row - canon[j])) <= tol * max(1.0, abs(row[-1])) for j in keep):
-            keep.append(i)
+    # close[i, j]: row j repeats row i (max-norm within tol, relative to row i's offset)
+    distance = np.max(np.abs(canon[:, None, :] - canon[None, :, :]), axis=-1)
+    close = distance <= tol * np.maximum(1.0, np.abs(canon[:, -1]))[:, None]
+    keep = np.zeros(len(canon), bool)
+    for i in range(len(canon)):
+        keep[i] = not close[i, :i][keep[:i]].any()
     return canon[keep]
 
 
@@ -88,7 +92,8 @@ def _restrict(planes, h, tol) -> np.ndarray:
     a, c = h[:-1], h[-1]
     d = len(a)
     x0 = -c * a
-    basis = np.linalg.svd(a[None, :])[2][1:].T  # (d, d − 1), orthonormal, ⟂ a
+    # (d, d − 1), orthonormal, ⟂ a; on a line its direction (SVD gives it up to sign, slowly)
+    basis = np.array([[-a[1]], [a[0]]]) if d == 2 else np.linalg.svd(a[None, :])[2][1:].T
     normals = planes[:, :-1] @ basis
     offsets = planes[:, :-1] @ x0 + planes[:, -1]
     size = np.linalg.norm(normals, axis=1)
@@ -259,6 +264,23 @@ def separable_labellings(k: int) -> np.ndarray:
     )
 
 
+def two_layer_labellings(k: int) -> np.ndarray:
+    """For each of the 2^(2ᵏ) labellings of the corners of {0, 1}ᵏ (numbered as in
+    `separable_labellings`), whether a two-layer threshold net built for it makes it, checked
+    at every corner: one hidden unit per corner labelled 1, [(2c − 1)·x − Σc + ½ > 0], on at
+    that corner alone, and the output their OR, [Σ h − ½ > 0]. Every entry is True: with a
+    second layer, every Boolean function (XOR included)."""
+    points = corners(k)
+    count = 2 ** len(points)
+    made = []
+    for j in range(count):
+        labels = (j >> np.arange(len(points))) & 1
+        ones = points[labels == 1]
+        hidden = (points @ (2 * ones - 1).T - ones.sum(axis=1) + 0.5 > 0).astype(float)
+        made.append(np.array_equal(hidden.sum(axis=1) - 0.5 > 0, labels == 1))
+    return np.array(made)
+
+
 def xor_two_layers(x) -> tuple[np.ndarray, np.ndarray]:
     """The lecture's two crossing lines and a second layer that labels opposite quadrants
     alike: h₁ = [x₁ > 0], h₂ = [x₂ > 0]; g₁ = [h₁ + h₂ > ½] (OR), g₂ = [h₁ + h₂ > 3/2] (AND);
@@ -388,36 +410,81 @@ def equal_budget_width(budget: int, padded: int) -> int:
     return int(np.clip(round((budget - 1) / 4), 1, padded))
 
 
+@functools.partial(
+    jax.tree_util.register_dataclass, data_fields=("losses",), meta_fields=("sizes",)
+)
+@dataclasses.dataclass(frozen=True, eq=False)
+class JointLoss:
+    """Several networks' losses as one: w is their weight vectors end to end (`sizes` long)
+    and E(w) = Σᵢ Eᵢ(wᵢ). Its gradient is every net's own, ∂E/∂wᵢ = ∇Eᵢ(wᵢ), and Adam's
+    update is coordinate by coordinate, so one run on E makes each net's own steps: one
+    compiled loop for all of them instead of one per net. (The runner's divergence check
+    stops them together; these small nets at these rates never diverge.)"""
+
+    losses: tuple[networks.NetworkLoss, ...]
+    sizes: tuple[int, ...]
+
+    def parts(self, w) -> list:
+        ends = np.cumsum(self.sizes)
+        return [w[end - size : end] for size, end in zip(self.sizes, ends, strict=True)]
+
+    def __call__(self, w):
+        return sum(loss(part) for loss, part in zip(self.losses, self.parts(w), strict=True))
+
+
 @jax.jit
-def _accuracy(loss: networks.NetworkLoss, w):
-    f = networks.forward(loss.arch, w, loss.inputs, loss.unit_mask)
-    return jnp.mean((f > 0) == (loss.targets > 0.5))
+def _accuracies(loss: JointLoss, w):
+    """The fraction of points each net classifies right (class 1 where f > 0)."""
+    return jnp.stack(
+        [
+            jnp.mean(((networks.forward(one.arch, part, one.inputs, one.unit_mask) > 0)
+                      == (one.targets > 0.5)).astype(jnp.float64))
+            for one, part in zip(loss.losses, loss.parts(w), strict=True)
+        ]
+    )  # fmt: skip
 
 
 class Trained(NamedTuple):
     net: Net
     weights: np.ndarray  # padded layout
-    loss: np.ndarray  # training loss per step
     train_accuracy: float
     test_accuracy: float
 
 
-def train(net: Net, x, y, x_test, y_test, *, seed=0, steps=600, learning_rate=0.02) -> Trained:
-    """Train `net` (cross-entropy, full-batch Adam through `optim.run`) from He-initialised
-    weights of `seed`; the accuracies are the fractions classified right (class 1 where f > 0)."""
-    mask = jnp.asarray(net.mask())
-    loss = networks.NetworkLoss(
-        jnp.asarray(x, float), jnp.asarray(y, float), net.wide, "cross_entropy", mask
+def _joint(nets, x, y) -> JointLoss:
+    x, y = jnp.asarray(x, float), jnp.asarray(y, float)
+    return JointLoss(
+        tuple(
+            networks.NetworkLoss(x, y, net.wide, "cross_entropy", jnp.asarray(net.mask()))
+            for net in nets
+        ),
+        tuple(net.wide.num_weights for net in nets),
     )
-    test = networks.NetworkLoss(
-        jnp.asarray(x_test, float), jnp.asarray(y_test, float), net.wide, "cross_entropy", mask
-    )
-    w0 = net.embed(networks.init_weights(net.arch, "he", seed))
+
+
+def train_together(
+    nets, x, y, x_test, y_test, *, seed=0, steps=600, learning_rate=0.02
+) -> tuple[Trained, ...]:
+    """Train each of `nets` (cross-entropy, full-batch Adam through `optim.run`) from
+    He-initialised weights of `seed`, all in one run of their `JointLoss`; the accuracies
+    are the fractions classified right (class 1 where f > 0)."""
+    nets = tuple(nets)
+    loss, test = _joint(nets, x, y), _joint(nets, x_test, y_test)
+    w0 = np.concatenate([net.embed(networks.init_weights(net.arch, "he", seed)) for net in nets])
     run = optim.run(loss, w0, "adam", steps, learning_rate=learning_rate, record="path")
-    w = run.params[-1]
-    return Trained(
-        net, w, run.loss, float(_accuracy(loss, w)), float(_accuracy(test, jnp.asarray(w)))
+    w = jnp.asarray(run.params[-1])
+    scores = np.asarray(jnp.stack([_accuracies(loss, w), _accuracies(test, w)]), float)
+    return tuple(
+        Trained(net, np.asarray(part), float(train_), float(test_))
+        for net, part, train_, test_ in zip(nets, loss.parts(w), *scores, strict=True)
     )
+
+
+def train(net: Net, x, y, x_test, y_test, *, seed=0, steps=600, learning_rate=0.02) -> Trained:
+    """`train_together` for one net."""
+    return train_together(
+        (net,), x, y, x_test, y_test, seed=seed, steps=steps, learning_rate=learning_rate
+    )[0]
 
 
 def _chunks(points):
@@ -426,62 +493,54 @@ def _chunks(points):
     return len(points), np.concatenate([points, np.zeros((padded - len(points), 2))])
 
 
-def net_outputs(trained: Trained, points) -> np.ndarray:
-    """The logit f(x) at points (..., 2) (chunks of one compiled shape)."""
+def evaluate(trained: Trained, points) -> tuple[np.ndarray, np.ndarray]:
+    """At points (..., 2), in one pass of the net: the logit f(x) (...) and the on/off
+    pattern of every hidden unit, packed into int64 words (..., words), so that two points
+    share a code exactly when they share the pattern. Chunks of one compiled shape."""
     points = np.asarray(points, float)
     count, flat = _chunks(points)
-    out = np.concatenate(
-        [
-            np.asarray(
-                _forward(trained.net.wide, trained.weights, flat[i : i + CHUNK], trained.net.mask())
-            )
-            for i in range(0, len(flat), CHUNK)
-        ]
-    )
-    return out[:count].reshape(points.shape[:-1])
+    w, mask = jnp.asarray(trained.weights), jnp.asarray(trained.net.mask())
+    parts = [
+        _evaluate_jit(trained.net.wide, w, jnp.asarray(flat[i : i + CHUNK]), mask)
+        for i in range(0, len(flat), CHUNK)
+    ]
+    logits = np.concatenate([np.asarray(f) for f, _ in parts])[:count]
+    codes = np.concatenate([np.asarray(c) for _, c in parts])[:count]
+    return logits.reshape(points.shape[:-1]), codes.reshape(*points.shape[:-1], -1)
 
 
-def _forward(arch, w, points, mask):
-    return _forward_jit(arch, jnp.asarray(w), jnp.asarray(points), jnp.asarray(mask))
+def net_outputs(trained: Trained, points) -> np.ndarray:
+    """The logit f(x) at points (..., 2) (`evaluate`)."""
+    return evaluate(trained, points)[0]
 
 
-def _forward_body(arch, w, points, mask):
-    return networks.forward(arch, w, points, mask)
+def pattern_codes(trained: Trained, points) -> np.ndarray:
+    """The packed on/off patterns at points (..., 2) (`evaluate`): int64 (..., words)."""
+    return evaluate(trained, points)[1]
 
 
-def _codes_body(arch, w, points, mask):
-    """The activation pattern of every point packed into int64 words of `WORD` bits."""
+WORD = 52  # bits per packed word: every sum of distinct 2^b, b < 52, is exact in float64
+
+
+@functools.partial(jax.jit, static_argnums=0)
+def _evaluate_jit(arch, w, points, mask):
+    """f(x) as `networks.forward` computes it (a masked unit outputs 0), and the patterns."""
+    layers = arch.unflatten(w)
     h, bits, start = points, [], 0
-    for (W, b), n in zip(arch.unflatten(w)[:-1], arch.widths, strict=True):
+    for (W, b), n in zip(layers[:-1], arch.widths, strict=True):
         z = h @ W + b
         on = (z > 0) & (mask[start : start + n] > 0)
         bits.append(on)
         h = jnp.where(on, z, 0.0)
         start += n
+    W, b = layers[-1]
     bits = jnp.concatenate(bits, axis=-1)
     words = -(-bits.shape[-1] // WORD)
     bits = jnp.pad(bits, ((0, 0), (0, words * WORD - bits.shape[-1]))).reshape(-1, words, WORD)
-    return jnp.sum(bits.astype(jnp.int64) << jnp.arange(WORD, dtype=jnp.int64), axis=-1)
-
-
-_forward_jit = jax.jit(_forward_body, static_argnums=0)
-_codes_jit = jax.jit(_codes_body, static_argnums=0)
-WORD = 62
-
-
-def pattern_codes(trained: Trained, points) -> np.ndarray:
-    """The on/off pattern of every hidden unit at points (..., 2), packed: int64 (..., words);
-    two points share a code exactly when they share the pattern."""
-    points = np.asarray(points, float)
-    count, flat = _chunks(points)
-    w, mask = jnp.asarray(trained.weights), jnp.asarray(trained.net.mask())
-    codes = np.concatenate(
-        [
-            np.asarray(_codes_jit(trained.net.wide, w, jnp.asarray(flat[i : i + CHUNK]), mask))
-            for i in range(0, len(flat), CHUNK)
-        ]
-    )
-    return codes[:count].reshape(*points.shape[:-1], -1)
+    # Σ_b bit_b 2^b as one product with the powers of two: exact in float64 below 2^53, and a
+    # matrix product is cheaper than shifting and summing int64 words bit by bit.
+    codes = (bits.astype(jnp.float64) @ 2.0 ** jnp.arange(WORD)).astype(jnp.int64)
+    return (h @ W + b)[..., 0], codes
 
 
 def pattern_ids(codes) -> tuple[np.ndarray, int]:
@@ -528,41 +587,71 @@ def linear_region_map(
     resolutions = tuple(int(r) for r in resolutions)
     finest = max(resolutions)
     codes = pattern_codes(trained, grid_points(box, finest)[2])
+    nested = tuple(r for r in resolutions if (finest - 1) % (r - 1) == 0)
+    found, ids = nested_region_counts(codes, nested)
+    counts = dict(zip(nested, found.counts, strict=True))
+    for r in set(resolutions) - set(nested):
+        counts[r] = pattern_ids(pattern_codes(trained, grid_points(box, r)[2]))[1]
+    return RegionCount(resolutions, tuple(counts[r] for r in resolutions)), ids
+
+
+def nested_region_counts(codes, resolutions) -> tuple[RegionCount, np.ndarray]:
+    """From the patterns on a grid of f × f points (codes (f, f, words)): the number of
+    distinct ones on each nested grid of r × r points, every s-th point with
+    s = (f − 1)/(r − 1) (r = f included), and the regions' ids (`pattern_ids`) on the f × f."""
+    codes = np.asarray(codes)
+    finest = codes.shape[0]
     counts = []
     for r in resolutions:
-        if (finest - 1) % (r - 1) == 0:
-            s = (finest - 1) // (r - 1)
-            counts.append(pattern_ids(codes[::s, ::s])[1])
-        else:
-            counts.append(pattern_ids(pattern_codes(trained, grid_points(box, r)[2]))[1])
-    return RegionCount(resolutions, tuple(int(c) for c in counts)), pattern_ids(codes)[0]
+        s, rest = divmod(finest - 1, int(r) - 1)
+        if rest or codes.shape[1] != finest:
+            raise ValueError(f"a grid of {r} points is not nested in one of {finest}")
+        counts.append(pattern_ids(codes[::s, ::s])[1])
+    found = RegionCount(tuple(int(r) for r in resolutions), tuple(int(c) for c in counts))
+    return found, pattern_ids(codes)[0]
 
 
 # --- exact linear regions in a box, by splitting polygons -----------------------------------
 
 AREA_TOL = 1e-12  # pieces smaller than this fraction of the box are rounding, not regions
 
+# The polygons are small (a handful of vertices) and many: they are lists of (x, y) floats
+# split in plain Python, where NumPy's per-call overhead on arrays of four rows cost more
+# than the arithmetic (the exact count was most of a deep-vs-shallow rerun).
 
-def _clip(vertices, normal, offset, keep_positive):
-    """The part of a convex polygon (k, 2) where ±(x·normal + offset) ≥ 0 (Sutherland–Hodgman
-    for one half-plane)."""
-    values = vertices @ normal + offset
-    if not keep_positive:
-        values = -values
-    result = []
+
+def _halves(vertices, values):
+    """Split a convex polygon (list of (x, y)) along the line where the affine `values` (one
+    per vertex, of both signs) vanish: the parts where values ≥ 0 and ≤ 0 (Sutherland–Hodgman
+    for the half-plane and its complement, in one pass)."""
+    positive, negative = [], []
     k = len(vertices)
     for i in range(k):
-        p, q, vp, vq = vertices[i], vertices[(i + 1) % k], values[i], values[(i + 1) % k]
+        (px, py), vp = vertices[i], values[i]
+        (qx, qy), vq = vertices[(i + 1) % k], values[(i + 1) % k]
         if vp >= 0:
-            result.append(p)
+            positive.append((px, py))
+        if vp <= 0:
+            negative.append((px, py))
         if (vp > 0 > vq) or (vp < 0 < vq):
-            result.append(p + (vp / (vp - vq)) * (q - p))
-    return np.array(result).reshape(-1, 2)
+            s = vp / (vp - vq)
+            crossing = (px + s * (qx - px), py + s * (qy - py))
+            positive.append(crossing)
+            negative.append(crossing)
+    return positive, negative
 
 
 def polygon_area(vertices) -> float:
-    x, y = np.asarray(vertices, float).T
-    return 0.5 * abs(float(np.dot(x, np.roll(y, -1)) - np.dot(y, np.roll(x, -1))))
+    """The shoelace formula ½|Σ xᵢyᵢ₊₁ − xᵢ₊₁yᵢ| of a polygon (k, 2)."""
+    points = np.asarray(vertices, float).reshape(-1, 2).tolist()
+    return _area(points)
+
+
+def _area(points) -> float:
+    total = 0.0
+    for (x0, y0), (x1, y1) in zip(points, points[1:] + points[:1], strict=True):
+        total += x0 * y1 - x1 * y0
+    return 0.5 * abs(total)
 
 
 class Piece(NamedTuple):
@@ -576,8 +665,9 @@ def linear_regions(trained: Trained, box=BOX) -> list[Piece]:
     the piece, since the earlier patterns are fixed there). Pieces of the same pattern are one
     region (convex, see the top)."""
     (x0, x1), (y0, y1) = box
-    square = np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1]], float)
-    tiny = AREA_TOL * polygon_area(square)
+    square = [(float(x0), float(y0)), (float(x1), float(y0)), (float(x1), float(y1))]
+    square.append((float(x0), float(y1)))
+    tiny = AREA_TOL * _area(square)
     net = trained.net
     layers = net.wide.unflatten(np.asarray(trained.weights, float))[:-1]
     pieces = [(square, np.eye(2), np.zeros(2), ())]
@@ -587,23 +677,22 @@ def linear_regions(trained: Trained, box=BOX) -> list[Piece]:
         for vertices, M, c, pattern in pieces:
             A, a0 = M @ W, c @ W + b  # z = x A + a0 on this piece
             parts = [(vertices, ())]
-            for j in range(n):
+            for p, q, r in zip(A[0].tolist(), A[1].tolist(), a0.tolist(), strict=True):
                 split = []
                 for poly, bits in parts:
-                    values = poly @ A[:, j] + a0[j]
-                    if np.all(values >= 0) or np.all(values <= 0):
-                        split.append((poly, (*bits, bool(np.mean(values) > 0))))
+                    values = [p * x + q * y + r for x, y in poly]
+                    if min(values) >= 0 or max(values) <= 0:
+                        split.append((poly, (*bits, sum(values) > 0)))
                         continue
-                    for positive in (True, False):
-                        half = _clip(poly, A[:, j], a0[j], positive)
-                        if len(half) >= 3 and polygon_area(half) > tiny:
-                            split.append((half, (*bits, positive)))
+                    for half, side in zip(_halves(poly, values), (True, False), strict=True):
+                        if len(half) >= 3 and _area(half) > tiny:
+                            split.append((half, (*bits, side)))
                 parts = split
             for poly, bits in parts:
                 on = np.array(bits, float)
                 result.append((poly, A * on, a0 * on, (*pattern, *bits)))
         pieces = result
-    return [Piece(poly, pattern) for poly, _, _, pattern in pieces]
+    return [Piece(np.array(poly), pattern) for poly, _, _, pattern in pieces]
 
 
 def count_linear_regions_exact(trained: Trained, box=BOX) -> int:
@@ -626,12 +715,12 @@ def regions_in_box(lines, box=BOX, tol=DEFAULT_TOL) -> int:
     (x0, x1), (y0, y1) = box
     corners_ = np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1]], float)
     total = 1
+    crossings, pairs = regions.intersections(lines)  # pairs (i, j), i < j
     for k, line in enumerate(lines):
         side = corners_ @ line[:2] + line[2]
         if np.all(side >= -tol) or np.all(side <= tol):
             continue  # misses the open box
-        points, pairs = regions.intersections(lines[: k + 1])
-        points = points[pairs[:, 1] == k]
+        points = crossings[pairs[:, 1] == k]  # where the earlier lines cross line k
         inside = (
             (points[:, 0] > x0 + tol)
             & (points[:, 0] < x1 - tol)
@@ -660,4 +749,4 @@ def folding_net(folds: int) -> Trained:
     layers += [(fold, np.array([0.0, -0.5])) for _ in range(folds - 1)]
     layers.append((4.0 * fold[:, :1], np.array([-2.0])))
     w = net.wide.flatten(layers)
-    return Trained(net, w, np.zeros(1), float("nan"), float("nan"))
+    return Trained(net, w, float("nan"), float("nan"))

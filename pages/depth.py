@@ -15,7 +15,7 @@ import numpy as np
 import streamlit as st
 
 from app_support import notation
-from app_support.charts import plotly_chart
+from app_support.charts import frames_requested, plotly_chart
 from app_support.page import page_setup
 from app_support.quiz import quiz_box
 from app_support.topics import depth as topic
@@ -84,8 +84,15 @@ def metrics(pairs, where=None) -> None:
         column.metric(label, value, help=help_[0] if help_ else None)
 
 
-def chart(fig, key: str, where=None) -> None:
-    plotly_chart(fig, key=f"{PAGE}.{key}", look=page.look, where=where, config=PLOT_CONFIG)
+def chart(fig, key: str, where=None, frames_on_request: bool = False) -> None:
+    plotly_chart(
+        fig,
+        key=f"{PAGE}.{key}",
+        look=page.look,
+        where=where,
+        config=PLOT_CONFIG,
+        frames_on_request=frames_on_request,
+    )
 
 
 def maps(key: str, *panels: figures.Panel) -> None:
@@ -139,13 +146,17 @@ def count_view(shown: bool) -> None:
     elif d == 2:
         states = topic.tilt_states(n, kind, seed)
         active = t if kind == "general" else 0
-        visible = int(states.maps[active].max()) + 1
+        # The map shown costs one region map; the other frames only when Play asks.
+        every_frame = frames_requested(f"{PAGE}.tilt")
+        shown = tuple(range(len(states.counts))) if every_frame else (active,)
+        xs, ys, region_maps = topic.tilt_maps(n, kind, seed, shown)
+        visible = int(region_maps[shown.index(active)].max()) + 1
         metrics([*numbers, ("Seen in this window", f"{visible:,}", WINDOW_HELP)])
         fig = figures.tilt_figure(
-            states.xs, states.ys, states.maps, states.lines, states.counts, states.crossings,
-            states.box, active=active, look=page.look,
+            xs, ys, region_maps if every_frame else region_maps[0], states.lines, states.counts,
+            states.crossings, states.box, active=active, look=page.look,
         )  # fmt: skip
-        chart(fig, "tilt")
+        chart(fig, "tilt", frames_on_request=True)
         st.caption(
             "Notice: ▶ Play tilts the lines one by one (the slider under the map goes through "
             "them too); red dots are the crossings the last tilt made, one new region each."
@@ -186,7 +197,7 @@ def xor_view(shown: bool) -> None:
         "not XOR (opposite quadrants alike): no line separates (0, 0), (1, 1) from "
         "(0, 1), (1, 0). A second layer can: OR minus AND."
     )
-    separable = topic.separable_quadrants()
+    separable, two_layers = topic.separable_quadrants(), topic.two_layer_quadrants()
     metrics(
         [
             (
@@ -194,7 +205,11 @@ def xor_view(shown: bool) -> None:
                 f"{int(separable.sum())} of {len(separable)}",
                 "Each checked by a linear programme: all but XOR and XNOR.",
             ),
-            ("With a second layer", f"{len(separable)} of {len(separable)}"),
+            (
+                "With a second layer",
+                f"{int(two_layers.sum())} of {len(two_layers)}",
+                "Each built (one hidden unit per quadrant labelled 1, then OR) and checked.",
+            ),
         ]
     )
     xs, ys, orr, xor = topic.xor_maps()

@@ -81,11 +81,16 @@ def tilt_figure(
     """The plane cut by lines, one frame per state t = 0 … T − 1 (t lines tilted): region map
     (region_ids (T, H, W)), the lines (T, N, 3) and the crossing points that the last tilt
     made (a list of (m, 2)); the slider's labels carry each state's region count. The figure
-    itself shows state `active`."""
+    itself shows state `active`. Given only the active state's map (region_ids (H, W)), the
+    figure has the animation's controls but no frames (`plotly_chart(frames_on_request=True)`
+    asks for them)."""
     region_ids = np.asarray(region_ids_TxHxW)
     lines = np.asarray(lines_TxNx3, float)
-    states = len(region_ids)
-    tints = [region_tints(ids) for ids in region_ids]
+    states = len(lines)
+    if region_ids.ndim == 2:  # the active state's map alone: no frames
+        tints = {active: region_tints(region_ids)}
+    else:
+        tints = dict(enumerate(region_tints(ids) for ids in region_ids))
     segments = f32(hyperplane_segments(lines, box))  # (T, 3N, 2)
     dots = [f32(np.asarray(c, float).reshape(-1, 2)) for c in crossings]
     heat = {
@@ -153,6 +158,7 @@ def tilt_figure(
             "traces": [0, 1, 2],
         }
         for t in range(states)
+        if len(tints) == states
     ]
     return AnimatedFigure(data, layout, frames, controls)
 
@@ -196,7 +202,7 @@ def points_figure(points, box, count: int, *, look: Look = DEFAULT_LOOK) -> go.F
         yaxis={"visible": False, "range": [-1, 1]},
         showlegend=False,
     )
-    return go.Figure(data=data, layout=layout)
+    return AnimatedFigure(data, layout)  # tested valid instead
 
 
 def plane_polygon(plane, box) -> np.ndarray:
@@ -273,7 +279,7 @@ def planes_figure(planes, tilted, box, *, look: Look = DEFAULT_LOOK) -> go.Figur
         },
         showlegend=False,
     )
-    return go.Figure(data=data, layout=layout)
+    return AnimatedFigure(data, layout)  # tested valid instead
 
 
 def tilt_count_figure(ts, counts, formula, *, start_label: str, look: Look = DEFAULT_LOOK):
@@ -307,7 +313,7 @@ def tilt_count_figure(ts, counts, formula, *, start_label: str, look: Look = DEF
         hovermode="closest",
     )
     layout["margin"] = {**layout["margin"], "t": 60}
-    return go.Figure(data=data, layout=layout)
+    return AnimatedFigure(data, layout)  # tested valid instead
 
 
 # --- 2-D maps in small multiples -------------------------------------------------------------
@@ -447,9 +453,10 @@ def maps_figure(panels: Sequence[Panel], *, look: Look = DEFAULT_LOOK) -> go.Fig
     layout = base_layout(
         look, height=height, annotations=titles, hovermode="closest", **layout_axes
     )
-    layout["legend"] = {**layout["legend"], "y": -0.12, "yanchor": "top"}
-    layout["margin"] = {**layout["margin"], "t": 50, "b": 60}
-    return go.Figure(data=data, layout=layout)
+    # below the x₁ titles, not on them
+    layout["legend"] = {**layout["legend"], "y": -0.2, "yanchor": "top"}
+    layout["margin"] = {**layout["margin"], "t": 50, "b": 80}
+    return AnimatedFigure(data, layout)  # tested valid instead
 
 
 # --- No Free Lunch --------------------------------------------------------------------------
@@ -492,4 +499,4 @@ def nfl_figure(
         ],
     )
     layout["margin"] = {**layout["margin"], "t": 60}
-    return go.Figure(data=data, layout=layout)
+    return AnimatedFigure(data, layout)  # tested valid instead

@@ -691,23 +691,24 @@ def region_colours(region_ids, palette: int = len(REGION_COLORS)) -> np.ndarray:
     `palette` colours always suffice, and the spare ones spread the tints)."""
     ids = np.asarray(region_ids)
     count = int(ids.max()) + 1 if ids.size else 0
-    pairs = np.concatenate(
-        [
-            np.stack([ids[:, 1:].ravel(), ids[:, :-1].ravel()], 1),
-            np.stack([ids[1:, :].ravel(), ids[:-1, :].ravel()], 1),
-        ]
-    )
-    pairs = np.unique(pairs[pairs[:, 0] != pairs[:, 1]], axis=0)
-    neighbours = [set() for _ in range(count)]
-    for a, b in pairs:
-        neighbours[a].add(b)
-        neighbours[b].add(a)
-    colour = np.full(count, -1)
+    # neighbours across the grid's edges, each unordered pair once (as lo · count + hi)
+    a = np.concatenate([ids[:, 1:].ravel(), ids[1:, :].ravel()]).astype(np.int64)
+    b = np.concatenate([ids[:, :-1].ravel(), ids[:-1, :].ravel()]).astype(np.int64)
+    differ = a != b
+    a, b = a[differ], b[differ]
+    lows, highs = np.divmod(np.unique(np.minimum(a, b) * count + np.maximum(a, b)), count)
+    neighbours = [[] for _ in range(count)]
+    for lo, hi in zip(lows.tolist(), highs.tolist(), strict=True):
+        neighbours[lo].append(hi)
+        neighbours[hi].append(lo)
+    colour = [-1] * count
     for region in range(count):
         taken = {colour[m] for m in neighbours[region]}
         # cycle the starting colour so that equal tints do not cluster
-        colour[region] = next(c for c in np.roll(np.arange(palette), -region) if c not in taken)
-    return colour
+        colour[region] = next(
+            c for c in ((region + k) % palette for k in range(palette)) if c not in taken
+        )
+    return np.array(colour, dtype=int)
 
 
 def regions_figure(xs, ys, region_ids, lines, box, *, look: Look = DEFAULT_LOOK) -> go.Figure:

@@ -17,23 +17,27 @@ from app_support.presets import Preset, scene
 from landscapes import depth, nfl, regions
 
 MAP_GRID = 121  # grid of the region and class maps
-STEPS = 250  # training steps (Adam, full batch)
-LEARNING_RATE = 0.03
+STEPS = 128  # training steps (Adam, full batch): one step bucket of the runner
+LEARNING_RATE = 0.05
 SHALLOW_PAD, DEEP_PAD, LOCAL_PAD = 48, 8, 16  # padded widths: one program per shape
 DEEP_LAYERS = 3
 N_TRAIN, N_TEST = 300, 300
-REGION_GRIDS = (51, 101, 201)  # nested grids of the resolution check
+REGION_GRIDS = (31, 61, MAP_GRID)  # nested grids of the resolution check, the map's the finest
 
 
 def window(states) -> tuple[tuple[float, float], tuple[float, float]]:
     """The 2-D view of line arrangements (each (n, 3)): every crossing of every one of them
-    and the lines' spacing, with a margin."""
+    and the lines' spacing, with a margin. Shifted by an irrational fraction of the map's
+    spacing, so that no grid point lies on a line (the lines sit at whole and half numbers,
+    the concurrent ones cross at the origin): a point on a line would show a sign pattern
+    that no region has."""
     half = max(3.0, len(states[0]) / 2 + 1.0)
     for lines in states:
         points, _ = regions.intersections(lines)
         if len(points):
             half = max(half, 1.1 * float(np.max(np.abs(points))) + 0.5)
-    return (-half, half), (-half, half)
+    shift = 1e-3 * np.pi * 2 * half / MAP_GRID
+    return (-half + shift, half + shift), (-half + shift, half + shift)
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
@@ -44,9 +48,6 @@ def arrangement_count(d: int, n: int, kind: str, tilted: int, seed: int):
 
 
 class TiltStates(NamedTuple):
-    xs: np.ndarray
-    ys: np.ndarray
-    maps: np.ndarray  # (T, H, W) region ids in the window
     lines: np.ndarray  # (T, n, 3)
     counts: np.ndarray  # (T,) exact
     formula: np.ndarray  # (T,)
@@ -59,8 +60,6 @@ def tilt_states(n: int, kind: str, seed: int) -> TiltStates:
     """2-D: every state of the tilt sequence (t = 0 … n), or the one special arrangement."""
     ts = range(n + 1) if kind == "general" else [n]
     lines = [depth.tilted_arrangement(n, 2, kind, t, seed) for t in ts]
-    box = window(lines)
-    maps = [regions.region_map(state, box, MAP_GRID) for state in lines]
     crossings = tuple(
         depth.crossings_on(state, t - 1, range(t, n))
         if kind == "general" and t
@@ -68,20 +67,29 @@ def tilt_states(n: int, kind: str, seed: int) -> TiltStates:
         for t, state in zip(ts, lines, strict=True)
     )
     return TiltStates(
-        maps[0][0],
-        maps[0][1],
-        np.stack([m[2] for m in maps]).astype(np.int16),
         np.stack(lines),
         np.array([depth.count_regions(state) for state in lines]),
         np.array([depth.regions_formula(n, 2, kind, t) for t in ts]),
         crossings,
-        box,
+        window(lines),
     )
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def tilt_maps(n: int, kind: str, seed: int, states: tuple[int, ...]):
+    """(xs, ys, region ids (len(states), H, W)) of the chosen states of `tilt_states` in its
+    window: the map shown, or every frame of the animation once Play asks for them."""
+    tilts = tilt_states(n, kind, seed)
+    maps = [regions.region_map(tilts.lines[t], tilts.box, MAP_GRID) for t in states]
+    return maps[0][0], maps[0][1], np.stack([m[2] for m in maps]).astype(np.int16)
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
 def tilt_sequence(n: int, d: int, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(t, exact counts, closed form) along the tilts in d = 2 or 3."""
+    if d == 2:  # the map's frames have counted these states already
+        states = tilt_states(n, "general", seed)
+        return np.arange(n + 1), states.counts, states.formula
     ts, counts = depth.tilt_counts(n, d, seed)
     return ts, counts, np.array([depth.regions_formula(n, d, "general", int(t)) for t in ts])
 
@@ -90,6 +98,12 @@ def tilt_sequence(n: int, d: int, seed: int) -> tuple[np.ndarray, np.ndarray, np
 def separable_quadrants() -> np.ndarray:
     """Which of the 16 labellings of the four quadrants one threshold unit makes."""
     return depth.separable_labellings(2)
+
+
+@st.cache_data(max_entries=4, show_spinner=False)
+def two_layer_quadrants() -> np.ndarray:
+    """Which of the 16 labellings of the four quadrants a second threshold layer makes."""
+    return depth.two_layer_labellings(2)
 
 
 @st.cache_data(max_entries=2, show_spinner=False)
@@ -116,7 +130,8 @@ def _result(trained: depth.Trained, regions_: str = "") -> NetResult:
     """A trained net's numbers and maps; `regions_`: "" none, "exact" the exact count of its
     linear regions, "all" also the grid counts and the map of its regions."""
     xs, ys, points = depth.grid_points(depth.BOX, MAP_GRID)
-    classes = (depth.net_outputs(trained, points) > 0).astype(np.int8)
+    logits, codes = depth.evaluate(trained, points)  # one pass: the class map and the regions
+    classes = (logits > 0).astype(np.int8)
     W, b = trained.net.wide.unflatten(trained.weights)[0]
     n1 = trained.net.widths[0]
     lines = np.concatenate([W[:, :n1].T, b[:n1, None]], axis=1)
@@ -131,14 +146,17 @@ def _result(trained: depth.Trained, regions_: str = "") -> NetResult:
     )
     if regions_ != "all":
         return result
-    grids, ids = depth.linear_region_map(trained, depth.BOX, REGION_GRIDS)
+    grids, ids = depth.nested_region_counts(codes, REGION_GRIDS)
     return result._replace(grid_regions=grids.counts, region_map=ids.astype(np.int16))
 
 
-def _train(widths, padded, x, y, xt, yt, seed, regions_: str = "") -> NetResult:
-    net = depth.make_net(widths, padded)
-    trained = depth.train(net, x, y, xt, yt, seed=seed, steps=STEPS, learning_rate=LEARNING_RATE)
-    return _result(trained, regions_)
+def _train(shapes, x, y, xt, yt, seed, regions_: str = "") -> tuple[NetResult, ...]:
+    """Nets of `shapes` ((widths, padded) each), trained together in one run."""
+    nets = [depth.make_net(widths, padded) for widths, padded in shapes]
+    trained = depth.train_together(
+        nets, x, y, xt, yt, seed=seed, steps=STEPS, learning_rate=LEARNING_RATE
+    )
+    return tuple(_result(one, regions_) for one in trained)
 
 
 @st.cache_data(max_entries=32, show_spinner="Training…")
@@ -147,23 +165,32 @@ def checkerboard_nets(cells: int, shallow: int, deep: int, seed: int):
     trained on the cells × cells checkerboard."""
     x, y = depth.checkerboard(cells, N_TRAIN, seed)
     xt, yt = depth.checkerboard(cells, N_TEST, seed + 1000)
-    return (
-        (x, y),
-        _train((shallow,), (SHALLOW_PAD,), x, y, xt, yt, seed),
-        _train((deep, deep), (DEEP_PAD, DEEP_PAD), x, y, xt, yt, seed),
-    )
+    shapes = (((shallow,), (SHALLOW_PAD,)), ((deep, deep), (DEEP_PAD, DEEP_PAD)))
+    return ((x, y), *_train(shapes, x, y, xt, yt, seed))
+
+
+def _clusters(new_cluster: bool, seed: int):
+    """The training and the test clusters."""
+    return depth.clusters(12, seed, new_cluster), depth.clusters(40, seed + 1000, new_cluster)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def nearest_neighbour_map(new_cluster: bool, seed: int):
+    """1-NN on the cluster data: (its Voronoi cells and labels on the map's grid, its test
+    accuracy). Apart from the net: a move of the units slider leaves it as it is."""
+    (x, y), (xt, yt) = _clusters(new_cluster, seed)
+    points = depth.grid_points(depth.BOX, MAP_GRID)[2]
+    cells, labels = depth.nearest_neighbour(x, y, points)
+    _, test_labels = depth.nearest_neighbour(x, y, xt)
+    return cells, labels, float(np.mean(test_labels == yt))
 
 
 @st.cache_data(max_entries=32, show_spinner="Training…")
 def local_and_distributed(units: int, new_cluster: bool, seed: int):
     """Cluster data: 1-NN (its Voronoi cells) and a one-layer net of `units` units."""
-    x, y = depth.clusters(12, seed, new_cluster)
-    xt, yt = depth.clusters(40, seed + 1000, new_cluster)
-    xs, ys, points = depth.grid_points(depth.BOX, MAP_GRID)
-    cells, labels = depth.nearest_neighbour(x, y, points)
-    _, test_labels = depth.nearest_neighbour(x, y, xt)
-    net = _train((units,), (LOCAL_PAD,), x, y, xt, yt, seed, "exact")
-    return (x, y), (cells, labels, float(np.mean(test_labels == yt))), net
+    (x, y), (xt, yt) = _clusters(new_cluster, seed)
+    (net,) = _train((((units,), (LOCAL_PAD,)),), x, y, xt, yt, seed, "exact")
+    return (x, y), nearest_neighbour_map(new_cluster, seed), net
 
 
 def deep_width_budget(width: int) -> tuple[int, int]:
@@ -178,8 +205,8 @@ def deep_and_shallow(folds: int, width: int, seed: int):
     x, y = depth.sawtooth(folds, N_TRAIN, seed)
     xt, yt = depth.sawtooth(folds, N_TEST, seed + 1000)
     _, shallow = deep_width_budget(width)
-    deep = _train((width,) * DEEP_LAYERS, (DEEP_PAD,) * DEEP_LAYERS, x, y, xt, yt, seed, "all")
-    return (x, y), _train((shallow,), (SHALLOW_PAD,), x, y, xt, yt, seed, "all"), deep
+    shapes = (((shallow,), (SHALLOW_PAD,)), ((width,) * DEEP_LAYERS, (DEEP_PAD,) * DEEP_LAYERS))
+    return ((x, y), *_train(shapes, x, y, xt, yt, seed, "all"))
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
@@ -246,10 +273,11 @@ SCENES: tuple[Preset, ...] = (
         "deep",
         "Deep against shallow at equal N",
         "Same number of weights, one wide layer against three narrow ones, on a sawtooth "
-        "made by folding: here the deep net is more accurate with fewer linear regions; a net "
-        "folding by hand needs only 2 units per layer.",
+        "made by folding: with this seed the deep net is more accurate with fewer linear "
+        "regions (other seeds: not always); a net folding by hand needs only 2 units per layer.",
         tab="deep",
         folds="3",
+        dseed="2",
     ),
     _scene(
         "nfl",

@@ -7,6 +7,7 @@ import re
 from fractions import Fraction
 from pathlib import Path
 
+import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -72,6 +73,8 @@ def test_the_counts_shown_are_the_cores(d, n, kind, t):
     )
     if kind == "general" and d == 2:  # the tilt after t lines: n + 1 + (n − 1) + … + (n − t)
         assert int(numbers["Counted exactly"]) == n + 1 + sum(n - k for k in range(1, t + 1))
+    if d == 2:  # the window holds every crossing: the map meets every region
+        assert numbers["Seen in this window"] == numbers["Counted exactly"]
 
 
 def sent_animations(at: AppTest) -> list[dict]:
@@ -82,8 +85,15 @@ def sent_animations(at: AppTest) -> list[dict]:
 
 def test_the_tilt_animation_starts_at_the_tilt_shown():
     at = load(d="2", n="5", t="2")
+    # sent without its frames; Play's rerun (the chart's "frames" trigger) brings all six
+    assert not any(f.get("frames") for f in drawn_figures(at))
+    at.session_state["depth.tilt"] = {"frames": {"play": True, "at": 1}}
+    at.run()
     spec = next(f for f in drawn_figures(at) if f.get("frames"))
     assert len(spec["frames"]) == 6
+    lines = depth.tilted_arrangement(5, 2, "general", 2)
+    shown = topic.tilt_maps(5, "general", 0, (2,))[2][0]
+    assert int(shown.max()) + 1 == depth.count_regions(lines)  # the window holds every region
     (controls,) = sent_animations(at)
     assert controls["active"] == 2
     counts = [6 + sum(5 - k for k in range(1, t + 1)) for t in range(6)]
@@ -100,6 +110,7 @@ def test_xor_and_no_free_lunch_numbers():
     at = load(tab="xor")
     numbers = metrics(at)
     assert numbers["Labellings of the 4 quadrants one output unit makes"] == "14 of 16"
+    assert numbers["With a second layer"] == "16 of 16"
     _, one, two = topic.checkerboard_nets(3, 8, 6, 0)
     assert numbers["One layer: N"] == str(depth.make_net((8,), (8,)).num_weights) == "33"
     assert numbers["Two layers: N"] == str(two.num_weights) == str(3 * 6 + 7 * 6 + 7)
@@ -126,6 +137,20 @@ def test_deep_and_shallow_have_the_same_budget_and_exact_region_counts():
     # every grid count is at most the exact count
     assert max(three.grid_regions) <= three.exact_regions
     assert any("2 ReLU units per layer and 2 layers (N = 15)" in i.value for i in at.info)
+
+
+def test_distributed_and_local_numbers_by_brute_force():
+    at = load(tab="local", new="1")
+    healthy(at)
+    numbers = metrics(at)
+    (x, y), _, net = topic.local_and_distributed(4, True, 0)
+    xt, yt = depth.clusters(40, 1000, True)
+    nearest = np.array([y[np.argmin(((x - p) ** 2).sum(axis=1))] for p in xt])
+    assert numbers["1-NN: test accuracy"] == f"{np.mean(nearest == yt):.0%}"
+    assert numbers["1-NN: cells (numbers)"] == f"{len(x)} ({2 * len(x)})" == "60 (120)"
+    assert numbers["Net: linear regions (N)"] == f"{net.exact_regions} ({net.num_weights})"
+    assert net.num_weights == 4 * 4 + 1
+    assert numbers["Net: test accuracy"] == f"{net.test_accuracy:.0%}"
 
 
 def test_deep_link_round_trips():

@@ -43,7 +43,7 @@ OFFERS = {
     "regularization": Offers(slider_redraws=True),
     "networks": Offers(slider_redraws=True, play=True, frames_on_request=True),
     "backprop": Offers(slider_redraws=True, play=True),
-    "depth": Offers(slider_redraws=True, play=True),
+    "depth": Offers(slider_redraws=True, play=True, frames_on_request=True),
     "generalization": Offers(slider_redraws=True),
     "adaptive": Offers(slider_redraws=True),
 }

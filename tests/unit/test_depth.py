@@ -108,6 +108,15 @@ def test_threshold_units_make_the_published_number_of_boolean_functions():
     assert depth.separable_labellings(3).sum() == 104  # OEIS A000609
 
 
+def test_a_second_threshold_layer_makes_every_boolean_function():
+    for k in (1, 2, 3):
+        made = depth.two_layer_labellings(k)
+        assert len(made) == 2**2**k and made.all()
+    # XOR is among them, where one unit alone fails
+    xor = int(sum(2**i for i, c in enumerate(depth.corners(2)) if c[0] != c[1]))
+    assert depth.two_layer_labellings(2)[xor] and not depth.separable_labellings(2)[xor]
+
+
 def test_a_second_layer_labels_opposite_quadrants_alike():
     rng = np.random.default_rng(0)
     x = rng.uniform(-2, 2, (500, 2))
@@ -173,6 +182,38 @@ def test_padded_training_is_the_unpadded_network():
         np.asarray(networks.forward(net.arch, small, points)),
         atol=1e-12,
     )
+
+
+def test_nets_trained_together_take_the_steps_each_takes_alone():
+    x, y = depth.sawtooth(2, 200, 0)
+    xt, yt = depth.sawtooth(2, 100, 1)
+    nets = (depth.make_net((5,), (16,)), depth.make_net((3, 3), (4, 4)))
+    together = depth.train_together(nets, x, y, xt, yt, seed=2, steps=120, learning_rate=0.03)
+    for net, joint in zip(nets, together, strict=True):
+        alone = depth.train(net, x, y, xt, yt, seed=2, steps=120, learning_rate=0.03)
+        np.testing.assert_allclose(joint.weights, alone.weights, rtol=0, atol=1e-12)
+        assert (joint.train_accuracy, joint.test_accuracy) == (
+            alone.train_accuracy,
+            alone.test_accuracy,
+        )
+        # the accuracy shown is the fraction of points on the right side, counted here
+        right = (depth.net_outputs(joint, xt) > 0) == (yt > 0.5)
+        assert joint.test_accuracy == pytest.approx(right.mean(), abs=1e-12)
+
+
+def test_nested_grid_counts_are_the_counts_of_each_grid_by_itself():
+    trained = _trained((4, 4), (8, 8), seed=3)
+    logits, codes = depth.evaluate(trained, depth.grid_points(depth.BOX, 121)[2])
+    np.testing.assert_array_equal(
+        logits, depth.net_outputs(trained, depth.grid_points(depth.BOX, 121)[2])
+    )
+    found, ids = depth.nested_region_counts(codes, (31, 61, 121))
+    for r, count in zip(found.resolutions, found.counts, strict=True):
+        alone = depth.pattern_codes(trained, depth.grid_points(depth.BOX, r)[2])
+        assert count == depth.pattern_ids(alone)[1]
+    assert ids.max() + 1 == found.count  # ids number the finest grid's regions 0, 1, …
+    with pytest.raises(ValueError):
+        depth.nested_region_counts(codes, (50,))
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])

@@ -1307,8 +1307,8 @@ def test_depth_local():
 
 def test_depth_deep():
     """'Same number of weights, one wide layer against three narrow ones, on a sawtooth made
-    by folding: here the deep net is more accurate with fewer linear regions; a net folding by
-    hand needs only 2 units per layer'."""
+    by folding: with this seed the deep net is more accurate with fewer linear regions (other
+    seeds: not always); a net folding by hand needs only 2 units per layer'."""
     from app_support.topics import depth as topic
 
     params = depth_scene("deep")
@@ -1318,8 +1318,13 @@ def test_depth_deep():
     _, one, three = topic.deep_and_shallow(folds, width, seed)
     assert one.widths == (one.widths[0],) and len(three.widths) == 3
     assert abs(one.num_weights - three.num_weights) <= 4  # one unit of the wide layer: 4
-    assert three.test_accuracy > one.test_accuracy
+    assert three.test_accuracy > one.test_accuracy + 0.02  # by more than the rounding shown
     assert three.exact_regions < one.exact_regions
+    wins = [  # other seeds: the one-layer net wins on some
+        a.test_accuracy < b.test_accuracy
+        for _, a, b in (topic.deep_and_shallow(folds, width, s) for s in range(8))
+    ]
+    assert not all(wins)
     n_fold, pieces = topic.folding(folds)
     assert pieces == 2**folds and n_fold < three.num_weights
 

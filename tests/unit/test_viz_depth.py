@@ -57,6 +57,14 @@ def test_the_tilt_animation_has_a_frame_per_state_and_its_counts_in_the_labels(l
         assert len(decode_array(frame["data"][2]["x"])) == len(crossings[t])
     # every frame redraws (a heat map does not move without it)
     assert all(s["args"][1]["frame"]["redraw"] for s in steps)
+    # given the shown state's map alone: the same picture and controls, the frames left out
+    still = validate(
+        figures.tilt_figure(
+            maps[0][0], maps[0][1], maps[2][2], states, counts, crossings, BOX, active=2, look=look
+        )
+    )
+    assert "frames" not in still
+    assert still["data"] == spec["data"] and still["layout"] == spec["layout"]
 
 
 def test_region_tints_differ_across_every_shared_edge():
