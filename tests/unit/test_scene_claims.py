@@ -62,7 +62,8 @@ ROOT = Path(__file__).resolve().parents[2]
 
 @functools.cache
 def page_scenes(page: str) -> dict[str, Preset]:
-    """The scenes of `pages/<page>.py`, from the literal `SCENES = (...)` in its source."""
+    """The scenes of `pages/<page>.py`, from the literal `SCENES = (...)` in its source, else
+    from its `app_support.topics` module."""
     path = f"pages/{page}.py"
     tree = ast.parse((ROOT / path).read_text())
     for node in tree.body:
@@ -78,6 +79,8 @@ def page_scenes(page: str) -> dict[str, Preset]:
                 preset = scene(path, *args, **params)
                 scenes[preset.key] = preset
             return scenes
+    if (ROOT / f"app_support/topics/{page}.py").exists():
+        return {s.key: s for s in importlib.import_module(f"app_support.topics.{page}").SCENES}
     raise AssertionError(f"{path} has no SCENES")
 
 
