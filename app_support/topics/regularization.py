@@ -86,7 +86,7 @@ SCENES = (
 )
 
 
-# --- cached core calls (plain keys) ----------------------------------------
+# --- cached core calls (plain keys) --------------------------------------------------------
 
 Spec = tuple  # (QUADRATIC, "", params) or ("catalogue", name, params); params sorted pairs
 
