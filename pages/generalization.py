@@ -15,8 +15,8 @@ import streamlit as st
 import optim
 from app_support import notation
 from app_support.charts import plotly_chart
-from app_support.optimizers import optimizer_panel, training_options
-from app_support.page import lazy_expander, page_setup
+from app_support.network_sidebar import NetworkSidebar, network_sidebar
+from app_support.page import page_setup
 from app_support.quiz import quiz_box
 from app_support.topics import generalization as topic
 from app_support.urlstate import Setting, format_number
@@ -26,7 +26,6 @@ from viz import generalization as figures
 from viz.networks import PlanePath
 
 PAGE = "generalization"
-OPTIMIZERS = tuple(n for n in optim.OPTIMIZERS if not optim.get_rule(n).needs_hessian)
 
 page = page_setup(PAGE, "Generalization", icon="🛡️")
 state = page.state
@@ -36,24 +35,12 @@ page.notation(notation.ROWS[PAGE])
 
 # --- sidebar: data, model, training --------------------------------------------------------
 
-side.subheader("Data")
-data_name = state.widget(
-    Setting.choice("data", "Data set", "xor", networks.DATASETS, labels=networks.DATASET_TITLES),
-    side,
-)
-columns = side.columns(2)
-n_train = int(
-    state.widget(
-        Setting.choice("n", "Training points m", "32", ("16", "32", "64", "128", "256")),
-        columns[0],
-    )
-)
-data_seed = state.widget(
-    Setting.integer("data_seed", "Data seed", 0, 0, 9999, widget="number"), columns[1]
-)
-noise = state.widget(Setting.number("noise", "σ — input noise", 0.2, 0.0, 1.0, step=0.01), side)
-flipped = state.widget(
-    Setting.number(
+SIDEBAR = NetworkSidebar(  # a small, noisy training set; held-out sets of fixed sizes
+    data="xor",
+    n_train=Setting.choice("n", "Training points m", "32", ("16", "32", "64", "128", "256")),
+    noise=Setting.number("noise", "σ — input noise", 0.2, 0.0, 1.0, step=0.01),
+    held_out=False,
+    flip=Setting.number(
         "flip",
         "Flipped training labels",
         0.1,
@@ -62,47 +49,27 @@ flipped = state.widget(
         step=0.01,
         help="A fraction of the training labels is wrong; validation and test labels are not.",
     ),
-    side,
-)
-side.caption(f"{topic.N_VAL} validation and {topic.N_TEST} test points, drawn apart.")
-side.subheader("Model")
-columns = side.columns(2)
-depth = state.widget(Setting.integer("depth", "Hidden layers", 2, 1, 3), columns[0])
-width = state.widget(
-    Setting.integer("width", "Units per layer", 16, 1, networks.MAX_WIDTH), columns[1]
-)
-activation = state.widget(Setting.choice("act", "Activation g", "tanh", networks.ACTIVATIONS), side)
-init_seed = state.widget(Setting.integer("seed", "Weight seed", 0, 0, 9999, widget="number"), side)
-side.subheader("Training")
-optimizer = state.widget(
-    Setting.choice(
-        "opt",
-        "Optimizer",
-        "adam",
-        OPTIMIZERS,
-        labels={n: optim.get_rule(n).title for n in OPTIMIZERS},
-    ),
-    side,
-)
-hypers = optimizer_panel(state, optimizer, side)
-steps = state.widget(Setting.integer("steps", "Steps", 1000, 100, 3000, step=100), side)
-batch = state.widget(
-    Setting.choice(
+    held_out_note=f"{topic.N_VAL} validation and {topic.N_TEST} test points, drawn apart.",
+    teacher=False,
+    max_depth=3,
+    activation_labels=None,
+    initialisation=False,
+    steps=Setting.integer("steps", "Steps", 1000, 100, 3000, step=100),
+    batch=Setting.choice(
         "batch", "Batch size", "full", ("full", "4", "8", "16"), labels={"full": "full batch"}
     ),
-    side,
 )
-menu = lazy_expander(side, "Schedule, clipping, L1/L2", f"{PAGE}.options_menu")
-options = training_options(
-    state,
-    menu,
-    steps=steps,
-    shown=bool(menu.open),
-    penalty_note="λ₁ and λ₂ act on the weights w, not on the biases b.",
+
+net = network_sidebar(state, side, SIDEBAR)
+data_name, n_train, noise, data_seed = net.data, net.n_train, net.noise, net.data_seed
+depth, width, activation, init_seed = net.depth, net.width, net.activation, net.init_seed
+flipped, optimizer, hypers, steps, settings = (
+    net.flipped,
+    net.optimizer,
+    net.hypers,
+    net.steps,
+    net.settings,
 )
-settings = {**hypers, **options}
-if batch != "full" and int(batch) < n_train:
-    settings["batch_size"] = int(batch)
 
 data_spec = (data_name, n_train, float(noise), int(data_seed), float(flipped), 3)
 model_spec = (depth, width, activation, "xavier", "cross_entropy", int(init_seed))

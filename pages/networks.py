@@ -10,445 +10,58 @@ through the inspected weights along two weights, two filter-normalised random di
 the top two Hessian eigenvectors, with the training paths projected on it; the loss on the
 straight line from the initial to the final weights) and Exploding gradients (the deep linear
 chain, and clipping on a cliff). Every number comes from `landscapes.networks`,
-`landscapes.spectrum` and `landscapes.deep_chain`; every setting lives in the URL.
+`landscapes.spectrum` and `landscapes.deep_chain` through `app_support.topics.networks`; the
+sidebar is `app_support.network_sidebar`'s; every setting lives in the URL.
 """
 
 from __future__ import annotations
-
-import functools
 
 import numpy as np
 import streamlit as st
 
 import optim
 from app_support import budget, notation
-from app_support.caching import cached
 from app_support.charts import frames_requested, plotly_chart
-from app_support.optimizers import optimizer_panel, swatch, training_options
-from app_support.page import lazy_expander, page_setup
-from app_support.presets import Preset, scene
+from app_support.network_sidebar import OPTIMIZERS, NetworkSidebar, network_sidebar
+from app_support.optimizers import swatch
+from app_support.page import page_setup
+from app_support.topics import networks as topic
 from app_support.urlstate import Setting, format_number
-from landscapes import committee, deep_chain, networks, spectrum
+from landscapes import deep_chain, networks, spectrum
 from viz import networks as figures
 
 PAGE = "networks"
 PLOT_CONFIG = {"displaylogo": False, "toImageButtonOptions": {"filename": "small-network"}}
-KEEP = 201  # weights kept per run (the animation, the spectrum and the paths read these)
-FRAMES = 60  # decision-boundary animation frames
-BOUNDARY_GRID = 44  # heat-map resolution of the decision boundary (cells per side)
-INDEX_POINTS = 17  # steps at which the saddle index is computed over training
-LINE = np.linspace(-0.5, 1.5, 101)
 LANCZOS_STEPS = ("20", "40", "60", "100", "150", "200")
-PROBES = ("1", "2", "4", "8", "16", "32")  # t along the line from initial (0) to final (1) weights
-# Newton-type rules build the Hessian at every step: far too slow for a network in a page.
-OPTIMIZERS = tuple(n for n in optim.OPTIMIZERS if not optim.get_rule(n).needs_hessian)
-
-TABS = {
-    "training": "📈 Training",
-    "spectrum": "🎼 Spectrum",
-    "weights": "🗺️ Weight space",
-    "exploding": "💥 Exploding gradients",
-}
+PROBES = ("1", "2", "4", "8", "16", "32")
 BOUNDARY_CHART = f"{PAGE}.chart.boundary"
-
-
-_scene = functools.partial(scene, "pages/networks.py")
-
-
-SCENES: tuple[Preset, ...] = (
-    _scene(
-        "zero_init",
-        "Zero initialisation never breaks the symmetry",
-        "All weights start at 0: every hidden unit gets the same gradient, so all lines stay "
-        "on top of each other and the network behaves like one with a single unit.",
-        data="xor",
-        depth="1",
-        width="8",
-        act="sigmoid",
-        init="zero",
-        opt="gd",
-        **{"gd.learning_rate": "0.5"},
-    ),
-    _scene(
-        "teacher",
-        "Student and teacher",
-        "Labels come from a committee machine with 3 units (dashed). A student with 3 units "
-        "copies it: its lines settle onto the teacher's and the loss falls to round-off. With "
-        "weight seed 0 it gets stuck instead, two of its units almost on top of each other.",
-        data="teacher",
-        k="3",
-        noise="0",
-        depth="1",
-        width="3",
-        loss="squared",
-        seed="2",
-        steps="3000",
-        **{"adam.learning_rate": "0.05"},
-    ),
-    _scene(
-        "xor_linear",
-        "A linear network cannot learn XOR",
-        "With a linear activation any depth is one straight line: XOR stays at chance. "
-        "Switch the activation to tanh and it is solved.",
-        data="xor",
-        act="linear",
-        depth="2",
-        **{"adam.learning_rate": "0.01"},  # what the scene was made with (Adam's default: 0.001)
-    ),
-    _scene(
-        "spirals_deep",
-        "Spirals need many regions",
-        "Each unit of the first layer cuts the plane once; deeper layers combine the pieces "
-        "into the spiral arms.",
-        data="spirals",
-        depth="3",
-        steps="2000",
-        **{"adam.learning_rate": "0.02"},
-    ),
-    _scene(
-        "saddles",
-        "Negative curvature along the way",
-        "Early in training the Hessian has many negative eigenvalues (a saddle-like region); "
-        "their number falls as the loss falls.",
-        tab="spectrum",
-        data="moons",
-        width="8",
-        opt="gd",
-        **{"gd.learning_rate": "0.3"},
-    ),
-    _scene(
-        "random_plane",
-        "The landscape around the solution",
-        "A slice along two random directions, each rescaled neuron by neuron to the size of "
-        "that neuron's weights (filter normalisation, Li et al. 2018), with the paths of "
-        "three optimizers started from the same weights.",
-        tab="weights",
-        plane="random",
-        compare="gd,momentum",
-        **{"adam.learning_rate": "0.01"},  # trained close to a solution in its 1000 steps
-    ),
-    _scene(
-        "exploding",
-        "Exploding and vanishing gradients",
-        "a = 1, b = 2: the gradient (n, n·2ⁿ⁻¹) explodes with depth; clipping caps the step "
-        "on the cliff and keeps the descent on track.",
-        tab="exploding",
-        clip_chain="1",
-    ),
-)
+SIDEBAR = NetworkSidebar(resets_with_steps=("at",))  # a new run length: inspect its end again
 
 page = page_setup(PAGE, "Small networks", icon="🧠")
 state = page.state
 side = st.sidebar
-
-# --- core calls, cached on plain values ----------------------------------------------------
-
-
-def _problem(data_spec, model_spec):
-    name, n_train, n_test, noise, data_seed, k, n_val = data_spec
-    depth, width, activation, _, _, kind, _ = model_spec
-    data = networks.make_data(name, n_train, n_test, noise, data_seed, k, n_val)
-    arch = networks.Architecture((width,) * depth, activation)
-    return data, arch, kind
-
-
-def train(data_spec, model_spec, optimizer, settings, steps) -> networks.TrainingRun:
-    """The training run for plain-valued specs (one jitted call inside `optim.run`)."""
-    data, arch, kind = _problem(data_spec, model_spec)
-    _, _, _, init, scale, _, seed = model_spec
-    w0 = networks.init_weights(arch, init, seed, scale)
-    return networks.train(data, arch, kind, w0, optimizer, steps, keep=KEEP, **dict(settings))
-
-
-def boundary(data_spec, model_spec, optimizer, settings, steps, value_range, every_frame):
-    """The network's output over input space and the first layer's lines at the last of
-    ≤ FRAMES kept steps, or at every one of them if `every_frame` (the animation's frames,
-    computed when Play asks for them); the steps of all the frames."""
-    run = cached(train)(data_spec, model_spec, optimizer, settings, steps)
-    _, arch, kind = _problem(data_spec, model_spec)
-    frames = networks.kept_steps(len(run.steps) - 1, FRAMES)  # indices into run.steps
-    drawn = frames if every_frame else frames[-1:]
-    (x0, x1), (y0, y1) = networks.INPUT_BOX
-    xs, ys = np.linspace(x0, x1, BOUNDARY_GRID), np.linspace(y0, y1, BOUNDARY_GRID)
-    outputs = networks.outputs_on_grid(arch, run.params[drawn], xs, ys)
-    values = networks.probability(outputs) if kind == "cross_entropy" else outputs
-    planes = networks.first_layer_hyperplanes(arch, run.params[drawn])
-    return xs, ys, values, run.steps[frames], planes
-
-
-def spectrum_at(data_spec, model_spec, optimizer, settings, steps, step, method, m, vectors):
-    """The Hessian spectrum at the kept step nearest `step`: exact eigenvalues, or an SLQ
-    density with the extreme Ritz values."""
-    run = cached(train)(data_spec, model_spec, optimizer, settings, steps)
-    data, arch, kind = _problem(data_spec, model_spec)
-    loss, _ = networks.network_losses(data, arch, kind)
-    at, w = run.weights_at(step)
-    if method == "exact":
-        eigenvalues = spectrum.exact_spectrum(loss, w)
-        zero_width = spectrum.ZERO_TOL * float(np.max(np.abs(eigenvalues)))
-        return at, {
-            "values": eigenvalues,
-            "counts": None,
-            "zero_width": zero_width,
-            "ritz": None,
-            "negative": int(spectrum.negative_count(eigenvalues)),
-        }
-    ritz = spectrum.lanczos(loss, w, m).ritz()[0]
-    quadrature = spectrum.slq(loss, w, vectors, m)
-    zero_width = spectrum.ZERO_TOL * max(abs(ritz[0]), abs(ritz[-1]), 1e-300)
-    n = arch.num_weights
-    return at, {
-        "values": quadrature.nodes,
-        "counts": quadrature.weights * n / len(quadrature.nodes),
-        "zero_width": zero_width,
-        "ritz": np.concatenate([ritz[:3], ritz[-3:]]),
-        "negative": quadrature.fraction_below(-zero_width) * n,
-    }
-
-
-def index_over_training(data_spec, model_spec, optimizer, settings, steps, method, m, vectors):
-    """The number of negative eigenvalues at INDEX_POINTS kept steps."""
-    run = cached(train)(data_spec, model_spec, optimizer, settings, steps)
-    data, arch, kind = _problem(data_spec, model_spec)
-    loss, _ = networks.network_losses(data, arch, kind)
-    chosen = networks.kept_steps(len(run.steps) - 1, INDEX_POINTS)
-    if method == "exact":
-        counts = spectrum.negative_count(spectrum.spectra_along(loss, run.params[chosen]))
-    else:
-        counts = []
-        for w in run.params[chosen]:
-            quadrature = spectrum.slq(loss, w, vectors, m)
-            # The quadrature's outermost nodes are Ritz values too: they set the scale.
-            zero_width = spectrum.ZERO_TOL * max(float(np.max(np.abs(quadrature.nodes))), 1e-300)
-            counts.append(quadrature.fraction_below(-zero_width) * arch.num_weights)
-    return run.steps[chosen], np.asarray(counts, dtype=float)
-
-
-def directions(data_spec, model_spec, optimizer, settings, steps, step, plane, i, j, seed):
-    """The centre (weights at the inspected step) and the two directions of the plane."""
-    run = cached(train)(data_spec, model_spec, optimizer, settings, steps)
-    data, arch, kind = _problem(data_spec, model_spec)
-    at, centre = run.weights_at(step)
-    n = arch.num_weights
-    if plane == "weights":
-        return at, centre, spectrum.coordinate_direction(n, i), spectrum.coordinate_direction(n, j)
-    if plane == "random":
-        ids = arch.filter_ids()
-        d1 = spectrum.filter_normalise(spectrum.random_direction(n, seed), centre, ids)
-        d2 = spectrum.filter_normalise(spectrum.random_direction(n, seed + 1), centre, ids)
-        return at, centre, d1, d2
-    loss, _ = networks.network_losses(data, arch, kind)
-    _, vectors = spectrum.top_eigenvectors(loss, centre, k=2)
-    return at, centre, vectors[:, 0], vectors[:, 1]
-
-
-def weight_plane(data_spec, model_spec, optimizer, settings, steps, plane_spec, span, size, others):
-    """The loss on the plane and every run's path projected onto it."""
-    at, centre, d1, d2 = cached(directions)(
-        data_spec, model_spec, optimizer, settings, steps, *plane_spec
-    )
-    data, arch, kind = _problem(data_spec, model_spec)
-    loss, _ = networks.network_losses(data, arch, kind)
-    alphas = np.linspace(-span, span, size)
-    Z = networks.loss_plane(loss, centre, d1, d2, alphas, alphas, dtype=np.float32)
-    paths = []
-    for name, run_settings in ((optimizer, settings), *others):
-        run = cached(train)(data_spec, model_spec, name, run_settings, steps)
-        paths.append((name, spectrum.plane_coordinates(run.params, centre, d1, d2)))
-    return at, alphas, Z, paths
-
-
-def interpolation(data_spec, model_spec, optimizer, settings, steps):
-    """Training and test loss on the line from the initial to the final weights."""
-    run = cached(train)(data_spec, model_spec, optimizer, settings, steps)
-    data, arch, kind = _problem(data_spec, model_spec)
-    train_loss, test_loss = networks.network_losses(data, arch, kind)
-    w0, w1 = run.params[0], run.params[-1]
-    return spectrum.loss_line(train_loss, w0, w1, LINE), spectrum.loss_line(test_loss, w0, w1, LINE)
-
-
-def cliff_runs(depth, learning_rate, start, threshold, steps):
-    """Gradient descent on the chain's cliff without and with clipping, and the loss grid."""
-    loss = deep_chain.cliff_loss(depth)
-    plain = optim.run(loss, np.asarray(start), "gd", steps, learning_rate=learning_rate)
-    clipped = optim.run(
-        loss,
-        np.asarray(start),
-        "gd",
-        steps,
-        learning_rate=learning_rate,
-        clip="norm",
-        clip_threshold=threshold,
-    )
-    axis = np.linspace(0.0, 1.5, 101)
-    grid = spectrum.loss_plane(loss, np.zeros(2), np.eye(2)[0], np.eye(2)[1], axis, axis)
-    return axis, grid, plain, clipped
-
-
-# --- lecture scenes ------------------------------------------------------------------------
-
-page.scenes(SCENES)
+page.scenes(topic.SCENES)
 page.notation(notation.ROWS[PAGE])
+
+
+def chart(figure, name: str, where, **options) -> None:
+    plotly_chart(
+        figure,
+        key=f"{PAGE}.chart.{name}",
+        look=page.look,
+        where=where,
+        config=PLOT_CONFIG,
+        **options,
+    )
+
 
 # --- sidebar: data, model, training --------------------------------------------------------
 
-side.subheader("Data")
-data_name = state.widget(
-    Setting.choice(
-        "data", "Data set", "spirals", networks.DATASETS, labels=networks.DATASET_TITLES
-    ),
-    side,
-)
-teacher_hidden = 3
-if data_name == "teacher":
-    teacher_hidden = state.widget(
-        Setting.integer(
-            "k",
-            "Teacher's hidden units",
-            3,
-            1,
-            committee.MAX_HIDDEN,
-            help="The committee machine f(x) = Σᵢ σ(wᵢ·x + bᵢ) − k/2 that labels the data "
-            "(the same teacher as on the permutation-symmetry page).",
-        ),
-        side,
-    )
-noise = state.widget(
-    Setting.number(
-        "noise",
-        "Noise (standard deviation)",
-        0.1,
-        0.0,
-        1.0,
-        step=0.01,
-        help="Toy sets: std of the noise added to each point. Teacher: std of the noise "
-        "added to its output before labelling.",
-    ),
-    side,
-)
-sizes = side.columns(2)
-SIZES = ("32", "64", "128", "256", "512", "1024")
-n_train = int(state.widget(Setting.choice("n", "Training points", "256", SIZES), sizes[0]))
-n_test = int(state.widget(Setting.choice("n_test", "Test points", "256", SIZES), sizes[1]))
-sizes = side.columns(2)
-n_val = int(
-    state.widget(
-        Setting.choice(
-            "n_val",
-            "Validation points",
-            "128",
-            SIZES,
-            help="Held out of training to decide when to stop (early stopping); the test "
-            "points only report.",
-        ),
-        sizes[0],
-    )
-)
-data_seed = state.widget(
-    Setting.integer("data_seed", "Data seed", 0, 0, 9999, widget="number"), sizes[1]
-)
-
-side.subheader("Model")
-shape = side.columns(2)
-depth = state.widget(Setting.integer("depth", "Hidden layers", 2, 1, networks.MAX_DEPTH), shape[0])
-width = state.widget(
-    Setting.integer("width", "Units per layer", 16, 1, networks.MAX_WIDTH), shape[1]
-)
-activation = state.widget(
-    Setting.choice(
-        "act",
-        "Activation g",
-        "tanh",
-        networks.ACTIVATIONS,
-        labels={"tanh": "tanh", "relu": "ReLU", "sigmoid": "sigmoid σ", "linear": "linear"},
-    ),
-    side,
-)
-init = state.widget(
-    Setting.choice(
-        "init",
-        "Initialisation",
-        "xavier",
-        networks.INITIALISATIONS,
-        labels=networks.INITIALISATION_TITLES,
-        help="m inputs and n outputs of a layer; biases start at 0.",
-    ),
-    side,
-)
-side.caption(networks.INITIALISATION_NOTE)
-init_scale = state.widget(
-    Setting.number(
-        "scale",
-        "Initial weights × gain",
-        1.0,
-        0.01,
-        10.0,
-        scale="log",
-        help="Too small: signals and gradients vanish. Too large: units saturate or explode.",
-    ),
-    side,
-)
-kind = state.widget(
-    Setting.choice(
-        "loss",
-        "Loss",
-        "cross_entropy",
-        networks.LOSSES,
-        labels={"squared": "squared error ½(f − t)²", "cross_entropy": "cross-entropy"},
-    ),
-    side,
-)
-init_seed = state.widget(Setting.integer("seed", "Weight seed", 0, 0, 9999, widget="number"), side)
-
-side.subheader("Training")
-optimizer = state.widget(
-    Setting.choice(
-        "opt",
-        "Optimizer",
-        "adam",
-        OPTIMIZERS,
-        labels={n: optim.get_rule(n).title for n in OPTIMIZERS},
-    ),
-    side,
-)
-hypers = optimizer_panel(state, optimizer, side)
-
-
-def _new_length():
-    state.reset(["at"])  # a new run length: inspect its end again
-
-
-steps = state.widget(
-    Setting.integer("steps", "Steps", 1000, 10, 3000, step=10), side, on_change=_new_length
-)
-batch = state.widget(
-    Setting.choice(
-        "batch",
-        "Batch size",
-        "full",
-        ("full", "1", "4", "16", "32", "64", "128"),
-        labels={"full": "full batch"},
-        help="Examples per step; each epoch reshuffles them.",
-    ),
-    side,
-)
-options_menu = lazy_expander(side, "Schedule, clipping, L1/L2", f"{PAGE}.options_menu")
-options = training_options(
-    state,
-    options_menu,
-    steps=steps,
-    shown=bool(options_menu.open),
-    penalty_note="λ₁ and λ₂ act on the weights w, not on the biases b.",
-)
-
-settings = {**hypers, **options}
-if batch != "full" and int(batch) < n_train:
-    settings["batch_size"] = int(batch)
-settings = tuple(sorted(settings.items()))
-data_spec = (data_name, n_train, n_test, float(noise), int(data_seed), int(teacher_hidden), n_val)
-model_spec = (depth, width, activation, init, float(init_scale), kind, int(init_seed))
-run_key = (data_spec, model_spec, optimizer, settings, steps)
-arch = networks.Architecture((width,) * depth, activation)
+chosen = network_sidebar(state, side, SIDEBAR)
+run_key = topic.run_key(chosen)
+data_spec, _, optimizer, settings, steps = run_key
+n_train, hypers, kind = chosen.n_train, chosen.hypers, chosen.loss
+arch = networks.Architecture((chosen.width,) * chosen.depth, chosen.activation)
 
 inspect = state.widget(
     Setting.integer(
@@ -465,7 +78,7 @@ inspect = state.widget(
 # --- training ------------------------------------------------------------------------------
 
 try:
-    run = cached(train)(*run_key)
+    run = topic.train(*run_key)
 except ValueError as error:
     st.error(f"This run cannot start: {error}")
     page.share_link()
@@ -491,7 +104,7 @@ summary[4].metric("Test accuracy", f"{run.test_accuracy[-1]:.0%}")
 
 # --- tabs (only the open one computes) -----------------------------------------------------
 
-tab, containers = page.tabs(TABS)
+tab, containers = page.tabs(topic.TABS)
 
 if tab == "training":
     with containers["training"]:
@@ -505,7 +118,7 @@ if tab == "training":
         left, right = st.columns([3, 2])
         # The curves first: they need only the run, so the browser draws them while the
         # decision map is computed.
-        plotly_chart(
+        chart(
             figures.training_figure(
                 run.train_loss,
                 run.steps,
@@ -519,10 +132,8 @@ if tab == "training":
                 stop_step=int(run.steps[best]),
                 look=page.look,
             ),
-            key=f"{PAGE}.chart.curves",
-            look=page.look,
-            where=right,
-            config=PLOT_CONFIG,
+            "curves",
+            right,
         )
         right.caption(
             "Where the validation loss turns up while the training loss keeps falling, the "
@@ -535,8 +146,8 @@ if tab == "training":
         right.latex(optim.get_rule(optimizer).latex)
         # The still map costs one map of the network; its 60 frames only when Play asks.
         every_frame = frames_requested(BOUNDARY_CHART)
-        xs, ys, values, frame_steps, planes = cached(boundary)(*run_key, value_range, every_frame)
-        plotly_chart(
+        xs, ys, values, frame_steps, planes = topic.boundary(*run_key, value_range, every_frame)
+        chart(
             figures.decision_figure(
                 xs,
                 ys,
@@ -550,10 +161,8 @@ if tab == "training":
                 value_title=value_title,
                 look=page.look,
             ),
-            key=BOUNDARY_CHART,
-            look=page.look,
-            where=left,
-            config=PLOT_CONFIG,
+            "boundary",
+            left,
             frames_on_request=True,
         )
         left.caption(
@@ -605,17 +214,17 @@ elif tab == "spectrum":
                 )
             )
         plan = budget.fit_spectrum(
-            method, arch.num_weights, n_train, lanczos_steps, probes, INDEX_POINTS
+            method, arch.num_weights, n_train, lanczos_steps, probes, topic.INDEX_POINTS
         )
         if plan.note:
             st.info(plan.note)
         method, lanczos_steps, probes = plan.method, plan.m, plan.probes
         asked = (method, lanczos_steps, probes)
         with budget.heavy_job("Computing the Hessian spectrum…"):
-            at, result = cached(spectrum_at)(*run_key, inspected_step, *asked)
-            steps_shown, counts = cached(index_over_training)(*run_key, *asked)
+            at, result = topic.spectrum_at(*run_key, inspected_step, *asked)
+            steps_shown, counts = topic.index_over_training(*run_key, *asked)
         left, right = st.columns([3, 2])
-        plotly_chart(
+        chart(
             figures.spectrum_figure(
                 result["values"],
                 counts=result["counts"],
@@ -624,10 +233,8 @@ elif tab == "spectrum":
                 estimated=method != "exact",
                 look=page.look,
             ),
-            key=f"{PAGE}.chart.spectrum",
-            look=page.look,
-            where=left,
-            config=PLOT_CONFIG,
+            "spectrum",
+            left,
         )
         negative = result["negative"]
         approx = "" if method == "exact" else "about "
@@ -643,14 +250,12 @@ elif tab == "spectrum":
                 "random vectors sharpen the estimate."
             )
         )
-        plotly_chart(
+        chart(
             figures.index_figure(
                 steps_shown, counts, arch.num_weights, marked_step=at, look=page.look
             ),
-            key=f"{PAGE}.chart.index",
-            look=page.look,
-            where=right,
-            config=PLOT_CONFIG,
+            "index",
+            right,
         )
         right.caption("The index (number of downhill directions) over training.")
         page.explain(
@@ -733,22 +338,8 @@ elif tab == "weights":
             seed = state.widget(
                 Setting.integer("dir_seed", "Direction seed", 0, 0, 9999, widget="number"), st
             )
-        option_items = tuple(item for item in settings if item[0] not in hypers)
-        other_runs = tuple(
-            (
-                name,
-                tuple(
-                    sorted(
-                        {
-                            **{h.name: h.default for h in optim.get_rule(name).hypers},
-                            **dict(option_items),
-                        }.items()
-                    )
-                ),
-            )
-            for name in others
-        )
-        at, alphas, Z, paths = cached(weight_plane)(
+        other_runs = topic.default_runs(others, settings, hypers)
+        at, alphas, Z, paths = topic.weight_plane(
             *run_key, (inspected_step, plane, first, second, seed), span, size, other_runs
         )
         axis_names = {
@@ -757,7 +348,7 @@ elif tab == "weights":
             "hessian": ("c₁ (eigenvector of h₁, the largest)", "c₂ (eigenvector of h₂)"),
         }[plane]
         left, right = st.columns([3, 2])
-        plotly_chart(
+        chart(
             figures.plane_figure(
                 alphas,
                 alphas,
@@ -768,26 +359,24 @@ elif tab == "weights":
                 centre_label=f"weights at step {at}",
                 look=page.look,
             ),
-            key=f"{PAGE}.chart.plane",
-            look=page.look,
-            where=left,
-            config=PLOT_CONFIG,
+            "plane",
+            left,
         )
         left.caption(
             f"Training loss on a plane through the weights at step {at} (✕); paths projected "
             "on it (○ start, ★ end). The paths leave the plane: only their shadows are drawn."
         )
-        line_train, line_test = cached(interpolation)(*run_key)
-        plotly_chart(
+        line_train, line_test = topic.interpolation(*run_key)
+        chart(
             figures.line_figure(
-                LINE, [("training loss", line_train), ("test loss", line_test)], look=page.look
+                topic.LINE,
+                [("training loss", line_train), ("test loss", line_test)],
+                look=page.look,
             ),
-            key=f"{PAGE}.chart.line",
-            look=page.look,
-            where=right,
-            config=PLOT_CONFIG,
+            "line",
+            right,
         )
-        between = (LINE >= 0) & (LINE <= 1)
+        between = (topic.LINE >= 0) & (topic.LINE <= 1)
         rise = spectrum.largest_rise(line_train[between])
         verdict = (
             "here it falls all the way"
@@ -836,29 +425,14 @@ else:
             controls[3],
         )
         depths = np.arange(1, max_depth + 1)
-        chains = {f"a = {format_number(a)}, b = {format_number(b)}": (a, b)}
-        for name, pair in deep_chain.LECTURE_CASES.items():
-            if pair != (a, b):
-                chains[f"a = {format_number(pair[0])}, b = {format_number(pair[1])} ({name})"] = (
-                    pair
-                )
-        # Every depth up to MAX_DEPTH at once, then cut: one array shape whatever n is, so the
-        # depth slider never compiles.
-        every_depth = np.arange(1, deep_chain.MAX_DEPTH + 1)
-        curves = [
-            (label, np.linalg.norm(deep_chain.chain_gradients(*pair, every_depth), axis=1))
-            for label, pair in chains.items()
-        ]
-        curves = [(label, norms[:max_depth]) for label, norms in curves]
+        curves = topic.chain_curves(a, b, max_depth)
         left, right = st.columns(2)
-        plotly_chart(
+        chart(
             figures.chain_figure(
                 depths, curves, clip_threshold=threshold if clip_on else None, look=page.look
             ),
-            key=f"{PAGE}.chart.chain",
-            look=page.look,
-            where=left,
-            config=PLOT_CONFIG,
+            "chain",
+            left,
         )
         gradient = deep_chain.chain_gradients(a, b, [max_depth])[0]
         left.caption(
@@ -876,10 +450,10 @@ else:
             Setting.integer("cliff_steps", "Steps", 60, 10, 500, step=10), cliff_cols[2]
         )
         start = (0.5, 1.2)
-        axis, grid, plain, clipped = cached(cliff_runs)(
+        axis, grid, plain, clipped = topic.cliff_runs(
             cliff_depth, cliff_lr, start, threshold, cliff_steps
         )
-        plotly_chart(
+        chart(
             figures.plane_figure(
                 axis,
                 axis,
@@ -895,10 +469,8 @@ else:
                 centre=None,
                 look=page.look,
             ),
-            key=f"{PAGE}.chart.cliff",
-            look=page.look,
-            where=right,
-            config=PLOT_CONFIG,
+            "cliff",
+            right,
         )
         fate = (
             f"leaves the picture at step 1 and diverges at step {plain.diverged_at}"

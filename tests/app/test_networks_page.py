@@ -8,6 +8,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from app_support.charts import drawn_figures
+from app_support.topics import networks as topic
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGE = str(ROOT / "pages" / "networks.py")
@@ -16,26 +17,7 @@ TABS = ("training", "spectrum", "weights", "exploding")
 KINDS = ("select_slider", "slider", "number_input", "selectbox", "multiselect", "toggle")
 
 
-def _page_module():
-    """The page's scenes, read from its source without running it (it needs a Streamlit run)."""
-    import ast
-
-    tree = ast.parse(Path(PAGE).read_text())
-    scenes = []
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "_scene":
-            key, _title, *_ = (ast.literal_eval(a) for a in node.args[:2])
-            params = {"preset": key}
-            for keyword in node.keywords:
-                if keyword.arg is None:  # **{"gd.learning_rate": "0.5"}
-                    params.update(ast.literal_eval(keyword.value))
-                else:
-                    params[keyword.arg] = ast.literal_eval(keyword.value)
-            scenes.append(params)
-    return scenes
-
-
-SCENES = _page_module()
+SCENES = [scene.params for scene in topic.SCENES]  # each one's URL parameters
 
 
 def open_page(params=None) -> AppTest:

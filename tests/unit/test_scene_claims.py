@@ -83,6 +83,8 @@ def page_scenes(page: str) -> dict[str, Preset]:
                 preset = scene(path, *args, **params)
                 scenes[preset.key] = preset
             return scenes
+    if (ROOT / f"app_support/topics/{page}.py").exists():
+        return {s.key: s for s in importlib.import_module(f"app_support.topics.{page}").SCENES}
     raise AssertionError(f"{path} has no SCENES")
 
 
