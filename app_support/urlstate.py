@@ -460,12 +460,12 @@ class PageState:
         self._declared[setting.name] = (setting, value)
         return value
 
-    def control(self, setting: Setting, where, shown: bool):
-        """`widget(setting, where)` when `shown`; otherwise the setting keeps its value (and
-        its place in the URL) without a widget, so that a closed tab or menu draws nothing
-        and opening it again finds the setting as it was left."""
+    def control(self, setting: Setting, where, shown: bool, *, on_change: Callable | None = None):
+        """`widget(setting, where, on_change=…)` when `shown`; otherwise the setting keeps its
+        value (and its place in the URL) without a widget, so that a closed tab or menu draws
+        nothing and opening it again finds the setting as it was left."""
         if shown:
-            return self.widget(setting, where)
+            return self.widget(setting, where, on_change=on_change)
         value = self.value(setting)
         st.session_state[self.key(setting.name)] = value  # a plain value now: Streamlit keeps it
         return value
