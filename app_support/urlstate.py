@@ -470,6 +470,15 @@ class PageState:
         st.session_state[self.key(setting.name)] = value  # a plain value now: Streamlit keeps it
         return value
 
+    def holds(self, names: Iterable[str]) -> bool:
+        """Whether any of the settings `names` has a value of its own this run: named by the
+        URL being loaded, or kept from an earlier run. A hidden setting that holds none has
+        its default, which the URL leaves out anyway: a page may skip declaring it, and the
+        work its default costs (a closed tab's defaults that follow from the surface)."""
+        if self._reload:
+            return any(name in self._url for name in names)
+        return any(self.key(name) in st.session_state for name in names)
+
     def value(self, setting: Setting):
         """Declare a setting that has no widget of its own (set by clicks or buttons): its
         value lives in session state under `key(name)` and in the URL like any other."""

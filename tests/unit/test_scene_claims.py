@@ -62,9 +62,14 @@ ROOT = Path(__file__).resolve().parents[2]
 
 @functools.cache
 def page_scenes(page: str) -> dict[str, Preset]:
-    """The scenes of `pages/<page>.py`, from the literal `SCENES = (...)` in its source."""
+    """The scenes of `pages/<page>.py`, from the literal `SCENES = (...)` in its source, or
+    those of its `app_support.topics` module when the page keeps none of its own."""
     path = f"pages/{page}.py"
-    tree = ast.parse((ROOT / path).read_text())
+    source = (ROOT / path).read_text()
+    if not re.search(r"^SCENES\b", source, re.MULTILINE):
+        topic = importlib.import_module(f"app_support.topics.{page}")
+        return {preset.key: preset for preset in topic.SCENES}
+    tree = ast.parse(source)
     for node in tree.body:
         targets = node.targets if isinstance(node, ast.Assign) else [getattr(node, "target", None)]
         if any(isinstance(t, ast.Name) and t.id == "SCENES" for t in targets):
