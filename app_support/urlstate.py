@@ -460,15 +460,24 @@ class PageState:
         self._declared[setting.name] = (setting, value)
         return value
 
-    def control(self, setting: Setting, where, shown: bool):
-        """`widget(setting, where)` when `shown`; otherwise the setting keeps its value (and
-        its place in the URL) without a widget, so that a closed tab or menu draws nothing
-        and opening it again finds the setting as it was left."""
+    def control(self, setting: Setting, where, shown: bool, *, on_change: Callable | None = None):
+        """`widget(setting, where, on_change=…)` when `shown`; otherwise the setting keeps its
+        value (and its place in the URL) without a widget, so that a closed tab or menu draws
+        nothing and opening it again finds the setting as it was left."""
         if shown:
-            return self.widget(setting, where)
+            return self.widget(setting, where, on_change=on_change)
         value = self.value(setting)
         st.session_state[self.key(setting.name)] = value  # a plain value now: Streamlit keeps it
         return value
+
+    def holds(self, names: Iterable[str]) -> bool:
+        """Whether any of the settings `names` has a value of its own this run: named by the
+        URL being loaded, or kept from an earlier run. A hidden setting that holds none has
+        its default, which the URL leaves out anyway: a page may skip declaring it, and the
+        work its default costs (a closed tab's defaults that follow from the surface)."""
+        if self._reload:
+            return any(name in self._url for name in names)
+        return any(self.key(name) in st.session_state for name in names)
 
     def value(self, setting: Setting):
         """Declare a setting that has no widget of its own (set by clicks or buttons): its

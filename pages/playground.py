@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import streamlit as st
 
-import landscapes
 import optim
 from app_support import core, notation
 from app_support.charts import clicked_point, plotly_chart
@@ -24,6 +23,7 @@ from app_support.optimizers import (
 )
 from app_support.page import lazy_expander, page_setup
 from app_support.presets import PLAYGROUND_PRESETS
+from app_support.surface_picker import surface_picker
 from app_support.urlstate import Setting, format_number
 from viz.contour import contour_figure
 from viz.curves import curves_figure
@@ -33,8 +33,6 @@ from viz.surface3d import surface_figure
 PAGE = "playground"
 GRID = 150  # contour resolution (the grid is cached per surface)
 MAX_MARKED = 40  # more critical points than this (Rastrigin) would bury the map in markers
-DEFAULT_FORMULA = "x**4 - 2*x**2 + y**2 + 0.3*x*y"
-FORMULA = "formula"
 CHART_KEY = f"{PAGE}.contour"
 
 page = page_setup(PAGE, "Optimizer playground", icon="🎢")
@@ -48,7 +46,6 @@ page.notation(notation.ROWS[PAGE])
 
 # --- surface -------------------------------------------------------------------------------
 
-titles = core.surface_titles()
 side.subheader("Surface")
 
 
@@ -57,66 +54,7 @@ def _new_surface():
     state.reset(["x0", "y0"])
 
 
-surface_name = state.widget(
-    Setting.choice(
-        "surface",
-        "Loss surface",
-        "himmelblau",
-        (*landscapes.SURFACES, FORMULA),
-        labels={**titles, FORMULA: "✏️ Type a formula…"},
-    ),
-    side,
-    on_change=_new_surface,
-)
-
-if surface_name == FORMULA:
-    text = state.widget(
-        Setting.text(
-            "f",
-            "E(x, y) =",
-            DEFAULT_FORMULA,
-            help="Operators + − * / ** ^, functions such as exp, "
-            "log, sin, cos, tanh, sqrt, abs, min, max.",
-        ),
-        side,
-    )
-    corners = side.columns(2)
-    x_low = state.widget(
-        Setting.number("xmin", "x from", -3, -1000, 1000, widget="number", step=0.5), corners[0]
-    )
-    x_high = state.widget(
-        Setting.number("xmax", "x to", 3, -1000, 1000, widget="number", step=0.5), corners[1]
-    )
-    y_low = state.widget(
-        Setting.number("ymin", "y from", -3, -1000, 1000, widget="number", step=0.5), corners[0]
-    )
-    y_high = state.widget(
-        Setting.number("ymax", "y to", 3, -1000, 1000, widget="number", step=0.5), corners[1]
-    )
-    fallback = st.session_state.get(
-        f"{PAGE}._last_good_formula", core.formula_spec(DEFAULT_FORMULA, ((-3, 3), (-3, 3)))
-    )
-    spec = core.formula_spec(text, ((x_low, x_high), (y_low, y_high)))
-    try:
-        if not (x_low < x_high and y_low < y_high):
-            raise ValueError("the box needs x from < x to and y from < y to")
-        surface = core.surface(spec)
-        st.session_state[f"{PAGE}._last_good_formula"] = spec
-    except ValueError as error:  # landscapes.FormulaError is a ValueError
-        side.error(f"This formula cannot be used: {error}")
-        pointer = error.pointer() if hasattr(error, "pointer") else ""
-        if pointer:
-            side.code(pointer, language=None)
-        side.caption(f"Showing the last formula that worked: `{fallback[1]}`.")
-        spec = fallback
-        surface = core.surface(spec)
-else:
-    params = {
-        h.name: state.widget(Setting.from_hyper(h, prefix=f"{surface_name}."), side)
-        for h in landscapes.get_surface(surface_name).param_specs
-    }
-    spec = core.catalogue_spec(surface_name, params)
-    surface = core.surface(spec)
+spec, surface, typed_formula = surface_picker(state, side, on_change=_new_surface)
 
 (x_min, x_max), (y_min, y_max) = surface.bounds
 default_start = surface.starts[0] if surface.starts else ((x_min + x_max) / 2, (y_min + y_max) / 2)
@@ -178,7 +116,7 @@ reference_loss = min(minimum_values) if minimum_values else None
 
 # --- the map -------------------------------------------------------------------------------
 
-if surface_name == FORMULA:  # a typed formula is shown as code: its * and _ are not Markdown
+if typed_formula:  # a typed formula is shown as code: its * and _ are not Markdown
     page.explain(f"`{surface.title.replace('`', '')}` — {surface.note}")
 else:
     page.explain(f"**{surface.title}.** {surface.note}")

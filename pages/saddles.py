@@ -1,463 +1,76 @@
 """Minima and saddles: what the Hessian says at a critical point, where an optimizer ends up,
 how long it lingers near a saddle, and why saddles far outnumber minima in high dimension.
 
-Tabs (only the open one runs: `st.tabs(on_change="rerun")`, and the open tab is in the URL):
-the critical points of a surface with their Hessian eigenvectors and, at a clicked point, the
-local quadratic model; basins of attraction; escaping a saddle; random symmetric matrices (the
-statistical argument); counting permutation minima and saddles (Brea et al. 2019); the
-lecture's quiz. Every number shown comes from the core (`landscapes`, `optim`); every setting
-lives in the URL, also those of the tabs that are closed.
+Tabs (only the open one runs, and the open tab is in the URL): the critical points of a
+surface with their Hessian eigenvectors and, at a clicked point, the local quadratic model;
+basins of attraction; escaping a saddle; random symmetric matrices (the statistical argument);
+counting permutation minima and saddles (Brea et al. 2019); good and poor minima; the
+lecture's quiz. Every number shown comes from the core (`landscapes`, `optim`, through
+`app_support.topics.saddles`); every setting lives in the URL, also those of the tabs that are
+closed.
 """
 
 from __future__ import annotations
 
-import dataclasses
-import functools
-
 import numpy as np
 import streamlit as st
 
-import landscapes
-import optim
 from app_support import core, notation
-from app_support.caching import cached
 from app_support.charts import clicked_point, plotly_chart
 from app_support.page import page_setup
-from app_support.presets import Preset, scene
 from app_support.quiz import quiz_box
-from app_support.topics import saddles as saddle_topic
-from app_support.urlstate import Setting, format_number, load_url, log_grid
-from landscapes import basins, random_matrices, symmetry
+from app_support.surface_picker import surface_picker
+from app_support.topics import saddles as topic
+from app_support.urlstate import format_number, load_url
+from landscapes import basins, symmetry
 from viz import adaptive as viz_adaptive
 from viz import saddles as figures
-from viz.paths import OptimizerPath
 
-PAGE = "saddles"
-GRID = 150  # contour resolution (the grid is cached per surface)
-LOCAL_GRID = 50  # resolution of the local-model window
-LOCAL_HALF_WIDTH = 0.15  # half-width of the local-model window, as a fraction of the box
-BASIN_STEPS = 128  # fixed: one compiled run length per optimizer
-ESCAPE_STEPS = 1024
-ESCAPE_OPTIMIZERS = ("gd", "momentum", "adam", "newton", "saddle_free_newton")
-# Start distances d, in units of r: 3·10⁻¹⁰, 10⁻¹⁰ … 0.1, 0.3 (ascending).
-DISTANCES = np.sort(np.outer([1.0, 3.0], 10.0 ** -np.arange(1, 11)).ravel())
-SAMPLE_SIZES = ("1000", "10000", "100000")
-DEFAULT_SURFACE = "himmelblau"
-DEFAULT_FORMULA = "x**4 - 2*x**2 + y**2 + 0.3*x*y"
-FORMULA = "formula"
+PAGE = topic.PAGE
 CHART_KEY = f"{PAGE}.map"
-CLICK_GRID = 40  # points per axis of the map's hover grid (`contour_figure`'s default)
-TABS_KEY = f"{PAGE}.tabs"
 PLOT_CONFIG = {"displaylogo": False, "toImageButtonOptions": {"filename": "minima-and-saddles"}}
-TITLES = {name: optim.get_rule(name).title for name in ESCAPE_OPTIMIZERS}
-SHORT_TITLES = {
-    "gd": "GD",
-    "momentum": "Momentum",
-    "adam": "Adam",
-    "newton": "Newton",
-    "saddle_free_newton": "Saddle-free",
-}
-LR_RANGE = (1e-7, 2.0)
-ADAM_LR_RANGE = (1e-5, 10.0)
-
-
-@dataclasses.dataclass(frozen=True)
-class DistanceSetting(Setting):
-    """A select-slider over the escape sweep's own distances (so the runs drawn are runs of
-    the sweep)."""
-
-    def options(self) -> tuple[float, ...]:
-        return tuple(float(v) for v in DISTANCES)
-
-
-TABS = {
-    "points": "🎯 Critical points",
-    "basins": "🧲 Basins of attraction",
-    "escape": "🏃 Escaping a saddle",
-    "random": "🎲 Random Hessians",
-    "counting": "🔢 Counting minima and saddles",
-    "minima": "⛰️ Good and poor minima",
-    "quiz": "❓ Quiz",
-}
-SURFACE_TABS = ("points", "basins", "escape")
-TAB = Setting.choice("tab", "Tab", "points", tuple(TABS), labels=TABS)
-
-
-_scene = functools.partial(scene, "pages/saddles.py")
-
-
-SCENES: tuple[Preset, ...] = (
-    _scene(
-        "himmelblau",
-        "Four minima, four saddles, one maximum",
-        "Himmelblau's function: at each ✕ one arrow is orange (the surface curves down: a "
-        "way out) and one green; at the ▲ both are orange.",
-        tab="points",
-        surface="himmelblau",
-    ),
-    _scene(
-        "monkey",
-        "A degenerate point: the monkey saddle",
-        "At the origin of x³ − 3xy² the Hessian is zero: both eigenvalues vanish, so the "
-        "second-order test cannot tell what kind of point it is — yet it goes down three ways.",
-        tab="points",
-        surface="monkey_saddle",
-    ),
-    _scene(
-        "two_basins",
-        "Two basins split by a saddle",
-        "Gradient descent on two minima: the border between the two colours is the y-axis, "
-        "the saddle's stable direction, and the saddle sits on it.",
-        tab="basins",
-        surface="two_minima",
-        opt="gd",
-    ),
-    _scene(
-        "newton_basins",
-        "Newton is drawn to saddles",
-        "Newton's method on Himmelblau's function: whole regions end at a saddle or at the "
-        "maximum — it looks for ∇E = 0, not for low loss.",
-        tab="basins",
-        surface="himmelblau",
-        opt="newton",
-    ),
-    _scene(
-        "escape",
-        "Escaping x² − y²",
-        "Each factor 10 closer to the stable direction costs gradient descent the same "
-        "number of extra steps: a straight line on the log axis, as log(r/d)/log(1 + 2ε).",
-        tab="escape",
-        surface="saddle",
-    ),
-    _scene(
-        "random",
-        "In high dimension, saddles win",
-        "N = 20: hardly any random symmetric matrix has all eigenvalues positive, and the "
-        "typical index is N/2 — many directions of escape, not one.",
-        tab="random",
-        n="20",
-    ),
-    _scene(
-        "brea",
-        "The lecture's 9 × 10 network",
-        "9 hidden layers of 10 neurons: 10!⁹ ≈ 10⁵⁹ equivalent minima from permutations "
-        "alone, and at least 40.5 first-order saddles for each of them.",
-        tab="counting",
-        neurons="10",
-        layers="9",
-    ),
-    _scene("quiz", "The quiz", "Answer first; each answer shows the evidence.", tab="quiz"),
-)
-SCENE_BY_KEY = {scene.key: scene for scene in SCENES}
+TITLES = topic.TITLES
 
 page = page_setup(PAGE, "Minima and saddles", icon="🐎")
 state = page.state
 
-# --- cached calls to the core (plain values in, arrays out) ----------------------------------
 
-
-def find_critical_points(spec) -> list:
-    """Every critical point inside the box (`landscapes.CriticalPoint`), lowest loss first."""
-    surface = core.surface(spec)
-    return landscapes.critical_points(surface.loss, surface.bounds)
-
-
-def box_curvature(spec) -> float:
-    surface = core.surface(spec)
-    return basins.largest_curvature(surface.loss, surface.bounds)
-
-
-def inspect_point(spec, x: float, y: float):
-    """The Hessian's eigen-decomposition at (x, y) and the quadratic model over a window."""
-    surface = core.surface(spec)
-    (x0, x1), (y0, y1) = surface.bounds
-    model = basins.quadratic_model(surface.loss, (x, y))
-    eigenvalues, eigenvectors = landscapes.hessian_eig(surface.loss, (x, y))
-    half = LOCAL_HALF_WIDTH * min(x1 - x0, y1 - y0)
-    box = basins.window((x, y), half, surface.bounds)
-    xs, ys, surface_values = landscapes.loss_grid(surface.loss, box, LOCAL_GRID)
-    _, _, model_values = basins.quadratic_model_grid(surface.loss, (x, y), box, LOCAL_GRID)
-    point = figures.PointView(model.centre, model.value, eigenvalues, eigenvectors)
-    local = figures.LocalModel(model.centre, model.value, xs, ys, surface_values, model_values)
-    return point, local, model.gradient, model.hessian
-
-
-def basin_data(spec, optimizer: str, settings: tuple):
-    surface = core.surface(spec)
-    points = cached(find_critical_points)(spec)
-    targets = np.array([p.w for p in points]).reshape(-1, 2)
-    result = basins.basin_map(
-        surface.loss, surface.bounds, targets, optimizer, BASIN_STEPS, **dict(settings)
-    )
-    return result, basins.basin_shares(result.labels, len(points))
-
-
-def saddle_frames(spec) -> list:
-    """The first-order saddles of the surface, each in its own axes."""
-    return [
-        basins.saddle_frame(p.w, p.eigenvalues, p.eigenvectors)
-        for p in cached(find_critical_points)(spec)
-        if p.kind == "saddle" and p.index == 1
-    ]
-
-
-def escape_data(spec, which: int, radius: float, optimizer: str, settings: tuple):
-    """One optimizer's sweep over all distances d, a single batched call (cached per
-    optimizer: a slider of one optimizer reruns only its own sweep)."""
-    surface = core.surface(spec)
-    frame = cached(saddle_frames)(spec)[which]
-    return basins.escape_sweep(
-        surface.loss,
-        frame,
-        optimizer,
-        radius * DISTANCES,
-        radius,
-        ESCAPE_STEPS,
-        **dict(settings),
-    )
-
-
-def escape_window(spec, which: int, radius: float):
-    surface = core.surface(spec)
-    frame = cached(saddle_frames)(spec)[which]
-    box = basins.window(frame.centre, 2.5 * radius, surface.bounds)
-    return landscapes.loss_grid(surface.loss, box, GRID)
-
-
-def goe_histogram(seed: int, n: int, samples: int):
-    return random_matrices.index_histogram(seed, n, samples)
-
-
-def goe_positive(seed: int, samples: int):
-    return random_matrices.fraction_all_positive(
-        seed, np.arange(1, random_matrices.MAX_N + 1), samples
-    )
-
-
-# --- settings that live in the URL whether or not their tab is open ---------------------------
-
-
-def control(setting: Setting, where, *, on_change=None):
-    """The widget of `setting` in container `where`; with `where` None (its tab is closed) the
-    value is only carried over, so that it survives until the tab opens again."""
-    if where is not None:
-        return state.widget(setting, where, on_change=on_change)
-    value = state.value(setting)
-    state.set_later(setting.name, value)
-    return value
-
-
-def carried(*names: str) -> bool:
-    """Whether any of the settings `names` has a value to carry while its tab is closed (a
-    setting never set keeps its default without being declared, and costs nothing)."""
-    if state.reloaded:
-        return any(name in st.query_params for name in names)
-    return any(state.key(name) in st.session_state for name in names)
-
-
-def open_tabs():
-    """The tabs, with the open one taken from the URL when the URL is new; returns the
-    containers and the key of the open tab."""
-    if state.reloaded:
-        st.session_state[TABS_KEY] = TABS[state.peek(TAB)]
-    containers = st.tabs(list(TABS.values()), key=TABS_KEY, on_change="rerun")
-    label = st.session_state.get(TABS_KEY, TABS[TAB.default])
-    opened = next((key for key, title in TABS.items() if title == label), TAB.default)
-    st.session_state[state.key(TAB.name)] = opened
-    state.value(TAB)
-    return dict(zip(TABS, containers, strict=True)), opened
-
-
-def _reset_for_new_surface():
-    # A new surface has new critical points, a new box and new curvatures.
-    state.reset(["px", "py", "saddle", "lr", "adam_lr", "escape_lr", "escape_adam_lr"])
-
-
-def surface_controls(where):
-    """The surface picker (a catalogue surface with its parameters, or a typed formula)."""
-    titles = core.surface_titles()
-    columns = where.columns([3, 2, 2]) if where is not None else [None] * 3
-    name = control(
-        Setting.choice(
-            "surface",
-            "Loss surface",
-            DEFAULT_SURFACE,
-            (*landscapes.SURFACES, FORMULA),
-            labels={**titles, FORMULA: "✏️ Type a formula…"},
-        ),
-        columns[0],
-        on_change=_reset_for_new_surface,
-    )
-    if name != FORMULA:
-        specs = landscapes.get_surface(name).param_specs
-        params = {
-            h.name: control(
-                Setting.from_hyper(h, prefix=f"{name}."),
-                columns[1 + i % 2] if where is not None else None,
-            )
-            for i, h in enumerate(specs)
-        }
-        spec = core.catalogue_spec(name, params)
-        return spec, core.surface(spec)
-    row = where.columns([4, 1, 1, 1, 1]) if where is not None else [None] * 5
-    text = control(
-        Setting.text(
-            "f",
-            "E(x, y) =",
-            DEFAULT_FORMULA,
-            help="Operators + − * / ** ^, functions such as exp, log, sin, "
-            "cos, tanh, sqrt, abs, min, max.",
-        ),
-        row[0],
-    )
-    box = [
-        control(Setting.number(key, label, default, -1000, 1000, widget="number", step=0.5), column)
-        for key, label, default, column in (
-            ("xmin", "x from", -3, row[1]),
-            ("xmax", "x to", 3, row[2]),
-            ("ymin", "y from", -3, row[3]),
-            ("ymax", "y to", 3, row[4]),
-        )
-    ]
-    fallback = st.session_state.get(
-        f"{PAGE}._last_good_formula", core.formula_spec(DEFAULT_FORMULA, ((-3, 3), (-3, 3)))
-    )
-    spec = core.formula_spec(text, ((box[0], box[1]), (box[2], box[3])))
-    try:
-        if not (box[0] < box[1] and box[2] < box[3]):
-            raise ValueError("the box needs x from < x to and y from < y to")
-        surface = core.surface(spec)
-        st.session_state[f"{PAGE}._last_good_formula"] = spec
-    except ValueError as error:  # landscapes.FormulaError is a ValueError
-        if where is not None:
-            where.error(f"This formula cannot be used: {error}")
-            pointer = error.pointer() if hasattr(error, "pointer") else ""
-            if pointer:
-                where.code(pointer, language=None)
-            where.caption(f"Showing the last formula that worked: `{fallback[1]}`.")
-        spec = fallback
-        surface = core.surface(spec)
-    return spec, surface
-
-
-def snapped_down(value: float, low: float, high: float) -> float:
-    """The largest value of the log-scale slider over [low, high] not above `value`."""
-    grid = log_grid(low, high)
-    return max((v for v in grid if v <= value), default=grid[0])
-
-
-def rate_settings(prefix: str, lr_default: float, adam_default: float, lr_help: str):
-    """ε for gradient descent and momentum, α, and Adam's ε (a step length), named
-    `<prefix>lr`, `<prefix>alpha`, `<prefix>adam_lr`."""
-    return (
-        Setting.number(
-            f"{prefix}lr",
-            "ε — gradient descent and momentum",
-            lr_default,
-            *LR_RANGE,
-            scale="log",
-            help=lr_help,
-        ),
-        Setting.number(f"{prefix}alpha", "α — momentum", 0.9, 0.0, 0.999, scale="decay"),
-        Setting.number(
-            f"{prefix}adam_lr",
-            "ε — Adam (about its step length)",
-            adam_default,
-            *ADAM_LR_RANGE,
-            scale="log",
-            help="Adam divides the gradient by its size: its steps are about ε long.",
-        ),
-    )
-
-
-def optimizer_settings(name: str, lr: float, alpha: float, adam_lr: float) -> tuple:
-    """Keyword settings for `optim.run` (Newton's methods at their default ε = 1)."""
-    return {
-        "gd": (("learning_rate", lr),),
-        "momentum": (("learning_rate", lr), ("momentum", alpha)),
-        "adam": (("learning_rate", adam_lr),),
-        "newton": (),
-        "saddle_free_newton": (),
-    }[name]
+def controls(settings, places, shown: bool) -> list:
+    """The values of `settings`, each drawn in its place when `shown` (`PageState.control`)."""
+    return [state.control(s, where, shown) for s, where in zip(settings, places, strict=True)]
 
 
 # --- tab: critical points ----------------------------------------------------------------------
 
 
-def _verdict(eigenvalues, gradient_norm: float, critical) -> str:
-    if critical is not None:
-        kind = "degenerate point" if critical.kind == "degenerate" else critical.kind
-        return (
-            f"**A {kind}** (index {critical.index}: "
-            f"{critical.index} negative eigenvalue{'s' if critical.index != 1 else ''})."
-        )
-    negative = int(np.sum(np.asarray(eigenvalues) < 0))
-    shape = {
-        0: "a bowl (curves up both ways)",
-        1: "a saddle (up one way, down the other)",
-        2: "a cap (curves down both ways)",
-    }[negative]
-    return (
-        f"**Not a critical point** (‖∇E‖ = {gradient_norm:.3g}), so the model is tilted by "
-        f"gᵀΔ; its curvature here is that of {shape}."
-    )
-
-
 def points_tab(where, spec, surface) -> None:
-    if where is None and not carried("px", "py"):
+    shown = where is not None
+    if not shown and not state.holds(("px", "py")):
         return
-    points = cached(find_critical_points)(spec)
+    points = topic.find_critical_points(spec)
     (x_min, x_max), (y_min, y_max) = surface.bounds
-    first = next((p for p in points if p.kind == "saddle"), points[0] if points else None)
-    default = first.w if first is not None else ((x_min + x_max) / 2, (y_min + y_max) / 2)
-    px_setting = Setting.number(
-        "px",
-        "x of w₀",
-        float(default[0]),
-        x_min,
-        x_max,
-        widget="number",
-        step=(x_max - x_min) / 100,
-    )
-    py_setting = Setting.number(
-        "py",
-        "y of w₀",
-        float(default[1]),
-        y_min,
-        y_max,
-        widget="number",
-        step=(y_max - y_min) / 100,
-    )
-    if where is None:
-        control(px_setting, None)
-        control(py_setting, None)
+    point_settings = topic.point_settings(surface.bounds, points)
+    if not shown:
+        controls(point_settings, (None, None), False)
         return
 
     map_column, side = where.columns([3, 1.3])
     side.markdown("**Inspect a point** — click the map, or type:")
-    inputs = side.columns(2)
-    px = control(px_setting, inputs[0])
-    py = control(py_setting, inputs[1])
+    px, py = controls(point_settings, side.columns(2), True)
 
-    point, local, gradient, hessian = cached(inspect_point)(spec, px, py)
-    xs, ys, Z = core.grid(spec, GRID)
+    point, local, gradient, hessian = topic.inspect_point(spec, px, py)
+    xs, ys, Z = core.grid(spec, topic.GRID)
 
     def inspect_click():
         clicked = clicked_point(CHART_KEY)
         if clicked is None:
             return
-        x, y = float(clicked["x"]), float(clicked["y"])
-        # A click on a critical point's marker (within a marker's reach) inspects that point
-        # exactly; anywhere else, the point clicked, rounded to keep the link tidy.
-        reach = max(x_max - x_min, y_max - y_min) / (CLICK_GRID - 1)
-        near = [p for p in points if np.hypot(p.w[0] - x, p.w[1] - y) < 0.75 * reach]
-        if near:
-            x, y = (float(v) for v in min(near, key=lambda p: np.hypot(p.w[0] - x, p.w[1] - y)).w)
-        else:
-            x, y = float(f"{x:.4g}"), float(f"{y:.4g}")
-        if x_min <= x <= x_max and y_min <= y <= y_max:
-            state.set_later("px", x)
-            state.set_later("py", y)
+        target = topic.clicked_target(
+            float(clicked["x"]), float(clicked["y"]), points, surface.bounds
+        )
+        if target is not None:
+            state.set_later("px", target[0])
+            state.set_later("py", target[1])
 
     fig = figures.critical_points_figure(
         xs, ys, Z, points, look=page.look, log_color=surface.log_color, inspected=point, local=local
@@ -470,17 +83,9 @@ def points_tab(where, spec, surface) -> None:
         on_click=inspect_click,
         config=PLOT_CONFIG,
     )
-    counts = {kind: sum(p.kind == kind for p in points) for kind in figures.KIND_SYMBOLS}
-    plural = {
-        "minimum": "minima",
-        "saddle": "saddles",
-        "maximum": "maxima",
-        "degenerate": "degenerate points",
-    }
-    found = ", ".join(f"{n} {kind if n == 1 else plural[kind]}" for kind, n in counts.items() if n)
     arrows = "" if len(points) <= figures.MAX_ARROWS else " (too many for arrows)"
     map_column.caption(
-        f"Found {found or 'no critical point'}{arrows}. Notice: at a minimum both arrows are "
+        f"Found {topic.found_text(points)}{arrows}. Notice: at a minimum both arrows are "
         "green, at a saddle one is orange — the surface curves down along it; near w₀ the "
         "model's solid lines lie on the dotted lines of E."
     )
@@ -488,7 +93,7 @@ def points_tab(where, spec, surface) -> None:
     diagonal = float(np.hypot(x_max - x_min, y_max - y_min))
     critical = next((p for p in points if np.linalg.norm(p.w - point.w) < 1e-6 * diagonal), None)
     side.metric("E(w₀)", f"{point.value:.5g}")
-    side.markdown(_verdict(point.eigenvalues, float(np.linalg.norm(gradient)), critical))
+    side.markdown(topic.verdict(point.eigenvalues, float(np.linalg.norm(gradient)), critical))
     entries = [" & ".join(figures.latex_number(v) for v in row) for row in hessian]
     side.latex(rf"H = \begin{{pmatrix}} {entries[0]} \\ {entries[1]} \end{{pmatrix}}")
     lam = point.eigenvalues
@@ -506,19 +111,7 @@ def points_tab(where, spec, surface) -> None:
 
     where.subheader("All critical points", anchor=False)
     where.dataframe(
-        [
-            {
-                "kind": p.kind,
-                "x": float(p.w[0]),
-                "y": float(p.w[1]),
-                "E": p.value,
-                "λ₁": float(p.eigenvalues[0]),
-                "λ₂": float(p.eigenvalues[1]),
-                "index": p.index,
-                "‖∇E‖": p.grad_norm,
-            }
-            for p in points
-        ],
+        topic.points_table(points),
         hide_index=True,
         key=f"{PAGE}.points_table",
         column_config={
@@ -540,62 +133,46 @@ def points_tab(where, spec, surface) -> None:
 
 
 def basins_tab(where, spec, surface) -> None:
-    names = ("opt", "lr", "alpha", "adam_lr")
-    if where is None and not carried(*names):
+    shown = where is not None
+    if not shown and not state.holds(("opt", "lr", "alpha", "adam_lr")):
         return
-    (x0, x1), (y0, y1) = surface.bounds
-    settings = (
-        Setting.choice(
-            "opt", "Optimizer", "gd", ESCAPE_OPTIMIZERS, labels=TITLES, widget="segmented"
-        ),
-        *rate_settings(
-            "",
-            snapped_down(0.5 / cached(box_curvature)(spec), *LR_RANGE),
-            snapped_down(min(x1 - x0, y1 - y0) / 100, *ADAM_LR_RANGE),
-            "The default is 1/(2λ_max), with λ_max the steepest curvature in the box: stable "
-            "everywhere in it.",
-        ),
-    )
-    if where is None:
-        for setting in settings:
-            control(setting, None)
+    settings = topic.basin_settings(spec, surface.bounds)
+    if not shown:
+        controls(settings, (None,) * len(settings), False)
         return
-    optimizer = control(settings[0], where)
+    optimizer = state.control(settings[0], where, True)
     top = where.columns(3)
     places = {
         "lr": top[1] if optimizer in ("gd", "momentum") else None,
         "alpha": top[2] if optimizer == "momentum" else None,
         "adam_lr": top[1] if optimizer == "adam" else None,
     }
-    lr, alpha, adam_lr = (control(setting, places[setting.name]) for setting in settings[1:])
+    lr, alpha, adam_lr = (
+        state.control(s, places[s.name], places[s.name] is not None) for s in settings[1:]
+    )
     if optimizer in ("newton", "saddle_free_newton"):
         top[1].caption(
             "ε = 1, the full Newton step"
             + (", δ = 0.01" if optimizer == "saddle_free_newton" else "")
         )
 
-    points = cached(find_critical_points)(spec)
-    settings = optimizer_settings(optimizer, lr, alpha, adam_lr)
-    result, shares = cached(basin_data)(spec, optimizer, settings)
-    title = f"{TITLES[optimizer]}, {BASIN_STEPS} steps from each of {result.labels.size:,} starts"
+    points = topic.find_critical_points(spec)
+    run_settings = topic.optimizer_settings(optimizer, lr, alpha, adam_lr)
+    result, shares = topic.basin_data(spec, optimizer, run_settings)
+    steps = topic.BASIN_STEPS
+    title = f"{TITLES[optimizer]}, {steps} steps from each of {result.labels.size:,} starts"
     fig = figures.basin_figure(
         result.xs,
         result.ys,
         result.labels,
         points,
         shares=shares,
-        surface=core.grid(spec, GRID),
+        surface=core.grid(spec, topic.GRID),
         log_color=surface.log_color,
         title=title,
         look=page.look,
     )
-    plotly_chart(
-        fig,
-        key=f"{PAGE}.basins",
-        look=page.look,
-        where=where,
-        config=PLOT_CONFIG,
-    )
+    plotly_chart(fig, key=f"{PAGE}.basins", look=page.look, where=where, config=PLOT_CONFIG)
     diverged = shares[-1]
     where.caption(
         "Notice: the border between two colours passes through the saddle (✕) between them: "
@@ -620,57 +197,22 @@ def _reset_for_new_saddle():
 
 
 def escape_tab(where, spec, surface) -> None:
+    shown = where is not None
     names = ("saddle", "radius", "d", "escape_lr", "escape_alpha", "escape_adam_lr")
-    if where is None and not carried(*names):
+    if not shown and not state.holds(names):
         return
-    frames = cached(saddle_frames)(spec)
-    points = cached(find_critical_points)(spec)
-    saddle_points = [p for p in points if p.kind == "saddle" and p.index == 1]
-    labels = {
-        str(i): f"({p.w[0]:.3g}, {p.w[1]:.3g}), E = {p.value:.4g}, "
-        f"λ_u = {figures.short_number(p.eigenvalues[0], 3)}"
-        for i, p in enumerate(saddle_points)
-    }
-    saddle_setting = Setting.choice(
-        "saddle", "Saddle", "0", tuple(labels) or ("0",), labels=labels or None
-    )
-    top = where.columns([4, 3, 3]) if where is not None else [None] * 3
-    which = int(control(saddle_setting, top[0], on_change=_reset_for_new_saddle))
+    frames = topic.saddle_frames(spec)
+    saddle_setting = topic.saddle_setting(topic.find_critical_points(spec))
+    top = where.columns([4, 3, 3]) if shown else [None] * 3
+    which = int(state.control(saddle_setting, top[0], shown, on_change=_reset_for_new_saddle))
     frame = frames[which] if frames else None
     (x0, x1), (y0, y1) = surface.bounds
     box = min(x1 - x0, y1 - y0)
-    # Default ε: the steep direction s shrinks by half a step, 1 − ελ_s = 1/2.
-    steepest = max(abs(frame.unstable_curvature), frame.stable_curvature) if frame else 1.0
-    settings = (
-        Setting.number(
-            "radius",
-            "r — radius around the saddle (fraction of the box)",
-            0.1,
-            0.02,
-            0.3,
-            step=0.01,
-        ),
-        DistanceSetting.number(
-            "d",
-            "d/r — start of the runs on the map",
-            1e-4,
-            DISTANCES[0],
-            DISTANCES[-1],
-            scale="log",
-        ),
-        *rate_settings(
-            "escape_",
-            snapped_down(0.5 / steepest, *LR_RANGE),
-            snapped_down(box / 200, *ADAM_LR_RANGE),
-            "The default is 1/(2λ_max) at this saddle: along its stable direction each step "
-            "halves the distance.",
-        ),
+    places = [top[1], top[2], *(where.columns(3) if shown else [None] * 3)]
+    radius_fraction, start, lr, alpha, adam_lr = controls(
+        topic.escape_settings(frame, box), places, shown
     )
-    places = [top[1], top[2], *(where.columns(3) if where is not None else [None] * 3)]
-    radius_fraction, shown, lr, alpha, adam_lr = (
-        control(setting, place) for setting, place in zip(settings, places, strict=True)
-    )
-    if where is None:
+    if not shown:
         return
     if frame is None:
         where.info(
@@ -682,19 +224,18 @@ def escape_tab(where, spec, surface) -> None:
             "Show the escape from x² − y²",
             key=f"{PAGE}.to_saddle",
             on_click=load_url,
-            args=(SCENE_BY_KEY["escape"].params,),
+            args=(topic.SCENE_BY_KEY["escape"].params,),
         )
         return
 
     radius = radius_fraction * box
-    per_optimizer = tuple(
-        (name, optimizer_settings(name, lr, alpha, adam_lr)) for name in ESCAPE_OPTIMIZERS
-    )
     sweeps = {
-        name: cached(escape_data)(spec, which, radius, name, settings)
-        for name, settings in per_optimizer
+        name: topic.escape_data(
+            spec, which, radius, name, topic.optimizer_settings(name, lr, alpha, adam_lr)
+        )
+        for name in topic.ESCAPE_OPTIMIZERS
     }
-    distances = radius * DISTANCES
+    distances = radius * topic.DISTANCES
     estimate = basins.gd_escape_estimate(distances, radius, lr, frame.unstable_curvature)
     series = [
         figures.EscapeSeries(name, TITLES[name], distances, s.steps_near, s.escaped)
@@ -704,7 +245,7 @@ def escape_tab(where, spec, surface) -> None:
     plotly_chart(
         figures.escape_figure(
             series,
-            budget=ESCAPE_STEPS,
+            budget=topic.ESCAPE_STEPS,
             radius=radius,
             look=page.look,
             estimate=(distances, estimate, "log(r/d) / log(1 + ε|λ_u|)"),
@@ -715,24 +256,14 @@ def escape_tab(where, spec, surface) -> None:
         config=PLOT_CONFIG,
     )
 
-    i = int(np.argmin(np.abs(np.log(DISTANCES / shown))))
-    longest = max((int(s.steps_near[i]) for s in sweeps.values() if s.escaped[i]), default=0)
-    drawn = min(ESCAPE_STEPS, longest + 20)  # the paths until a while after the last escape
-    paths = []
-    for name, s in sweeps.items():
-        end = drawn + 1 if s.diverged_at[i] < 0 else min(drawn + 1, int(s.diverged_at[i]))
-        paths.append(
-            OptimizerPath(
-                name, TITLES[name], s.params[i, :end], s.loss[i, :end], np.full((end, 2), np.nan)
-            )
-        )
-    xs, ys, Z = cached(escape_window)(spec, which, radius)
+    i = int(np.argmin(np.abs(np.log(topic.DISTANCES / start))))
+    xs, ys, Z = topic.escape_window(spec, which, radius)
     plotly_chart(
         figures.escape_paths_figure(
             xs,
             ys,
             Z,
-            paths,
+            figures.escape_paths(sweeps, TITLES, i, topic.ESCAPE_STEPS),
             centre=frame.centre,
             radius=radius,
             unstable=frame.unstable,
@@ -751,21 +282,9 @@ def escape_tab(where, spec, surface) -> None:
         f"**Steps within r = {figures.short_number(radius, 3)} of the saddle, from "
         f"d = {figures.short_number(distances[i], 2)}:**"
     )
-    numbers = where.columns(len(ESCAPE_OPTIMIZERS) + 1)
-    for column, (name, s) in zip(numbers, sweeps.items(), strict=False):
-        count = int(s.steps_near[i])
-        column.metric(
-            SHORT_TITLES[name],
-            f"{count}" if s.escaped[i] else f"≥ {count}",
-            help=f"{TITLES[name]}: "
-            + ("left the ball" if s.escaped[i] else f"still within r after {ESCAPE_STEPS} steps"),
-        )
-    numbers[-1].metric(
-        "Closed form, GD",
-        f"{estimate[i]:.1f}",
-        help="log(r/d) / log(1 + ε|λ_u|): gradient descent on the quadratic model, λ_u = "
-        f"{figures.short_number(frame.unstable_curvature)}, ε = {format_number(lr)}.",
-    )
+    numbers = topic.escape_numbers(sweeps, i, estimate[i], frame.unstable_curvature, lr)
+    for column, (label, value, note) in zip(where.columns(len(numbers)), numbers, strict=True):
+        column.metric(label, value, help=note)
     where.caption(
         f"Notice: gradient descent pays log 10 / log(1 + ε|λ_u|) ≈ "
         f"{np.log(10) / np.log1p(lr * abs(frame.unstable_curvature)):.1f} more steps for every "
@@ -788,31 +307,16 @@ def escape_tab(where, spec, surface) -> None:
 
 
 def random_tab(where) -> None:
-    if where is None and not carried("n", "samples", "seed"):
+    shown = where is not None
+    if not shown and not state.holds(("n", "samples", "seed")):
         return
-    columns = where.columns([3, 3, 2]) if where is not None else [None] * 3
-    n = control(
-        Setting.integer("n", "N — size of the random Hessian", 10, 1, random_matrices.MAX_N),
-        columns[0],
-    )
-    samples = int(
-        control(
-            Setting.choice(
-                "samples",
-                "Samples",
-                "10000",
-                SAMPLE_SIZES,
-                labels={s: f"{int(s):,}" for s in SAMPLE_SIZES},
-                widget="segmented",
-            ),
-            columns[1],
-        )
-    )
-    seed = control(Setting.integer("seed", "Seed", 0, 0, 1_000_000, widget="number"), columns[2])
-    if where is None:
+    places = where.columns([3, 3, 2]) if shown else [None] * 3
+    n, samples, seed = controls(topic.RANDOM_SETTINGS, places, shown)
+    samples = int(samples)
+    if not shown:
         return
-    counts = cached(goe_histogram)(seed, n, samples)
-    positive = cached(goe_positive)(seed, samples)
+    counts = topic.goe_histogram(seed, n, samples)
+    positive = topic.goe_positive(seed, samples)
     left, right = where.columns(2)
     plotly_chart(
         figures.index_histogram_figure(counts, samples=samples, look=page.look),
@@ -835,31 +339,11 @@ def random_tab(where) -> None:
         where=right,
         config=PLOT_CONFIG,
     )
-    saddles = counts[1:n].sum() if n > 1 else 0
-    numbers = where.columns(4)
-    numbers[0].metric(
-        "All eigenvalues positive",
-        f"{counts[0]:,} of {samples:,}",
-        help=f"{counts[0] / samples:.3%} of the samples have no way down: a minimum.",
-    )
-    numbers[1].metric(
-        "Exactly one negative",
-        f"{counts[1]:,} of {samples:,}" if n > 1 else "—",
-        help="One way down: a first-order saddle.",
-    )
-    numbers[2].metric(
-        "Saddles with ≥ 2 ways down",
-        f"{counts[2:n].sum() / saddles:.1%}" if saddles else "—",
-        help="Among the samples that are saddles (0 < k < N).",
-    )
-    numbers[3].metric(
-        "Mean index",
-        f"{(np.arange(n + 1) @ counts) / samples:.2f}",
-        help=f"Half of N = {n / 2:g} by symmetry.",
-    )
-    seen = np.flatnonzero(positive.fraction > 0)  # sizes with at least one minimum
-    last_seen = int(seen[-1]) if seen.size else -1
-    none_from = int(positive.ns[last_seen + 1]) if last_seen + 1 < len(positive.ns) else None
+    for column, (label, value, note) in zip(
+        where.columns(4), topic.random_numbers(counts, n, samples), strict=True
+    ):
+        column.metric(label, value, help=note)
+    none_from = topic.first_size_without_minimum(positive)
     where.caption(
         "Notice: the bars pile up around k = N/2 — a typical saddle has many ways down — and "
         "the share of all-positive matrices falls faster than exponentially with N"
@@ -883,26 +367,14 @@ def random_tab(where) -> None:
 
 
 def counting_tab(where) -> None:
-    if where is None and not carried("neurons", "layers", "outputs", "exact_k"):
+    shown = where is not None
+    if not shown and not state.holds(("neurons", "layers", "outputs", "exact_k")):
         return
-    columns = where.columns(3) if where is not None else [None] * 3
-    n = control(
-        Setting.integer("neurons", "n — neurons per hidden layer", 10, 1, symmetry.MAX_NEURONS),
-        columns[0],
-    )
-    m = control(
-        Setting.integer("layers", "m — hidden layers", 9, 1, symmetry.MAX_LAYERS), columns[1]
-    )
-    q = control(
-        Setting.integer("outputs", "q — outputs", 10, 1, symmetry.MAX_OUTPUTS, widget="number"),
-        columns[2],
-    )
-    orders = tuple(str(K) for K in range(symmetry.max_saddle_order(n) + 1))
-    exact_setting = Setting.choice(
-        "exact_k", "Row", "0", orders, labels={K: f"K = {K}" for K in orders}
-    )
-    if where is None:
-        control(exact_setting, None)
+    places = where.columns(3) if shown else [None] * 3
+    n, m, q = controls(topic.NETWORK_SETTINGS, places, shown)
+    exact_setting = topic.exact_setting(n)
+    if not shown:
+        state.control(exact_setting, None, False)
         return
     rows = symmetry.symmetry_table(n, m, q)
     numbers = where.columns(3)
@@ -917,25 +389,13 @@ def counting_tab(where) -> None:
         symmetry.format_count(symmetry.first_order_permutation_points(n)),
         help="n!/2!·(n − 1): two coinciding neurons among n − 1 distinct ones.",
     )
-    where.dataframe(
-        [
-            {
-                "K": row["K"],
-                "what": row["label"],
-                "how many": row["count_text"],
-                "per global minimum": row["per_minimum_text"],
-            }
-            for row in rows
-        ],
-        hide_index=True,
-        key=f"{PAGE}.counting_table",
-    )
+    where.dataframe(topic.counting_table(rows), hide_index=True, key=f"{PAGE}.counting_table")
     where.caption(
         "Notice: every row is a lower bound on saddles of order K, and already for K = 1 "
         "there are (m/2)·(n − 1) times more saddles than global minima."
     )
     box = where.expander("Exact digits (no rounding)")
-    K = int(control(exact_setting, box))
+    K = int(state.control(exact_setting, box, True))
     digits = figures.exact_digits(rows[K]["count"])
     box.caption(f"{rows[K]['label']}: {len(digits):,} digits")
     box.code(digits, language=None, wrap_lines=True)
@@ -948,47 +408,20 @@ def counting_tab(where) -> None:
     )
 
 
-# --- tab: quiz ---------------------------------------------------------------------------------
-
-QUIZ_ESCAPE = {"learning_rate": 0.05, "radius": 0.4, "distances": (1e-2, 1e-4, 1e-8)}
-QUIZ_GOE = {"n": 20, "samples": 10_000, "seed": 0}
+# --- tab: good and poor minima -----------------------------------------------------------------
 
 
 def minima_tab(where) -> None:
     """A 1-D loss with a good (low) and a poor (high) minimum: the start decides which one
     gradient descent ends in."""
-    names = ("well_tilt", "well_lr", "well_w0")
-    if where is None and not carried(*names):
+    shown = where is not None
+    if not shown and not state.holds(("well_tilt", "well_lr", "well_w0")):
         return
-    columns = where.columns(3) if where is not None else [None] * 3
-    tilt = control(
-        Setting.number(
-            "well_tilt",
-            "t — tilt",
-            0.2,
-            0.0,
-            0.35,
-            step=0.01,
-            help="how much lower the left minimum is: E(w) = ¼(w² − 1)² + t·w",
-        ),
-        columns[0],
-    )
-    lr = control(
-        Setting.number(
-            "well_lr",
-            "ε — learning rate",
-            0.1,
-            0.01,
-            0.15,
-            scale="log",
-            help="at most 0.15: below 2/E″ on the whole curve, so no step jumps past the peak",
-        ),
-        columns[1],
-    )
-    w0 = control(Setting.number("well_w0", "w₀ — start", 0.6, -1.9, 1.9, step=0.05), columns[2])
-    if where is None:
+    places = where.columns(3) if shown else [None] * 3
+    tilt, lr, w0 = controls(topic.WELL_SETTINGS, places, shown)
+    if not shown:
         return
-    well = saddle_topic.good_and_poor(tilt, lr, w0)
+    well = topic.good_and_poor(tilt, lr, w0)
     runs = well.runs
     with where:
         page.explain(
@@ -1014,18 +447,12 @@ def minima_tab(where) -> None:
             key=f"{PAGE}.well",
             look=page.look,
         )
-        good, poor = runs.minima
+        for column, (label, value, delta) in zip(
+            st.columns(4), topic.well_numbers(well), strict=True
+        ):
+            column.metric(label, value, delta, delta_color="off")
         ends = {0: "the good minimum", 1: "the poor minimum"}
         verdict = ends.get(well.path_ends_in, "neither minimum (it has not settled)")
-        columns = st.columns(4)
-        columns[0].metric(
-            "good minimum", f"w = {good:.3g}", f"E = {well.minima_loss[0]:.3g}", delta_color="off"
-        )
-        columns[1].metric(
-            "poor minimum", f"w = {poor:.3g}", f"E = {well.minima_loss[1]:.3g}", delta_color="off"
-        )
-        columns[2].metric("peak between them", f"w = {well.peak:.3g}")
-        columns[3].metric("starts ending in the good one", f"{np.mean(runs.ends_in == 0):.0%}")
         st.markdown(
             f"From w₀ = {format_number(w0)} (open circles: its first {viz_adaptive.PATH_STEPS} "
             f"steps) gradient descent ends in **{verdict}**."
@@ -1038,111 +465,7 @@ def minima_tab(where) -> None:
         )
 
 
-def quiz_escape_counts():
-    """Gradient descent from d off the stable direction of x² − y² (one batched call)."""
-    spec = core.catalogue_spec("saddle", {})
-    frame = cached(saddle_frames)(spec)[0]
-    sweep = basins.escape_sweep(
-        core.surface(spec).loss,
-        frame,
-        "gd",
-        np.asarray(QUIZ_ESCAPE["distances"]),
-        QUIZ_ESCAPE["radius"],
-        ESCAPE_STEPS,
-        learning_rate=QUIZ_ESCAPE["learning_rate"],
-    )
-    estimate = basins.gd_escape_estimate(
-        sweep.distances,
-        QUIZ_ESCAPE["radius"],
-        QUIZ_ESCAPE["learning_rate"],
-        frame.unstable_curvature,
-    )
-    return sweep.steps_near, estimate
-
-
-def quiz_minima() -> None:
-    count = symmetry.equivalent_minima(10, 9)
-    columns = st.columns(2)
-    columns[0].metric("10!⁹", symmetry.format_count(count))
-    columns[1].metric("digits", f"{len(figures.exact_digits(count))}")
-    st.markdown(
-        "Permuting the 10 neurons of each of the 9 layers alone gives 10!⁹ copies of "
-        "every minimum — far more than 1000, before counting any other minima."
-    )
-
-
-def quiz_more_saddles() -> None:
-    rows = symmetry.symmetry_table(10, 9, 10, max_K=3)
-    columns = st.columns(3)
-    for column, row in zip(columns, rows[1:], strict=False):
-        column.metric(f"order-{row['K']} saddles per minimum (at least)", row["per_minimum_text"])
-    st.markdown(
-        "From the counting argument (tab 🔢) for 9 layers of 10 neurons: each order K "
-        "adds a multiple of the n!ᵐ minima. And in the random-matrix picture almost "
-        "no critical point of many weights is a minimum (tab 🎲)."
-    )
-
-
-def quiz_slow() -> None:
-    counts, estimate = cached(quiz_escape_counts)()
-    columns = st.columns(len(counts))
-    for column, d, count, guess in zip(
-        columns, QUIZ_ESCAPE["distances"], counts, estimate, strict=True
-    ):
-        column.metric(f"d = {d:g}: steps near", f"{count}", help=f"closed form {guess:.1f}")
-    st.markdown(
-        f"Gradient descent on x² − y² with ε = {QUIZ_ESCAPE['learning_rate']}, counting the "
-        f"steps within r = {QUIZ_ESCAPE['radius']} of the saddle: the distance off the stable "
-        "direction grows only by 1 + 2ε per step, so every factor 100 closer costs "
-        f"log(100)/log(1.1) ≈ {np.log(100) / np.log(1.1):.0f} more steps."
-    )
-    st.button(
-        "Open the escape experiment",
-        key=f"{PAGE}.quiz.to_escape",
-        on_click=load_url,
-        args=(SCENE_BY_KEY["escape"].params,),
-    )
-
-
-def quiz_one_direction() -> None:
-    n, samples, seed = QUIZ_GOE["n"], QUIZ_GOE["samples"], QUIZ_GOE["seed"]
-    counts = cached(goe_histogram)(seed, n, samples)
-    saddles = counts[1:n].sum()
-    columns = st.columns(3)
-    columns[0].metric(f"N = {n}: saddles with one way down", f"{counts[1]:,} of {saddles:,}")
-    columns[1].metric("with two or more", f"{counts[2:n].sum():,} of {saddles:,}")
-    columns[2].metric("mean index", f"{(np.arange(n + 1) @ counts) / samples:.1f}")
-    st.markdown(
-        f"{samples:,} random symmetric {n} × {n} matrices: a typical saddle has about "
-        "N/2 negative eigenvalues — many directions to go down."
-    )
-    st.button(
-        "Open the random Hessians",
-        key=f"{PAGE}.quiz.to_random",
-        on_click=load_url,
-        args=(SCENE_BY_KEY["random"].params,),
-    )
-
-
-def quiz_equivalent() -> None:
-    columns = st.columns(3)
-    for column, n in zip(columns, (3, 10), strict=False):
-        column.metric(
-            f"{n} hidden neurons: copies of each minimum",
-            symmetry.format_count(symmetry.equivalent_minima(n, 1)),
-            help=f"{n}! relabellings of the neurons of one layer.",
-        )
-    columns[2].metric(
-        "9 layers of 10: copies", symmetry.format_count(symmetry.equivalent_minima(10, 9))
-    )
-    st.markdown(
-        "Relabelling the hidden neurons of a layer moves their weights around but leaves the "
-        "network's function — and so its loss — unchanged: every minimum comes with n!ᵐ "
-        "exact copies (tab 🔢). And with more neurons than the task needs there are many "
-        "ways to split the task among them, so many solutions are almost as good. See it on "
-        "the [permutation-symmetry page](permutation): a student finds its teacher up to a "
-        "relabelling, and two relabelled copies are joined through a saddle."
-    )
+# --- tab: quiz ---------------------------------------------------------------------------------
 
 
 def quiz_tab(where) -> None:
@@ -1153,51 +476,31 @@ def quiz_tab(where) -> None:
             "The lecture's quiz. Answer each question first; the page then shows the "
             "evidence, computed by the lab's core."
         )
-        quiz_box(
-            PAGE,
-            "minima",
-            "A network with 9 hidden layers of 10 neurons each has more than 1000 minima.",
-            "yes",
-            quiz_minima,
-        )
-        quiz_box(
-            PAGE,
-            "saddles",
-            "It has many minima and even more saddle points.",
-            "yes",
-            quiz_more_saddles,
-        )
-        quiz_box(PAGE, "slow", "Gradient descent is slow close to a saddle.", "yes", quiz_slow)
-        quiz_box(
-            PAGE,
-            "one_way",
-            "Close to a saddle there is only one direction to go down.",
-            "no",
-            quiz_one_direction,
-        )
-        quiz_box(
-            PAGE,
-            "equivalent",
-            "There are many equivalent optimal solutions.",
-            "yes",
-            quiz_equivalent,
-        )
+        for key, statement, answer, evidence in topic.QUIZ:
+            quiz_box(PAGE, key, statement, answer, evidence)
 
 
 # --- the page ----------------------------------------------------------------------------------
 
-page.scenes(SCENES)
+page.scenes(topic.SCENES)
 page.notation(notation.ROWS[PAGE])
 
-containers, opened = open_tabs()
+opened, containers = page.tabs(topic.TABS, label="Tab")
 
 
 def place(tab: str):
     return containers[tab] if tab == opened else None
 
 
-surface_place = containers[opened] if opened in SURFACE_TABS else None
-surface_spec, chosen_surface = surface_controls(surface_place)
+def _reset_for_new_surface():
+    # A new surface has new critical points, a new box and new curvatures.
+    state.reset(topic.SURFACE_DEPENDENT)
+
+
+surface_place = containers[opened] if opened in topic.SURFACE_TABS else None
+surface_spec, chosen_surface, _ = surface_picker(
+    state, surface_place, layout="row", on_change=_reset_for_new_surface
+)
 if surface_place is not None:
     with surface_place:
         page.explain(f"**{chosen_surface.title}.** {chosen_surface.note}")

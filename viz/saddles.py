@@ -667,6 +667,31 @@ def circle_outline(centre, radius: float, count: int = 73) -> np.ndarray:
     return np.asarray(centre, dtype=float) + radius * np.stack([np.cos(angle), np.sin(angle)], 1)
 
 
+def escape_paths(sweeps, titles, index: int, budget: int, after: int = 20) -> list[OptimizerPath]:
+    """The runs from the `index`-th start of each optimizer's sweep (`sweeps`: name → sweep
+    with ``params`` (starts, steps + 1, 2), ``loss``, ``steps_near``, ``escaped`` and
+    ``diverged_at``, −1 for none), all cut at `after` steps past the last escape (at most
+    `budget`), a diverged run at its divergence."""
+    longest = max(
+        (int(s.steps_near[index]) for s in sweeps.values() if s.escaped[index]), default=0
+    )
+    drawn = min(budget, longest + after)
+    paths = []
+    for name, s in sweeps.items():
+        stop = int(s.diverged_at[index])
+        end = drawn + 1 if stop < 0 else min(drawn + 1, stop)
+        paths.append(
+            OptimizerPath(
+                name,
+                titles[name],
+                s.params[index, :end],
+                s.loss[index, :end],
+                np.full((end, 2), np.nan),
+            )
+        )
+    return paths
+
+
 def escape_paths_figure(
     xs,
     ys,

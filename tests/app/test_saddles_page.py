@@ -49,8 +49,8 @@ def metrics(at: AppTest) -> dict:
 
 
 def open_tab(at: AppTest, tab: str) -> AppTest:
-    """What a click on a tab does: the tabs' state changes and the page reruns."""
-    at.session_state["saddles.tabs"] = TABS[tab]
+    """What a click on a tab does: the tabs' callback sets the open tab and the page reruns."""
+    at.session_state["saddles.tab"] = tab
     return at.run()
 
 
@@ -187,6 +187,60 @@ def test_deep_link_round_trips_with_closed_tabs_kept():
     assert widget(again, "n").value == 30
 
 
+# A link written before the page's tabs and hidden settings moved to the shared helpers
+# (`Page.tabs`, `PageState.control`): a setting of every tab, all away from their defaults.
+OLD_LINK = {
+    "tab": "counting",
+    "surface": "two_minima",
+    "px": "0.5",
+    "py": "-0.5",
+    "opt": "momentum",
+    "lr": "0.05",
+    "alpha": "0.8",
+    "radius": "0.2",
+    "d": "0.001",
+    "escape_lr": "0.1",
+    "n": "30",
+    "samples": "1000",
+    "seed": "3",
+    "neurons": "5",
+    "layers": "4",
+    "outputs": "3",
+    "exact_k": "1",
+    "well_tilt": "0.1",
+    "well_w0": "-0.5",
+}
+OLD_LINK_TABS = {  # tab: the settings it draws
+    "points": ("px", "py"),
+    "basins": ("opt", "lr", "alpha"),
+    "escape": ("radius", "d", "escape_lr"),
+    "random": ("n", "samples", "seed"),
+    "counting": ("neurons", "layers", "outputs", "exact_k"),
+    "minima": ("well_tilt", "well_w0"),
+}
+
+
+def test_an_old_link_opens_every_tab_as_it_was():
+    at = load(**OLD_LINK)
+    healthy(at)
+    assert not at.warning, [w.value for w in at.warning]
+    assert url(at) == OLD_LINK
+    assert at.session_state["saddles._tabs"] == TABS["counting"]
+    for tab, names in OLD_LINK_TABS.items():
+        open_tab(at, tab)
+        healthy(at)
+        assert not at.warning, [w.value for w in at.warning]
+        opened = {"tab": tab} if tab != "points" else {}  # the default tab is left out
+        expected = {k: v for k, v in {**OLD_LINK, "tab": tab}.items() if k != "tab" or opened}
+        assert url(at) == expected  # the other tabs' settings stay
+        for name in names:
+            shown = widget(at, name).value
+            if isinstance(shown, str):  # a choice
+                assert shown == OLD_LINK[name], name
+            else:
+                assert float(shown) == float(OLD_LINK[name]), name
+
+
 def test_inspected_point_round_trips():
     at = load(px="1", py="-1.5")
     healthy(at)
@@ -230,9 +284,10 @@ def test_a_bad_formula_shows_where_and_keeps_the_page():
 
 
 def _scenes():
-    """The page's scenes, read from the page's source (importing the page would run it)."""
-    source = Path(PAGE).read_text()
-    return re.findall(r'_scene\(\s*"(\w+)".*?tab="(\w+)"', source, flags=re.DOTALL)
+    """The page's scenes (kept in `app_support.topics.saddles`) and the tab each opens."""
+    from app_support.topics.saddles import SCENES
+
+    return [(scene.key, scene.params["tab"]) for scene in SCENES]
 
 
 @pytest.mark.parametrize(("key", "tab"), _scenes())
@@ -248,7 +303,7 @@ def test_scene_buttons_open_their_tab(key, tab):
     assert at.query_params["preset"] in (key, [key])
     assert at.info  # the scene's caption says what to notice
     assert url(at).get("tab", "points") == tab
-    assert at.session_state["saddles.tabs"] == TABS[tab]
+    assert at.session_state["saddles._tabs"] == TABS[tab]
     assert len(drawn_figures(at)) == CHARTS[tab]
 
 

@@ -188,6 +188,46 @@ def test_escape_paths_figure_draws_the_ball_and_both_directions():
     go.Figure(fig.to_dict())
 
 
+def test_escape_paths_stop_a_while_after_the_last_escape_or_at_a_divergence():
+    from types import SimpleNamespace
+
+    steps, starts = 50, 2
+
+    def sweep(near, escaped, diverged):
+        params = np.arange(starts * (steps + 1) * 2, dtype=float).reshape(starts, steps + 1, 2)
+        return SimpleNamespace(
+            params=params,
+            loss=params[..., 0],
+            steps_near=np.array(near),
+            escaped=np.array(escaped),
+            diverged_at=np.array(diverged),
+        )
+
+    sweeps = {
+        "gd": sweep([30, 12], [False, True], [-1, -1]),  # start 1: left after 12 steps
+        "adam": sweep([5, 7], [True, True], [-1, -1]),
+        "newton": sweep([50, 50], [False, False], [-1, 4]),  # start 1: diverged at step 4
+    }
+    titles = {"gd": "GD", "adam": "Adam", "newton": "Newton"}
+    paths = figures.escape_paths(sweeps, titles, 1, budget=steps, after=20)
+    assert [p.name for p in paths] == ["gd", "adam", "newton"]
+    assert [p.label for p in paths] == ["GD", "Adam", "Newton"]
+    # the last escape is gd's at 12 steps: every path has 12 + 20 steps, w₀ included
+    assert [len(p.params) for p in paths] == [33, 33, 4]  # newton: up to its divergence
+    np.testing.assert_array_equal(paths[0].params, sweeps["gd"].params[1, :33])
+    assert all(np.isnan(p.grad).all() and p.grad.shape == p.params.shape for p in paths)
+    # start 0: adam's escape after 5 steps is the last, and the budget cuts nothing
+    assert [len(p.params) for p in figures.escape_paths(sweeps, titles, 0, budget=steps)] == [
+        26,
+        26,
+        26,
+    ]
+    # no run escaped: 0 + 20 steps; a budget below that cuts every path to budget + 1 points
+    none = {"gd": sweep([50, 50], [False, False], [-1, -1])}
+    assert len(figures.escape_paths(none, titles, 0, budget=steps)[0].params) == 21
+    assert len(figures.escape_paths(none, titles, 0, budget=10)[0].params) == 11
+
+
 def test_circle_outline_is_closed_at_the_radius():
     ring = figures.circle_outline((1.0, 2.0), 0.3)
     np.testing.assert_allclose(np.hypot(*(ring - (1.0, 2.0)).T), 0.3)
