@@ -161,7 +161,15 @@ def _walk(
         )
         return loss.chunk_weights(ranks, chunk, opt["batch_size"]), ranks
 
+    # Without a lookahead, minibatches or dropout the carried full gradient at w is the one.
+    reuse_gradient = rule.lookahead is None and not stochastic and not noisy
+    # Otherwise the full gradient is only recorded: a run that keeps the path alone (a network
+    # under dropout or minibatches) needs the full loss's value, not its gradient.
+    full_gradient = reuse_gradient or record_all
+
     def full_value_and_grad(w):
+        if not full_gradient:
+            return loss(w), jnp.zeros_like(w)
         e, g = jax.value_and_grad(loss)(w)
         return e, g + l2 * mask * w
 
@@ -169,9 +177,6 @@ def _walk(
         if not record_all:  # the path only: for a network, the rest is 4x the data to keep
             return (w, e, jnp.zeros((0,), w.dtype), {})
         return (w, e, g_smooth + l1 * mask * jnp.sign(w), {"v": v, **rule.internals(state)})
-
-    # Without a lookahead, minibatches or dropout the carried full gradient at w is the one.
-    reuse_gradient = rule.lookahead is None and not stochastic and not noisy
 
     def body(carry, t):
         w, state, e, g_smooth, alive, diverged_at, ranks = carry
