@@ -84,8 +84,8 @@ optimizer = state.widget(
     ),
     side,
 )
-hypers = optimizer_panel(state, optimizer, side)
-steps = state.widget(Setting.integer("steps", "Steps", 1000, 100, 3000, step=100), side)
+hypers = optimizer_panel(state, optimizer, side, topic.HYPER_DEFAULTS)
+steps = state.widget(Setting.integer("steps", "Steps", topic.STEPS, 100, 3000, step=100), side)
 batch = state.widget(
     Setting.choice(
         "batch", "Batch size", "full", ("full", "4", "8", "16"), labels={"full": "full batch"}
@@ -194,6 +194,10 @@ if open_tab == "dropout":
                 ("Training loss, dropout", f"{dropped.train_loss[-1]:.3g}"),
                 ("Test loss, plain", f"{plain.test_loss[-1]:.3g}"),
                 ("Test loss, dropout", f"{dropped.test_loss[-1]:.3g}"),
+                (
+                    "Test accuracy, plain → dropout",
+                    f"{plain.test_accuracy[-1]:.0%} → {dropped.test_accuracy[-1]:.0%}",
+                ),
             ]
         )
         left, right = st.columns([3, 2])
