@@ -84,6 +84,32 @@ def test_default_view_shows_dropout_narrowing_the_gap_without_wrecking_the_fit()
     assert after > before + 5
 
 
+def test_quiz_answer_on_dropout_shows_the_cores_runs_and_says_what_they_show():
+    at = open_page({"tab": "quiz", **SMALL})
+    at.radio(key="generalization.quiz.dropout").set_value("no").run()
+    assert_clean(at)
+    plain = _core_run()
+    data = generalization.flip_labels(networks.make_data("xor", 16, 512, 0.2, 0, 3, 128), 0.1, 0)
+    arch = networks.Architecture((4, 4), "tanh")
+    dropped, _ = generalization.fit(
+        data,
+        arch,
+        "cross_entropy",
+        networks.init_weights(arch, "xavier", 0),
+        "adam",
+        200,
+        generalization.Regularizer("dropout", 0.8, 0.5, "inverted"),
+        keep=topic.KEEP,
+        **LEARNING_RATE,
+    )
+    text = " ".join(m.value for m in at.markdown)
+    assert f"Training loss: plain {plain.train_loss[-1]:.3g}, with dropout " in text
+    assert f"{dropped.train_loss[-1]:.3g}; test loss: {plain.test_loss[-1]:.3g} vs" in text
+    higher = dropped.train_loss[-1] > plain.train_loss[-1]
+    assert ("the training loss stays higher" in text) == higher
+    assert ("here the training loss is not higher" in text) == (not higher)
+
+
 def test_early_stopping_numbers_are_the_cores():
     at = open_page({"tab": "early", "patience": "7", **SMALL})
     assert_clean(at)
