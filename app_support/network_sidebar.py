@@ -49,6 +49,7 @@ class NetworkSidebar(NamedTuple):
     activation_labels: dict[str, str] | None = ACTIVATION_TITLES
     initialisation: bool = True  # the initialisation, its gain and the loss are settings
     steps: Setting = Setting.integer("steps", "Steps", 1000, 10, 3000, step=10)
+    hyper_defaults: dict[str, float] | None = None  # by URL name, e.g. {"adam.learning_rate": …}
     resets_with_steps: tuple[str, ...] = ()  # settings back to their defaults on a new length
     batch: Setting = Setting.choice(
         "batch",
@@ -172,7 +173,7 @@ def network_sidebar(state: PageState, side, layout: NetworkSidebar) -> NetworkSe
         ),
         side,
     )
-    hypers = optimizer_panel(state, optimizer, side)
+    hypers = optimizer_panel(state, optimizer, side, layout.hyper_defaults)
     resets = list(layout.resets_with_steps)
 
     def new_length():

@@ -15,7 +15,8 @@ core's keywords (``schedule=cosine``, ``final_lr=0.0001``, ``clip=norm``, ``l2=0
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import dataclasses
+from collections.abc import Mapping, Sequence
 
 import streamlit as st
 
@@ -41,9 +42,17 @@ def optimizer_choice(
     )
 
 
-def hyper_settings(optimizer: str) -> tuple[Setting, ...]:
-    return tuple(
+def hyper_settings(optimizer: str, defaults: Mapping[str, float] | None = None):
+    """The optimizer's hyperparameter settings; `defaults` ({"adam.learning_rate": 0.01}, by
+    URL name) replaces the core's default where a page's lesson needs another."""
+    settings = (
         Setting.from_hyper(h, prefix=f"{optimizer}.") for h in optim.get_rule(optimizer).hypers
+    )
+    return tuple(
+        dataclasses.replace(s, default=float(defaults[s.name]))
+        if defaults and s.name in defaults
+        else s
+        for s in settings
     )
 
 
@@ -54,15 +63,17 @@ def swatch(optimizer: str) -> str:
     return f'<span style="color:{color};font-size:1.3em;line-height:1">●</span> <b>{title}</b>'
 
 
-def optimizer_panel(state: PageState, optimizer: str, where=None) -> dict[str, float]:
-    """A bordered box with the optimizer's colour, title and one slider per hyperparameter;
-    returns {keyword: value} for `optim.run`."""
+def optimizer_panel(
+    state: PageState, optimizer: str, where=None, defaults: Mapping[str, float] | None = None
+) -> dict[str, float]:
+    """A bordered box with the optimizer's colour, title and one slider per hyperparameter
+    (defaults as in `hyper_settings`); returns {keyword: value} for `optim.run`."""
     box = (where if where is not None else st).container(
         border=True, key=f"{state.page}.box.{optimizer}"
     )
     box.markdown(swatch(optimizer), unsafe_allow_html=True)
     values = {}
-    for setting in hyper_settings(optimizer):
+    for setting in hyper_settings(optimizer, defaults):
         keyword = setting.name.split(".", 1)[1]
         values[keyword] = state.widget(setting, box)
     return values

@@ -10,8 +10,9 @@ networks; the full network stands for their average. Two conventions give the sa
     weight scaling  train  h̃ = h ⊙ m          test  p·h          (E[h ⊙ m] = p·h)
 
 (scaling a unit's output by p at test time is scaling its outgoing weights by p, the paper's
-rule). The masks are drawn inside the jitted step from `jax.random` keys folded from (seed,
-step): p, the seed and the convention are traced numbers, so changing them compiles nothing.
+rule). The masks are drawn inside the jitted step from a counter-based generator of (seed,
+step) (`uniforms`): p, the seed and the convention are traced numbers, so changing them
+compiles nothing.
 `DropoutLoss.at_step(t, seed)` is the thinned network of step t; `optim.run` trains it.
 
 Batch normalization (Ioffe & Szegedy 2015; Goodfellow et al. 2016, §8.7.1): each hidden layer's
@@ -75,20 +76,41 @@ def dropout_scales(keep, inverted):
     return train, test
 
 
-def keep_masks(key, keep_input, keep_hidden, n: int, arch: Architecture):
-    """0/1 masks for n examples: inputs (n, input_dim) kept with probability `keep_input`, hidden
-    units (n, Σ n_l) with probability `keep_hidden` (Bernoulli draws; the probabilities are
-    traced)."""
-    k_in, k_hidden = jax.random.split(key)
-    inputs = jax.random.bernoulli(k_in, keep_input, (n, arch.input_dim))
-    hidden = jax.random.bernoulli(k_hidden, keep_hidden, (n, sum(arch.widths)))
-    return inputs.astype(jnp.float64), hidden.astype(jnp.float64)
+def _mix(h):
+    """Murmur3's 32-bit finalizer: every input bit flips about half the output bits."""
+    h = h ^ (h >> 16)
+    h = h * jnp.uint32(0x85EBCA6B)
+    h = h ^ (h >> 13)
+    h = h * jnp.uint32(0xC2B2AE35)
+    return h ^ (h >> 16)
 
 
-def step_key(t, seed):
-    """The PRNG key of training step t: (seed, t) folded into one key, both traced."""
-    key = jax.random.PRNGKey(jnp.asarray(seed).astype(jnp.uint32))
-    return jax.random.fold_in(key, jnp.asarray(t).astype(jnp.int32))
+_GOLDEN = 0x9E3779B9  # ⌊2³²/φ⌋: spreads consecutive counters over the 32-bit range
+
+
+def uniforms(t, seed, shape):
+    """Uniform draws in [0, 1) of the given shape for draw t of `seed` (both traced): a
+    counter-based generator: the top 24 bits of mix(mix(mix(seed) + t) + φ·i) over 2²⁴ for the
+    i-th entry. Like `jax.random`'s threefry it maps (seed, t, i) to bits with no state to carry,
+    but in a few integer operations instead of threefry's twenty rounds, which cost more than
+    a small network's whole gradient step."""
+    seed = jnp.asarray(seed).astype(jnp.uint32)
+    t = jnp.asarray(t).astype(jnp.uint32)
+    count = math.prod(shape)
+    index = jnp.arange(count, dtype=jnp.uint32).reshape(shape)
+    bits = _mix(_mix(_mix(seed) + t) + index * jnp.uint32(_GOLDEN))
+    return (bits >> 8).astype(jnp.float64) * 2.0**-24
+
+
+def keep_masks(t, seed, keep_input, keep_hidden, n: int, arch: Architecture):
+    """0/1 masks of draw t of `seed` for n examples: inputs (n, input_dim) kept with
+    probability `keep_input`, hidden units (n, Σ n_l) with probability `keep_hidden` (Bernoulli
+    draws u < p of `uniforms`; the probabilities, t and the seed are traced; p = 1 keeps
+    every unit)."""
+    units = arch.input_dim + sum(arch.widths)
+    u = uniforms(t, seed, (n, units))
+    kept = (u[:, : arch.input_dim] < keep_input, u[:, arch.input_dim :] < keep_hidden)
+    return tuple(m.astype(jnp.float64) for m in kept)
 
 
 def forward_masked(arch: Architecture, w, x, input_mask, hidden_mask, in_scale, hidden_scale):
@@ -164,7 +186,7 @@ class DropoutLoss:
 
     def at_step(self, t, seed) -> DropoutLoss:
         """The loss of training step t: every example sees its own thinned network."""
-        masks = keep_masks(step_key(t, seed), self.keep_input, self.keep_hidden, self.n, self.arch)
+        masks = keep_masks(t, seed, self.keep_input, self.keep_hidden, self.n, self.arch)
         return dataclasses.replace(self, input_mask=masks[0], hidden_mask=masks[1])
 
     minibatch_weights = DataLoss.minibatch_weights
@@ -213,12 +235,11 @@ def _thinned_outputs(arch, w, points, unit_mask, keep_input, keep_hidden, invert
     in_train, in_test = dropout_scales(keep_input, inverted)
     h_train, h_test = dropout_scales(keep_hidden, inverted)
 
-    def one(key):
-        m_in, m_h = keep_masks(key, keep_input, keep_hidden, 1, arch)  # one mask for all points
+    def one(i):
+        m_in, m_h = keep_masks(i, seed, keep_input, keep_hidden, 1, arch)  # one for all points
         return forward_masked(arch, w, points, m_in[0], m_h[0] * unit_mask, in_train, h_train)
 
-    keys = jax.random.split(jax.random.PRNGKey(jnp.asarray(seed).astype(jnp.uint32)), count)
-    thinned = jax.vmap(one)(keys)
+    thinned = jax.vmap(one)(jnp.arange(count))
     whole = forward_masked(arch, w, points, 1.0, unit_mask, in_test, h_test)
     return thinned, whole
 
@@ -287,7 +308,7 @@ def _masked_walk(inputs, targets, w0, lr, keep, seed, steps):
         return 0.5 * jnp.mean((inputs @ (w * m / keep) - targets) ** 2)
 
     def body(w, t):
-        m = jax.random.bernoulli(step_key(t, seed), keep, w.shape).astype(jnp.float64)
+        m = (uniforms(t, seed, w.shape) < keep).astype(jnp.float64)
         g = jax.grad(loss)(w, m)
         w_new = w - lr * g
         return w_new, (w_new, m)
@@ -436,13 +457,19 @@ def running_statistics(loss: BatchNormLoss, path, batch_size: int | None = None,
     return np.asarray(means)[:rows], np.asarray(variances)[:rows]
 
 
+# Kept weights evaluated EVAL_BATCH at a time (`lax.map`): a vmap over all of them makes
+# batched matrix products that XLA's CPU backend computes slower than a loop of small batches.
+EVAL_BATCH = 8
+
+
 @jax.jit
 def _evaluate_batchnorm(loss: BatchNormLoss, labels, segments, ws, means, variances):
-    def one(w, mean, var):
+    def one(row):
+        w, mean, var = row
         f, _ = forward_batchnorm(loss.arch, w, loss.inputs, None, loss.unit_mask, (mean, var))
         return _split_means(loss.kind, f, loss.targets, labels, segments)
 
-    return jax.vmap(one)(ws, means, variances)
+    return jax.lax.map(one, (ws, means, variances), batch_size=EVAL_BATCH)
 
 
 def _split_means(kind: str, f, targets, labels, segments):
@@ -471,9 +498,11 @@ PLAIN = Regularizer()
 
 @jax.jit
 def _evaluate_dropout(loss: DropoutLoss, labels, segments, ws):
-    return jax.vmap(
-        lambda w: _split_means(loss.kind, loss.outputs(w), loss.targets, labels, segments)
-    )(ws)
+    return jax.lax.map(
+        lambda w: _split_means(loss.kind, loss.outputs(w), loss.targets, labels, segments),
+        ws,
+        batch_size=EVAL_BATCH,
+    )
 
 
 EVAL_BUCKET = 128  # evaluation points are padded to a multiple of this: one program for many m
@@ -541,12 +570,13 @@ def fit(
     penalties on weights only), plain, with dropout or with batch normalization. The curves are
     those of the network at test time: the whole network (dropout), the running averages
     (batch norm). `train_weights` (n_train,) of 0/1 weigh the training examples (the padded
-    augmented set; full batch only). Returns the run and, for batch norm, its statistics.
+    augmented set; full batch only; with dropout too). Returns the run and, for batch norm,
+    its statistics.
 
-    The plain network is trained as the dropout network that keeps every unit (p = 1: every
-    mask is all ones, the same steps), so plain and dropout runs share one compiled program
-    (a weighted, augmented set has its own program and trains the plain loss, which is
-    cheaper per step), and the three splits are evaluated in one call (`evaluation_set`)."""
+    The plain network trains its own loss: a dropout step costs a gradient of the thinned
+    network and the whole network's value, a plain step one gradient that the next step uses
+    again. Plain and dropout runs are evaluated by one program (the whole network at test time,
+    p = 1 for the plain one), the three splits in one call (`evaluation_set`)."""
     if regularizer.method not in METHODS:
         raise ValueError(f"unknown method {regularizer.method!r}; valid: {', '.join(METHODS)}")
     w0 = np.asarray(w0, dtype=float)
@@ -558,8 +588,7 @@ def fit(
     if method == "batchnorm":
         train = BatchNormLoss(train.inputs, train.targets, train.arch, kind, train.unit_mask)
     reg = regularizer if method == "dropout" else Regularizer("dropout", 1.0, 1.0)
-    if method == "dropout" or (method == "plain" and train_weights is None):
-        # the plain network is the one that keeps every unit: one program for both
+    if method == "dropout":
         train = dropout_loss(train, reg.keep_input, reg.keep_hidden, reg.convention)
     objective = train
     if train_weights is not None:
@@ -644,6 +673,15 @@ class WeightedExamples:
 
     def __call__(self, w):
         return self.base.weighted(w, self.weights)
+
+    @property
+    def at_step(self):
+        """The weighted loss of training step t, `at_step(t, seed)`, when the base loss draws
+        one per step (dropout). For a base without it this attribute does not exist (reading
+        it raises AttributeError), so that `optim.run` sees a noisy loss exactly when the base
+        is one."""
+        base_at_step = self.base.at_step
+        return lambda t, seed: WeightedExamples(base_at_step(t, seed), self.weights)
 
 
 # --- data augmentation ----------------------------------------------------------------------

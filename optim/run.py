@@ -191,7 +191,15 @@ def _walk(
         ranks = jax.lax.cond(chunk == 0, lambda: loss.epoch_ranks(epoch, p["seed"]), lambda: ranks)
         return loss.chunk_weights(ranks, chunk, p["batch_size"]), ranks
 
+    # Without a lookahead, minibatches or dropout the carried full gradient at w is the one.
+    reuse_gradient = rule.lookahead is None and not stochastic and not noisy
+    # Otherwise the full gradient is only recorded: a run that keeps the path alone (a network
+    # under dropout or minibatches) needs the full loss's value, not its gradient.
+    full_gradient = reuse_gradient or record_all
+
     def full_value_and_grad(w):
+        if not full_gradient:
+            return loss(w), jnp.zeros_like(w)
         e, g = jax.value_and_grad(loss)(w)
         return e, g + l2 * mask * w
 
@@ -204,8 +212,6 @@ def _walk(
         return jnp.concatenate([w, e[None], g_smooth, *(internals[k] for k in internal_names)])
 
     internal_names = _internal_names(rule_name)
-    # Without a lookahead, minibatches or dropout the carried full gradient at w is the one.
-    reuse_gradient = rule.lookahead is None and not stochastic and not noisy
 
     def body(carry, t):
         w, state, g_smooth, diverged_at, ranks = carry

@@ -54,7 +54,8 @@ SIDEBAR = NetworkSidebar(  # a small, noisy training set; held-out sets of fixed
     max_depth=3,
     activation_labels=None,
     initialisation=False,
-    steps=Setting.integer("steps", "Steps", 1000, 100, 3000, step=100),
+    steps=Setting.integer("steps", "Steps", topic.STEPS, 100, 3000, step=100),
+    hyper_defaults=topic.HYPER_DEFAULTS,
     batch=Setting.choice(
         "batch", "Batch size", "full", ("full", "4", "8", "16"), labels={"full": "full batch"}
     ),
@@ -161,6 +162,10 @@ if open_tab == "dropout":
                 ("Training loss, dropout", f"{dropped.train_loss[-1]:.3g}"),
                 ("Test loss, plain", f"{plain.test_loss[-1]:.3g}"),
                 ("Test loss, dropout", f"{dropped.test_loss[-1]:.3g}"),
+                (
+                    "Test accuracy, plain → dropout",
+                    f"{plain.test_accuracy[-1]:.0%} → {dropped.test_accuracy[-1]:.0%}",
+                ),
             ]
         )
         left, right = st.columns([3, 2])

@@ -223,6 +223,9 @@ def curves_figure(
             "title": {"text": y_title},
             "type": "log" if log_y else "linear",
             "exponentformat": "power",
+            # labels at 2 and 5 of each decade only: at presentation size every minor tick's
+            # label ran into the next
+            "dtick": "D2" if log_y else None,
         },
         shapes=shapes,
         hovermode="x unified",

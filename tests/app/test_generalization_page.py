@@ -20,6 +20,7 @@ TIMEOUT = 300
 TABS = ("dropout", "augment", "normalize", "batchnorm", "early", "decay", "quiz")
 KINDS = ("select_slider", "slider", "number_input", "selectbox", "multiselect", "toggle")
 SMALL = {"steps": "200", "n": "16", "width": "4"}  # quick runs
+LEARNING_RATE = {"learning_rate": topic.HYPER_DEFAULTS["adam.learning_rate"]}  # the page's
 
 
 def open_page(params=None) -> AppTest:
@@ -60,9 +61,53 @@ def _core_run(l2=0.0, steps=200, n=16, width=4, flip=0.1):
     arch = networks.Architecture((width, width), "tanh")
     w0 = networks.init_weights(arch, "xavier", 0)
     run, _ = generalization.fit(
-        data, arch, "cross_entropy", w0, "adam", steps, keep=topic.KEEP, l2=l2
+        data, arch, "cross_entropy", w0, "adam", steps, keep=topic.KEEP, l2=l2, **LEARNING_RATE
     )
     return run
+
+
+def test_default_view_shows_dropout_narrowing_the_gap_without_wrecking_the_fit():
+    """At the page's defaults the plain network learns the flipped labels by heart (training
+    loss near 0, validation loss far above it); with the lectures' p = 0.8 / 0.5 the gap
+    between training and validation loss is much smaller, and the test loss and accuracy are
+    better than the plain network's."""
+    at = open_page()
+    assert_clean(at)
+    m, curves = metrics(at), _curves(at)
+    plain_gap = curves["validation, plain"][-1] - curves["training, plain"][-1]
+    dropout_gap = curves["validation, dropout"][-1] - curves["training, dropout"][-1]
+    assert _number(m["Training loss, plain"]) < 0.05 and plain_gap > 0.5
+    assert abs(dropout_gap) < 0.5 * plain_gap
+    assert _number(m["Training loss, dropout"]) < 0.6  # below ln 2: it learned, not guessed
+    assert _number(m["Test loss, dropout"]) < 0.6 * _number(m["Test loss, plain"])
+    before, after = (float(v.strip(" %")) for v in m["Test accuracy, plain → dropout"].split("→"))
+    assert after > before + 5
+
+
+def test_quiz_answer_on_dropout_shows_the_cores_runs_and_says_what_they_show():
+    at = open_page({"tab": "quiz", **SMALL})
+    at.radio(key="generalization.quiz.dropout").set_value("no").run()
+    assert_clean(at)
+    plain = _core_run()
+    data = generalization.flip_labels(networks.make_data("xor", 16, 512, 0.2, 0, 3, 128), 0.1, 0)
+    arch = networks.Architecture((4, 4), "tanh")
+    dropped, _ = generalization.fit(
+        data,
+        arch,
+        "cross_entropy",
+        networks.init_weights(arch, "xavier", 0),
+        "adam",
+        200,
+        generalization.Regularizer("dropout", 0.8, 0.5, "inverted"),
+        keep=topic.KEEP,
+        **LEARNING_RATE,
+    )
+    text = " ".join(m.value for m in at.markdown)
+    assert f"Training loss: plain {plain.train_loss[-1]:.3g}, with dropout " in text
+    assert f"{dropped.train_loss[-1]:.3g}; test loss: {plain.test_loss[-1]:.3g} vs" in text
+    higher = dropped.train_loss[-1] > plain.train_loss[-1]
+    assert ("the training loss stays higher" in text) == higher
+    assert ("here the training loss is not higher" in text) == (not higher)
 
 
 def test_early_stopping_numbers_are_the_cores():
@@ -103,6 +148,7 @@ def test_batch_norm_eval_mode_number_is_the_running_averages_one():
         200,
         generalization.Regularizer("batchnorm"),
         keep=topic.KEEP,
+        **LEARNING_RATE,
     )
     shown = metrics(at)
     assert shown["Test, batch norm (μ̄, σ̄²)"] == f"{run.test_loss[-1]:.3g}"

@@ -42,6 +42,16 @@ def test_learning_rates_and_delta_move_on_a_log_scale_decays_toward_one():
     assert adam["adam.b2"].label.startswith("ρ₂")
 
 
+def test_a_page_may_give_a_hyperparameter_another_default():
+    core = {s.name: s for s in hyper_settings("adam")}
+    page = {s.name: s for s in hyper_settings("adam", {"adam.learning_rate": 0.01})}
+    assert core["adam.learning_rate"].default == 0.001
+    assert page["adam.learning_rate"].default == 0.01
+    assert 0.01 in page["adam.learning_rate"].options()  # the slider offers its default
+    assert page["adam.eps"] == core["adam.eps"]  # the others keep the core's
+    assert hyper_settings("gd", {"adam.learning_rate": 0.01}) == hyper_settings("gd")
+
+
 def test_log_grid_is_ten_or_so_readable_values_per_decade():
     grid = log_grid(1e-4, 10.0)
     assert grid[0] == 1e-4 and grid[-1] == 10.0

@@ -55,11 +55,30 @@ def test_the_two_conventions_are_the_same_network_with_rescaled_weights():
 
 def test_masks_keep_each_unit_with_probability_p():
     arch = Architecture((16,), "tanh")
-    inputs, hidden = G.keep_masks(jax.random.PRNGKey(0), 0.8, 0.5, 20_000, arch)
+    inputs, hidden = G.keep_masks(0, 0, 0.8, 0.5, 20_000, arch)
     assert set(np.unique(hidden)) == {0.0, 1.0}
     # binomial: standard error √(p(1−p)/N) ≈ 0.0028 (inputs), 0.0009 (hidden)
     assert abs(float(jnp.mean(inputs)) - 0.8) < 0.012
     assert abs(float(jnp.mean(hidden)) - 0.5) < 0.004
+    inputs, hidden = G.keep_masks(3, 1, 1.0, 1.0, 100, arch)
+    assert np.all(inputs == 1.0) and np.all(hidden == 1.0)  # p = 1 keeps every unit
+
+
+def test_uniforms_are_uniform_and_independent_across_entries_draws_and_seeds():
+    n = 40_000
+    u = np.asarray(G.uniforms(0, 0, (n,)))
+    assert np.all((u >= 0) & (u < 1))
+    # χ² over 20 equal bins: 19 degrees of freedom, P(χ² > 43.8) = 0.001
+    counts = np.histogram(u, bins=20, range=(0, 1))[0]
+    assert np.sum((counts - n / 20) ** 2 / (n / 20)) < 43.8
+    # neighbouring entries, the same entry at consecutive draws and in another seed are
+    # uncorrelated: |r| within 5 standard errors 1/√n
+    draws = np.asarray([G.uniforms(t, 0, (n,)) for t in (1, 2)])
+    other_seed = np.asarray(G.uniforms(0, 1, (n,)))
+    for a, b in ((u[:-1], u[1:]), (u, draws[0]), (draws[0], draws[1]), (u, other_seed)):
+        assert abs(np.corrcoef(a, b)[0, 1]) < 5 / np.sqrt(n)
+    # the same draw of the same seed is the same
+    np.testing.assert_array_equal(u, np.asarray(G.uniforms(0, 0, (n,))))
 
 
 def _dropout_problem():
@@ -242,6 +261,45 @@ def test_weighted_examples_train_on_the_weighted_mean():
     padded, _ = G.fit(bigger, arch, "squared", w0, "gd", 5, train_weights=aug.weights, keep=6)
     plain = networks.train(data, arch, "squared", w0, "gd", 5, keep=6)
     np.testing.assert_allclose(padded.params, plain.params, rtol=1e-11, atol=1e-14)
+
+
+def test_dropout_on_weighted_examples_steps_along_the_weighted_thinned_network():
+    """Dropout and augmentation together: each step follows the gradient of the weighted
+    mean over the thinned network of that step, and the weights count (padding is ignored)."""
+    arch, data, w0 = _dropout_problem()
+    aug = G.augment(data.x_train, data.y_train, data.t_train, ("swap",), 2, 0.1, seed=4)
+    bigger = G.with_training_set(data, aug.x, aug.y, aug.t)
+    reg = G.Regularizer("dropout", 0.8, 0.5, "inverted")
+    run, _ = G.fit(
+        bigger,
+        arch,
+        "cross_entropy",
+        w0,
+        "gd",
+        2,
+        reg,
+        train_weights=aug.weights,
+        keep=3,
+        learning_rate=0.5,
+        seed=5,
+    )
+    loss = G.dropout_loss(
+        networks.network_loss(bigger, arch, "cross_entropy", "train").widened(),
+        0.8,
+        0.5,
+        "inverted",
+    )
+    weights = jnp.asarray(aug.weights)
+    thinned = loss.at_step(0, 5)
+    g = jax.grad(lambda w: thinned.weighted(w, weights))(arch.widen(w0))
+    step = arch.widen(w0) - 0.5 * np.asarray(g)
+    np.testing.assert_allclose(run.params[1], step[arch.widened_index()], rtol=1e-10)
+    # neither the whole network's step nor one that counts the padded copies
+    whole = jax.grad(lambda w: loss.weighted(w, weights))(arch.widen(w0))
+    unweighted = jax.grad(thinned)(arch.widen(w0))
+    for other in (whole, unweighted):
+        moved = (arch.widen(w0) - 0.5 * np.asarray(other))[arch.widened_index()]
+        assert np.max(np.abs(moved - run.params[1])) > 1e-3
 
 
 def test_flip_labels_flips_the_asked_fraction_of_training_labels_only():
