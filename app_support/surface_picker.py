@@ -43,6 +43,13 @@ class Picked(NamedTuple):
     surface: Any  # the core `Surface` that `spec` names
     typed: bool  # a typed formula (its title is code, not Markdown)
 
+    def explanation(self) -> str:
+        """The surface's title and what it teaches, as Markdown: a typed formula is shown as
+        code, so that its * and _ stay maths and never turn into bold or italics."""
+        if self.typed:
+            return f"`{self.surface.title.replace('`', '')}` — {self.surface.note}"
+        return f"**{self.surface.title}.** {self.surface.note}"
+
 
 class Resolved(NamedTuple):
     """A typed formula's outcome: what the page draws, and why the formula was not used."""

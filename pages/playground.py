@@ -54,7 +54,8 @@ def _new_surface():
     state.reset(["x0", "y0"])
 
 
-spec, surface, typed_formula = surface_picker(state, side, on_change=_new_surface)
+picked = surface_picker(state, side, on_change=_new_surface)
+spec, surface = picked.spec, picked.surface
 
 (x_min, x_max), (y_min, y_max) = surface.bounds
 default_start = surface.starts[0] if surface.starts else ((x_min + x_max) / 2, (y_min + y_max) / 2)
@@ -116,10 +117,7 @@ reference_loss = min(minimum_values) if minimum_values else None
 
 # --- the map -------------------------------------------------------------------------------
 
-if typed_formula:  # a typed formula is shown as code: its * and _ are not Markdown
-    page.explain(f"`{surface.title.replace('`', '')}` — {surface.note}")
-else:
-    page.explain(f"**{surface.title}.** {surface.note}")
+page.explain(picked.explanation())
 view_columns = st.columns([2, 3], vertical_alignment="bottom")
 view = state.widget(
     Setting.choice(

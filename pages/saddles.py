@@ -498,12 +498,11 @@ def _reset_for_new_surface():
 
 
 surface_place = containers[opened] if opened in topic.SURFACE_TABS else None
-surface_spec, chosen_surface, _ = surface_picker(
-    state, surface_place, layout="row", on_change=_reset_for_new_surface
-)
+picked = surface_picker(state, surface_place, layout="row", on_change=_reset_for_new_surface)
+surface_spec, chosen_surface = picked.spec, picked.surface
 if surface_place is not None:
     with surface_place:
-        page.explain(f"**{chosen_surface.title}.** {chosen_surface.note}")
+        page.explain(picked.explanation())
 points_tab(place("points"), surface_spec, chosen_surface)
 basins_tab(place("basins"), surface_spec, chosen_surface)
 escape_tab(place("escape"), surface_spec, chosen_surface)

@@ -8,6 +8,7 @@ import builtins
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from app_support import core
 from app_support import surface_picker as picker
 from landscapes import FormulaError
 
@@ -135,3 +136,13 @@ def test_a_catalogue_surface_with_its_parameters():
     kind, name, params = at.session_state["picked"]
     assert (kind, name) == ("catalogue", "rosenbrock") and dict(params)["b"] == 10.0
     assert not at.session_state["typed"]
+
+
+def test_a_typed_formula_is_explained_as_code_a_catalogue_surface_by_its_title():
+    # "x*y*2 + x**2": as Markdown its two * would make "y" bold and eat the product signs
+    typed = picker.resolve_formula("x*y*2 + x**2", BOX, picker.default_formula_spec())
+    shown = picker.Picked(typed.spec, typed.surface, typed=True).explanation()
+    assert shown.startswith("`") and "x*y*2 + x**2" in shown.split("`")[1]
+    spec = core.catalogue_spec("himmelblau", {})
+    named = picker.Picked(spec, core.surface(spec), typed=False).explanation()
+    assert named.startswith(f"**{core.surface(spec).title}.**")
