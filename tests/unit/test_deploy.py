@@ -71,6 +71,19 @@ def test_the_image_is_pinned_and_its_code_belongs_to_root():
     assert "install_plotly_js()" in text  # Plotly.js is in the image, nothing written later
 
 
+def test_the_image_bakes_the_formula_programs_into_a_read_only_compile_cache():
+    text = (DEPLOY / "Dockerfile").read_text()
+    user_line = re.search(r"^USER ", text, re.MULTILINE).start()
+    fill = re.search(r"^RUN LLL_JAX_CACHE=(\S+) python -m app_support.warm_up", text, re.MULTILINE)
+    assert fill and fill.start() < user_line  # filled as root: the server cannot change it
+    baked = fill.group(1)
+    assert re.search(rf"chmod -R a\+rX,go-w {re.escape(str(Path(baked).parent))}\b", text)
+    run_time = re.search(
+        r"^ENV LLL_JAX_CACHE=(\S+) \\\n\s+LLL_JAX_CACHE_READONLY=1", text, re.MULTILINE
+    )
+    assert run_time and run_time.group(1) == baked and run_time.start() > fill.start()
+
+
 def _nginx_test(tmp_path: Path, site: str) -> subprocess.CompletedProcess:
     (tmp_path / "site.conf").write_text(site)
     (tmp_path / "nginx.conf").write_text(
