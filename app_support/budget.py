@@ -8,6 +8,9 @@ every new seed repeats it uncached. Pages ask this module instead of computing b
 - ``fit_spectrum`` picks the exact spectrum where it is cheaper than Lanczos (it is exact, too)
   and shrinks the Lanczos work (random vectors first, then steps m) to ``SPECTRUM_BUDGET``;
   it says what it changed, for the page to show;
+- ``fit_training`` shortens training that would cost more than ``TRAINING_BUDGET`` (steps ×
+  examples × weights × runs: each step of each run passes every example forward and back
+  through every weight) to the most steps that fit, and says so;
 - ``heavy_job`` runs a block with a visible status (a spinner with text: anything that may
   take more than a second shows that it works), at most one heavy job per session at a time
   and at most ``HEAVY_SLOTS`` in the whole process, so that a few tabs cannot take every core
@@ -33,6 +36,47 @@ SPECTRUM_BUDGET = 1.5e10
 HEAVY_SLOTS = max(1, (os.cpu_count() or 2) // 2)  # heavy jobs at once in one server process
 _SLOTS = threading.BoundedSemaphore(HEAVY_SLOTS)
 _SESSION_LOCK = "_budget.session_lock"
+
+
+# Training: a step of one run costs about (examples × weights) multiply-adds forward and as
+# many again backward. The network page's default (1,000 Adam steps on 256 points, 337
+# weights: 8.6·10⁷) trains in 30 ms on an idle two-core machine; its largest (3,000 steps on
+# 1,024 points, 881 weights: 2.7·10⁹) took 12 s with the rest of its view on the loaded one
+# (docs/deploy.md). 10⁹ keeps every lecture scene whole and a view's training under a second
+# on an idle machine.
+TRAINING_BUDGET = 1e9
+
+
+class TrainingPlan(NamedTuple):
+    steps: int
+    cost: float
+    note: str  # what was changed and why, "" when nothing
+
+
+def training_cost(steps: int, examples: int, weights: int, runs: int = 1) -> float:
+    """steps × examples × weights × runs: the work of ``runs`` trainings of ``steps`` steps,
+    each step a forward and backward pass of ``examples`` examples through ``weights``
+    weights (a minibatch step uses fewer examples: pass its size)."""
+    return float(steps) * examples * weights * runs
+
+
+def fit_training(
+    steps: int, examples: int, weights: int, runs: int = 1, *, multiple: int = 10
+) -> TrainingPlan:
+    """The asked training, or the most steps (a multiple of ``multiple``, at least one such
+    multiple) that keep ``training_cost`` within ``TRAINING_BUDGET``."""
+    asked = training_cost(steps, examples, weights, runs)
+    if asked <= TRAINING_BUDGET:
+        return TrainingPlan(steps, asked, "")
+    per_step = training_cost(1, examples, weights, runs)
+    fitted = max(multiple, int(TRAINING_BUDGET // per_step) // multiple * multiple)
+    fitted = min(fitted, steps)
+    runs_text = f"{runs} runs of " if runs > 1 else ""
+    note = (
+        f"{runs_text}{steps:,} steps on {examples:,} examples with {weights:,} weights is more "
+        f"work than one view may ask for here: training for {fitted:,} steps."
+    )
+    return TrainingPlan(fitted, training_cost(fitted, examples, weights, runs), note)
 
 
 class SpectrumPlan(NamedTuple):

@@ -444,11 +444,15 @@ options = training_options(
 settings = {**hypers, **options}
 if batch != "full" and int(batch) < n_train:
     settings["batch_size"] = int(batch)
+arch = networks.Architecture((width,) * depth, activation)
+training_plan = budget.fit_training(steps, settings.get("batch_size", n_train), arch.num_weights)
 settings = tuple(sorted(settings.items()))
+if training_plan.note:
+    st.info(training_plan.note)
+steps = training_plan.steps
 data_spec = (data_name, n_train, n_test, float(noise), int(data_seed), int(teacher_hidden), n_val)
 model_spec = (depth, width, activation, init, float(init_scale), kind, int(init_seed))
 run_key = (data_spec, model_spec, optimizer, settings, steps)
-arch = networks.Architecture((width,) * depth, activation)
 
 inspect = state.widget(
     Setting.integer(
@@ -465,7 +469,8 @@ inspect = state.widget(
 # --- training ------------------------------------------------------------------------------
 
 try:
-    run = cached(train)(*run_key)
+    with budget.heavy_job("Training the network…"):
+        run = cached(train)(*run_key)
 except ValueError as error:
     st.error(f"This run cannot start: {error}")
     page.share_link()

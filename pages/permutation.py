@@ -17,7 +17,7 @@ import itertools
 import numpy as np
 import streamlit as st
 
-from app_support import notation
+from app_support import budget, notation
 from app_support.charts import plotly_chart
 from app_support.page import page_setup
 from app_support.presets import Preset, scene
@@ -269,7 +269,8 @@ half_width = state.widget(
 
 def teacher_view() -> None:
     teacher, inputs, targets = teacher_problem(n_units, teacher_seed)
-    run, matching, student_planes = student(n_units, teacher_seed, student_seed)
+    with budget.heavy_job("Training the student…"):
+        run, matching, student_planes = student(n_units, teacher_seed, student_seed)
     page.explain(
         "The teacher is a small network, y(x) = Σᵢ vᵢ σ(wᵢ·x + bᵢ): each hidden unit is a line "
         "wᵢ·x + bᵢ = 0 in the input plane, off on one side and on on the other. A student with "
@@ -320,7 +321,8 @@ def teacher_view() -> None:
 
 def merge_view() -> None:
     _, inputs, targets = teacher_problem(n_units, teacher_seed)
-    result = exchange(n_units, teacher_seed, student_seed, unit_i, unit_j)
+    with budget.heavy_job("Following the merge path…"):
+        result = exchange(n_units, teacher_seed, student_seed, unit_i, unit_j)
     path, loop, saddle = result["path"], result["loop"], result["saddle"]
     line = result["line"]
     d_star = path.distance[-1]
@@ -416,7 +418,8 @@ def merge_view() -> None:
 
 
 def line_view() -> None:
-    result = exchange(n_units, teacher_seed, student_seed, unit_i, unit_j)
+    with budget.heavy_job("Following the merge path…"):
+        result = exchange(n_units, teacher_seed, student_seed, unit_i, unit_j)
     path, loop, line = result["path"], result["loop"], result["line"]
     d_star = path.distance[-1]
     page.explain(
@@ -454,8 +457,9 @@ def line_view() -> None:
 
 
 def critical_view() -> None:
-    sample = critical_sample(n_units, teacher_seed, critical_seed)
-    result = exchange(n_units, teacher_seed, student_seed, unit_i, unit_j)
+    with budget.heavy_job("Searching for critical points…"):
+        sample = critical_sample(n_units, teacher_seed, critical_seed)
+        result = exchange(n_units, teacher_seed, student_seed, unit_i, unit_j)
     found = int(sample.critical.sum())
     critical_controls[1].metric("Critical points found", f"{found} of {len(sample.loss)}")
     page.explain(

@@ -33,6 +33,27 @@ def test_every_plan_fits_the_budget_or_is_the_smallest_lanczos(weights, m, probe
         assert bool(plan.note) == ((plan.m, plan.probes) != (m, probes))
 
 
+def test_training_cost_is_steps_times_examples_times_weights_times_runs():
+    assert budget.training_cost(3000, 1024, LARGEST, 2) == 3000 * 1024 * 881 * 2
+
+
+@pytest.mark.parametrize("runs", [1, 3, 40])
+@pytest.mark.parametrize("steps", [10, 1000, 3000, 100_000])
+@pytest.mark.parametrize("examples", [32, 1024, 100_000])
+def test_training_is_shortened_to_the_most_steps_that_fit(steps, examples, runs):
+    plan = budget.fit_training(steps, examples, LARGEST, runs)
+    assert plan.steps <= steps and plan.steps % 10 == 0 or plan.steps == steps
+    assert plan.cost == budget.training_cost(plan.steps, examples, LARGEST, runs)
+    if budget.training_cost(steps, examples, LARGEST, runs) <= budget.TRAINING_BUDGET:
+        assert (plan.steps, plan.note) == (steps, "")
+    else:
+        assert f"training for {plan.steps:,} steps" in plan.note
+        fits = plan.cost <= budget.TRAINING_BUDGET
+        assert fits or plan.steps == 10  # the floor: one multiple of ten
+        more = budget.training_cost(plan.steps + 10, examples, LARGEST, runs)
+        assert more > budget.TRAINING_BUDGET  # the most that fit
+
+
 def test_a_plan_within_the_budget_is_left_alone():
     plan = budget.fit_spectrum("lanczos", 5_000, 64, 60, 8, 17)
     assert (plan.method, plan.m, plan.probes, plan.note) == ("lanczos", 60, 8, "")
