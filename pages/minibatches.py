@@ -21,6 +21,7 @@ import streamlit as st
 import landscapes
 import optim
 from app_support import notation
+from app_support.budget import heavy_job
 from app_support.caching import cached
 from app_support.charts import plotly_chart
 from app_support.optimizers import schedule_choice, swatch
@@ -471,7 +472,8 @@ def note_data() -> None:
 
 def surfaces_tab() -> None:
     note_data()
-    xs, ys, panels = cached(surface_panels)(spec, batch, seed)
+    with heavy_job("Computing the minibatch surfaces…"):
+        xs, ys, panels = cached(surface_panels)(spec, batch, seed)
     minima = np.reshape(data.minima, (-1, 2))
     plotly_chart(
         figs.minibatch_panels_figure(xs, ys, panels, minima, look=look),
@@ -506,12 +508,14 @@ def sgd_tab() -> None:
     note_data()
     step = (("learning_rate", lr),)
     minibatches = (("batch_size", batch), ("learning_rate", lr))
-    full = cached(run_one)(spec, start, "gd", SGD_STEPS, step)
-    single = cached(run_one)(spec, start, "gd", SGD_STEPS, (*minibatches, ("seed", seed)))
-    many = cached(run_cloud)(spec, start, "gd", SGD_STEPS, minibatches, seed) if cloud else None
+    with heavy_job("Running gradient descent and SGD…"):
+        full = cached(run_one)(spec, start, "gd", SGD_STEPS, step)
+        single = cached(run_one)(spec, start, "gd", SGD_STEPS, (*minibatches, ("seed", seed)))
+        many = cached(run_cloud)(spec, start, "gd", SGD_STEPS, minibatches, seed) if cloud else None
+        xs, ys, Z = cached(full_grid)(spec)
+        critical = cached(full_critical_points)(spec)
     report(full, "Full-batch gradient descent")
     report(single, "SGD")
-    xs, ys, Z = cached(full_grid)(spec)
     clouds = []
     if many is not None:
         clouds.append(
@@ -525,7 +529,7 @@ def sgd_tab() -> None:
             f"SGD, B = {batch}, seed {seed}", figs.SGD_COLOR, single.params[None], bold=True
         ),
     ]
-    saddles = [p.w for p in cached(full_critical_points)(spec) if p.kind == "saddle"]
+    saddles = [p.w for p in critical if p.kind == "saddle"]
     plotly_chart(
         figs.cloud_figure(
             xs,
@@ -591,16 +595,17 @@ def noise_tab() -> None:
         )
     centre = tuple(float(v) for v in data.minimum)
     minibatches = (("batch_size", batch), ("learning_rate", lr))
-    constant = cached(run_cloud)(spec, centre, "gd", NOISE_STEPS, minibatches, seed)
-    decayed = cached(run_cloud)(
-        spec,
-        centre,
-        "gd",
-        NOISE_STEPS,
-        tuple(sorted({**dict(minibatches), **schedule}.items())),
-        seed,
-    )
-    theory = cached(noise_theory)(spec, lr, batch)
+    with heavy_job("Running the clouds of SGD…"):
+        constant = cached(run_cloud)(spec, centre, "gd", NOISE_STEPS, minibatches, seed)
+        decayed = cached(run_cloud)(
+            spec,
+            centre,
+            "gd",
+            NOISE_STEPS,
+            tuple(sorted({**dict(minibatches), **schedule}.items())),
+            seed,
+        )
+        theory = cached(noise_theory)(spec, lr, batch)
     minima = np.reshape(data.minima, (-1, 2))
     ball = noise.stationary_radius(constant.params, minima, BURN_IN)
     end = noise.stationary_radius(decayed.params, minima, NOISE_STEPS - NOISE_STEPS // 16)
@@ -693,7 +698,8 @@ def optimizers_tab() -> None:
     for name in COMPARED:
         title = optim.get_rule(name).title
         settings = tuple(sorted({**compared[name], "batch_size": batch}.items()))
-        runs = cached(run_cloud)(spec, centre, name, NOISE_STEPS, settings, seed)
+        with heavy_job(f"Running {title} from {CLOUD_SEEDS} seeds…"):
+            runs = cached(run_cloud)(spec, centre, name, NOISE_STEPS, settings, seed)
         color = optimizer_color(name)
         ball = noise.stationary_radius(runs.params, minima, BURN_IN)
         clouds.append(figs.Cloud(title, color, runs.params))
@@ -740,9 +746,10 @@ def adam_tab() -> None:
         )
     for i, message in bad_series:
         text_row[i].warning(message, icon="⚠️")
-    grads, stats, long_run, replays = cached(exercise)(
-        tuple(patterns), tuple(sorted(exercise_hypers.items()))
-    )
+    with heavy_job("Running the optimizers on these gradients…"):
+        grads, stats, long_run, replays = cached(exercise)(
+            tuple(patterns), tuple(sorted(exercise_hypers.items()))
+        )
     plotly_chart(
         figs.statistics_figure(
             grads,
@@ -835,7 +842,8 @@ def examples_tab() -> None:
         settings = (("learning_rate", lr),)
         if size is not None:
             settings = (("batch_size", size), ("learning_rate", lr), ("seed", seed))
-        traj = cached(run_one)(spec, start0, "gd", EPOCHS * n, settings)
+        with heavy_job(f"Running {EPOCHS} epochs of the {key} rule…"):
+            traj = cached(run_one)(spec, start0, "gd", EPOCHS * n, settings)
         budget = EPOCHS * int(data.loss.num_batches(size or n))
         used = min(budget, len(traj.loss) - 1)
         diverged = traj.diverged_at if used < budget else None  # within its budget only

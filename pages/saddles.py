@@ -19,7 +19,7 @@ import streamlit as st
 
 import landscapes
 import optim
-from app_support import core, notation
+from app_support import budget, core, notation
 from app_support.caching import cached
 from app_support.charts import clicked_point, plotly_chart
 from app_support.page import page_setup
@@ -576,7 +576,8 @@ def basins_tab(where, spec, surface) -> None:
 
     points = cached(find_critical_points)(spec)
     settings = optimizer_settings(optimizer, lr, alpha, adam_lr)
-    result, shares = cached(basin_data)(spec, optimizer, settings)
+    with budget.heavy_job("Running the optimizer from every start of the grid…"):
+        result, shares = cached(basin_data)(spec, optimizer, settings)
     title = f"{TITLES[optimizer]}, {BASIN_STEPS} steps from each of {result.labels.size:,} starts"
     fig = figures.basin_figure(
         result.xs,
@@ -690,10 +691,11 @@ def escape_tab(where, spec, surface) -> None:
     per_optimizer = tuple(
         (name, optimizer_settings(name, lr, alpha, adam_lr)) for name in ESCAPE_OPTIMIZERS
     )
-    sweeps = {
-        name: cached(escape_data)(spec, which, radius, name, settings)
-        for name, settings in per_optimizer
-    }
+    with budget.heavy_job("Running the escapes from the saddle…"):
+        sweeps = {
+            name: cached(escape_data)(spec, which, radius, name, settings)
+            for name, settings in per_optimizer
+        }
     distances = radius * DISTANCES
     estimate = basins.gd_escape_estimate(distances, radius, lr, frame.unstable_curvature)
     series = [
@@ -811,8 +813,9 @@ def random_tab(where) -> None:
     seed = control(Setting.integer("seed", "Seed", 0, 0, 1_000_000, widget="number"), columns[2])
     if where is None:
         return
-    counts = cached(goe_histogram)(seed, n, samples)
-    positive = cached(goe_positive)(seed, samples)
+    with budget.heavy_job("Drawing random Hessians…"):
+        counts = cached(goe_histogram)(seed, n, samples)
+        positive = cached(goe_positive)(seed, samples)
     left, right = where.columns(2)
     plotly_chart(
         figures.index_histogram_figure(counts, samples=samples, look=page.look),
