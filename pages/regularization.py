@@ -18,7 +18,7 @@ import streamlit as st
 
 import landscapes
 import optim
-from app_support import notation
+from app_support import budget, notation
 from app_support.charts import plotly_chart
 from app_support.page import page_setup
 from app_support.presets import scene
@@ -332,9 +332,10 @@ def _gd_stable(step: float) -> bool:
 
 
 def view_paths():
-    lams, l2, l1 = _paths(loss_spec)
-    w_l2, w_l1 = _minimisers(loss_spec, lam)
-    xs, ys, Z = _grid(loss_spec, _fitted_box(quad) if loss_name == QUADRATIC else None)
+    with budget.heavy_job("Following the minimisers as λ grows…"):
+        lams, l2, l1 = _paths(loss_spec)
+        w_l2, w_l1 = _minimisers(loss_spec, lam)
+        xs, ys, Z = _grid(loss_spec, _fitted_box(quad) if loss_name == QUADRATIC else None)
     w_star = loss_minimum if loss_name == QUADRATIC else l2[0]
     height = int(look.height * 0.85)
     left, right = st.columns(2)
