@@ -881,9 +881,10 @@ else:
             Setting.integer("cliff_steps", "Steps", 60, 10, 500, step=10), cliff_cols[2]
         )
         start = (0.5, 1.2)
-        axis, grid, plain, clipped = cached(cliff_runs)(
-            cliff_depth, cliff_lr, start, threshold, cliff_steps
-        )
+        with budget.heavy_job("Running gradient descent on the cliff…"):
+            axis, grid, plain, clipped = cached(cliff_runs)(
+                cliff_depth, cliff_lr, start, threshold, cliff_steps
+            )
         plotly_chart(
             figures.plane_figure(
                 axis,
