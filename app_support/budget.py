@@ -11,6 +11,8 @@ every new seed repeats it uncached. Pages ask this module instead of computing b
 - ``fit_training`` shortens training that would cost more than ``TRAINING_BUDGET`` (steps ×
   examples × weights × runs: each step of each run passes every example forward and back
   through every weight) to the most steps that fit, and says so;
+- ``fit_grid`` coarsens a loss slice (grid² evaluations of the loss over the data) the same
+  way;
 - ``heavy_job`` runs a block with a visible status (a spinner with text: anything that may
   take more than a second shows that it works), at most one heavy job per session at a time
   and at most ``HEAVY_SLOTS`` in the whole process, so that a few tabs cannot take every core
@@ -22,6 +24,7 @@ forward and a backward pass over the data).
 
 from __future__ import annotations
 
+import math
 import os
 import threading
 from collections.abc import Iterator
@@ -77,6 +80,31 @@ def fit_training(
         f"work than one view may ask for here: training for {fitted:,} steps."
     )
     return TrainingPlan(fitted, training_cost(fitted, examples, weights, runs), note)
+
+
+class GridPlan(NamedTuple):
+    grid: int  # points per side
+    cost: float
+    note: str  # what was changed and why, "" when nothing
+
+
+def fit_grid(
+    grid: int, examples: int, weights: int, *, least: int = 11, step: int = 10
+) -> GridPlan:
+    """The asked loss slice, or the finest grid (``least`` + a multiple of ``step`` points per
+    side, at least ``least``) whose grid² evaluations of the loss on ``examples`` examples
+    through ``weights`` weights fit ``TRAINING_BUDGET`` (a forward pass costs at most what a
+    training step does)."""
+    asked = float(grid) ** 2 * examples * weights
+    if asked <= TRAINING_BUDGET:
+        return GridPlan(grid, asked, "")
+    most = math.isqrt(int(TRAINING_BUDGET // (examples * weights)))
+    fitted = min(grid, max(least, least + (most - least) // step * step))
+    note = (
+        f"A slice of {grid} × {grid} points on {examples:,} examples with {weights:,} weights "
+        f"is more work than one view may ask for here: using {fitted} × {fitted}."
+    )
+    return GridPlan(fitted, float(fitted) ** 2 * examples * weights, note)
 
 
 class SpectrumPlan(NamedTuple):

@@ -753,9 +753,17 @@ elif tab == "weights":
             )
             for name in others
         )
-        at, alphas, Z, paths = cached(weight_plane)(
-            *run_key, (inspected_step, plane, first, second, seed), span, size, other_runs
-        )
+        grid_plan = budget.fit_grid(size, n_train, arch.num_weights)
+        if grid_plan.note:
+            st.info(grid_plan.note)
+        with budget.heavy_job("Training the other optimizers and slicing the loss…"):
+            at, alphas, Z, paths = cached(weight_plane)(
+                *run_key,
+                (inspected_step, plane, first, second, seed),
+                span,
+                grid_plan.grid,
+                other_runs,
+            )
         axis_names = {
             "weights": (f"c₁: {index_labels[str(first)]}", f"c₂: {index_labels[str(second)]}"),
             "random": ("c₁ (random direction 1)", "c₂ (random direction 2)"),
@@ -782,7 +790,8 @@ elif tab == "weights":
             f"Training loss on a plane through the weights at step {at} (✕); paths projected "
             "on it (○ start, ★ end). The paths leave the plane: only their shadows are drawn."
         )
-        line_train, line_test = cached(interpolation)(*run_key)
+        with budget.heavy_job("Evaluating the loss along the line…"):
+            line_train, line_test = cached(interpolation)(*run_key)
         plotly_chart(
             figures.line_figure(
                 LINE, [("training loss", line_train), ("test loss", line_test)], look=page.look

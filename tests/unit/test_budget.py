@@ -54,6 +54,20 @@ def test_training_is_shortened_to_the_most_steps_that_fit(steps, examples, runs)
         assert more > budget.TRAINING_BUDGET  # the most that fit
 
 
+@pytest.mark.parametrize("grid", [11, 41, 101])
+@pytest.mark.parametrize("examples", [32, 256, 1024, 100_000])
+def test_a_loss_slice_is_coarsened_to_the_finest_grid_that_fits(grid, examples):
+    plan = budget.fit_grid(grid, examples, LARGEST)
+    assert plan.grid <= grid and (plan.grid - 11) % 10 == 0 or plan.grid == grid
+    assert plan.cost == plan.grid**2 * examples * LARGEST
+    if grid**2 * examples * LARGEST <= budget.TRAINING_BUDGET:
+        assert (plan.grid, plan.note) == (grid, "")
+    else:
+        assert f"using {plan.grid} × {plan.grid}" in plan.note
+        assert plan.cost <= budget.TRAINING_BUDGET or plan.grid == 11  # the coarsest
+        assert (plan.grid + 10) ** 2 * examples * LARGEST > budget.TRAINING_BUDGET
+
+
 def test_a_plan_within_the_budget_is_left_alone():
     plan = budget.fit_spectrum("lanczos", 5_000, 64, 60, 8, 17)
     assert (plan.method, plan.m, plan.probes, plan.note) == ("lanczos", 60, 8, "")
