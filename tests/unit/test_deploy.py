@@ -43,6 +43,7 @@ def test_the_pod_runs_unprivileged_on_a_read_only_root_filesystem():
     assert "emptyDir" in mounts["/tmp"]
     cache_mount = next(path for path in mounts if env["LLL_JAX_CACHE"].startswith(path + "/"))
     assert "emptyDir" in mounts[cache_mount] and int(env["LLL_JAX_CACHE_MAX_MB"]) > 0
+    assert env["LLL_JAX_CACHE_READONLY"] == "0"  # the image's default is its baked cache
 
 
 def test_the_ingress_serves_https_only_with_a_secure_sticky_cookie_and_per_ip_limits():
