@@ -8,6 +8,11 @@ every new seed repeats it uncached. Pages ask this module instead of computing b
 - ``fit_spectrum`` picks the exact spectrum where it is cheaper than Lanczos (it is exact, too)
   and shrinks the Lanczos work (random vectors first, then steps m) to ``SPECTRUM_BUDGET``;
   it says what it changed, for the page to show;
+- ``fit_training`` shortens training that would cost more than ``TRAINING_BUDGET`` (steps ×
+  examples × weights × runs: each step of each run passes every example forward and back
+  through every weight) to the most steps that fit, and says so;
+- ``fit_grid`` coarsens a loss slice (grid² evaluations of the loss over the data) the same
+  way;
 - ``heavy_job`` runs a block with a visible status (a spinner with text: anything that may
   take more than a second shows that it works), at most one heavy job per session at a time
   and at most ``HEAVY_SLOTS`` in the whole process, so that a few tabs cannot take every core
@@ -19,6 +24,7 @@ forward and a backward pass over the data).
 
 from __future__ import annotations
 
+import math
 import os
 import threading
 from collections.abc import Iterator
@@ -33,6 +39,72 @@ SPECTRUM_BUDGET = 1.5e10
 HEAVY_SLOTS = max(1, (os.cpu_count() or 2) // 2)  # heavy jobs at once in one server process
 _SLOTS = threading.BoundedSemaphore(HEAVY_SLOTS)
 _SESSION_LOCK = "_budget.session_lock"
+
+
+# Training: a step of one run costs about (examples × weights) multiply-adds forward and as
+# many again backward. The network page's default (1,000 Adam steps on 256 points, 337
+# weights: 8.6·10⁷) trains in 30 ms on an idle two-core machine; its largest (3,000 steps on
+# 1,024 points, 881 weights: 2.7·10⁹) took 12 s with the rest of its view on the loaded one
+# (docs/deploy.md). 10⁹ keeps every lecture scene whole and a view's training under a second
+# on an idle machine.
+TRAINING_BUDGET = 1e9
+
+
+class TrainingPlan(NamedTuple):
+    steps: int
+    cost: float
+    note: str  # what was changed and why, "" when nothing
+
+
+def training_cost(steps: int, examples: int, weights: int, runs: int = 1) -> float:
+    """steps × examples × weights × runs: the work of ``runs`` trainings of ``steps`` steps,
+    each step a forward and backward pass of ``examples`` examples through ``weights``
+    weights (a minibatch step uses fewer examples: pass its size)."""
+    return float(steps) * examples * weights * runs
+
+
+def fit_training(
+    steps: int, examples: int, weights: int, runs: int = 1, *, multiple: int = 10
+) -> TrainingPlan:
+    """The asked training, or the most steps (a multiple of ``multiple``, at least one such
+    multiple) that keep ``training_cost`` within ``TRAINING_BUDGET``."""
+    asked = training_cost(steps, examples, weights, runs)
+    if asked <= TRAINING_BUDGET:
+        return TrainingPlan(steps, asked, "")
+    per_step = training_cost(1, examples, weights, runs)
+    fitted = max(multiple, int(TRAINING_BUDGET // per_step) // multiple * multiple)
+    fitted = min(fitted, steps)
+    runs_text = f"{runs} runs of " if runs > 1 else ""
+    note = (
+        f"{runs_text}{steps:,} steps on {examples:,} examples with {weights:,} weights is more "
+        f"work than one view may ask for here: training for {fitted:,} steps."
+    )
+    return TrainingPlan(fitted, training_cost(fitted, examples, weights, runs), note)
+
+
+class GridPlan(NamedTuple):
+    grid: int  # points per side
+    cost: float
+    note: str  # what was changed and why, "" when nothing
+
+
+def fit_grid(
+    grid: int, examples: int, weights: int, *, least: int = 11, step: int = 10
+) -> GridPlan:
+    """The asked loss slice, or the finest grid (``least`` + a multiple of ``step`` points per
+    side, at least ``least``) whose grid² evaluations of the loss on ``examples`` examples
+    through ``weights`` weights fit ``TRAINING_BUDGET`` (a forward pass costs at most what a
+    training step does)."""
+    asked = float(grid) ** 2 * examples * weights
+    if asked <= TRAINING_BUDGET:
+        return GridPlan(grid, asked, "")
+    most = math.isqrt(int(TRAINING_BUDGET // (examples * weights)))
+    fitted = min(grid, max(least, least + (most - least) // step * step))
+    note = (
+        f"A slice of {grid} × {grid} points on {examples:,} examples with {weights:,} weights "
+        f"is more work than one view may ask for here: using {fitted} × {fitted}."
+    )
+    return GridPlan(fitted, float(fitted) ** 2 * examples * weights, note)
 
 
 class SpectrumPlan(NamedTuple):
@@ -84,12 +156,23 @@ def fit_spectrum(
     return SpectrumPlan("lanczos", fitted_m, fitted_probes, cost, note)
 
 
+# Work of at least this cost takes one of the process's slots: a few times the network page's
+# default training (1,000 steps on 256 points of a 300-weight net, ~8·10⁷, 30–60 ms).
+# Cheaper work only shows its spinner: a class's ordinary slider moves must never queue
+# behind one student's heavy link.
+HEAVY_COST = 3e8
+
+
 @contextmanager
-def heavy_job(text: str) -> Iterator[None]:
-    """Run the block as a heavy job: a spinner with ``text`` while it runs (and while it
-    waits for a free slot), one at a time per session, ``HEAVY_SLOTS`` at a time per process."""
+def heavy_job(text: str, cost: float = 0.0) -> Iterator[None]:
+    """Run the block as a job that may take a while: a spinner with ``text`` and the elapsed
+    time once it has run half a second (Streamlit's own delay), one at a time per session;
+    work of ``cost`` ≥ ``HEAVY_COST`` also waits for one of the ``HEAVY_SLOTS`` of the process."""
     lock = st.session_state.setdefault(_SESSION_LOCK, threading.Lock())
     with st.spinner(text, show_time=True), lock:
+        if cost < HEAVY_COST:
+            yield
+            return
         if not _SLOTS.acquire(blocking=False):
             with st.spinner("Other heavy computations run first: waiting for a free slot…"):
                 _SLOTS.acquire()

@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from app_support import notation
+from app_support import budget, notation
 from app_support.charts import frames_requested, plotly_chart
 from app_support.page import page_setup
 from app_support.quiz import quiz_box
@@ -123,7 +123,8 @@ def count_view(shown: bool) -> None:
         st.info(f"In {d}-D this view shows at most n = {MAX_N[d]}.", icon="✂️")
         n = MAX_N[d]
     t = min(t, n) if tilting else n
-    planes, exact, formula = topic.arrangement_count(d, n, kind, t, seed)
+    with budget.heavy_job("Counting the regions…"):
+        planes, exact, formula = topic.arrangement_count(d, n, kind, t, seed)
     page.explain(
         "Each hidden unit of a first layer is a hyperplane a·x + c = 0 in input space: on one "
         "side it is on, on the other off. **Tilting**: start with n parallel hyperplanes "
@@ -220,7 +221,8 @@ def xor_view(shown: bool) -> None:
         figures.Panel("2 layers: XOR = OR − AND", xs, ys, xor, lines=axes),
     )
     st.subheader("Generalized XOR: an m × m checkerboard, trained live", anchor=False)
-    data, one, two = topic.checkerboard_nets(cells, shallow, deep, seed)
+    with budget.heavy_job("Training the two networks…"):
+        data, one, two = topic.checkerboard_nets(cells, shallow, deep, seed)
     metrics(
         [
             ("One layer: N", f"{one.num_weights}"),
@@ -257,7 +259,8 @@ def local_view(shown: bool) -> None:
         "(2p numbers) distinguish p cells. **Distributed**: each hidden unit is a line shared "
         "by all regions; n lines (3n numbers) distinguish up to 1 + n + n(n − 1)/2 regions."
     )
-    (x, y), (cells, labels, nn_accuracy), net = topic.local_and_distributed(units, new, seed)
+    with budget.heavy_job("Training the network…"):
+        (x, y), (cells, labels, nn_accuracy), net = topic.local_and_distributed(units, new, seed)
     xs, ys, _ = depth.grid_points(depth.BOX, topic.MAP_GRID)
     metrics(
         [
@@ -304,7 +307,8 @@ def deep_view(shown: bool) -> None:
         f"folding the x₁ axis {folds} times. A linear region is a set of inputs with the "
         "same on/off pattern of every unit: there the net is affine."
     )
-    data, one, three = topic.deep_and_shallow(folds, width, seed)
+    with budget.heavy_job("Training the deep and the shallow network…"):
+        data, one, three = topic.deep_and_shallow(folds, width, seed)
     metrics(
         [
             ("One layer: test accuracy", f"{one.test_accuracy:.0%}"),
@@ -375,7 +379,8 @@ def nfl_view(shown: bool) -> None:
         "problem: exactly ½, whatever it does. Only on a family of problems that fits its "
         "prior (here the threshold problems, [x ≥ θ] or [x < θ]) does a learner beat another."
     )
-    table = topic.nfl_table(points, train)
+    with budget.heavy_job("Enumerating every labelling…"):
+        table = topic.nfl_table(points, train)
     titles = [nfl.LEARNER_TITLES[name] for name in nfl.LEARNERS]
     families = {"all problems": "all", "threshold problems": "threshold"}
     chart(

@@ -13,7 +13,7 @@ import numpy as np
 import streamlit as st
 
 import optim
-from app_support import notation
+from app_support import budget, notation
 from app_support.charts import plotly_chart
 from app_support.network_sidebar import NetworkSidebar, network_sidebar
 from app_support.page import page_setup
@@ -88,7 +88,8 @@ def run_key(run_settings=None):
 
 def draw_maps(runs, titles, *, key, where=None, extra_points=None, seed=0):
     """Decision maps of runs ((settings, reg, aug, kept index), ...) side by side."""
-    result = topic.maps(data_spec, model_spec, optimizer, steps, tuple(runs), seed)
+    with budget.heavy_job("Drawing the decision maps…"):
+        result = topic.maps(data_spec, model_spec, optimizer, steps, tuple(runs), seed)
     panels = [figures.Panel(t, v) for t, v in zip(titles, result.values, strict=True)]
     chart(
         figures.maps_figure(
@@ -124,7 +125,10 @@ def metrics(pairs):
 
 open_tab, containers = page.tabs(topic.TABS)
 try:  # the plain network's run: only the tabs that show it compute it
-    plain = topic.fit(*run_key())[0] if open_tab in ("dropout", "batchnorm", "early") else None
+    plain = None
+    if open_tab in ("dropout", "batchnorm", "early"):
+        with budget.heavy_job("Training the network…"):
+            plain = topic.fit(*run_key())[0]
 except ValueError as error:
     st.error(f"This run cannot start: {error}")
     page.share_link()
@@ -155,7 +159,8 @@ if open_tab == "dropout":
         )
         reg = ("dropout", float(p_in), float(p_h), convention)
         drop_settings = chosen(seed=int(drop_seed))
-        dropped, _ = topic.fit(*run_key(drop_settings), reg)
+        with budget.heavy_job("Training with dropout…"):
+            dropped, _ = topic.fit(*run_key(drop_settings), reg)
         metrics(
             [
                 ("Training loss, plain", f"{plain.train_loss[-1]:.3g}"),
@@ -237,8 +242,9 @@ elif open_tab == "augment":
         )
         aug = (tuple(transforms), int(copies), float(jitter))
         full = tuple(item for item in chosen() if item[0] != "batch_size")
-        plain_full, _ = topic.fit(*run_key(full))
-        augmented, _ = topic.fit(*run_key(full), topic.PLAIN, aug)
+        with budget.heavy_job("Training on the original and the augmented set…"):
+            plain_full, _ = topic.fit(*run_key(full))
+            augmented, _ = topic.fit(*run_key(full), topic.PLAIN, aug)
         kept = topic.agreement(data_name, tuple(transforms))
         metrics(
             [
@@ -318,8 +324,9 @@ elif open_tab == "normalize":
 
 elif open_tab == "batchnorm":
     with containers["batchnorm"]:
-        normed, stats = topic.fit(*run_key(), topic.BATCHNORM)
-        eval_mode, train_mode = topic.batchnorm_test_modes(*run_key())
+        with budget.heavy_job("Training with batch normalization…"):
+            normed, stats = topic.fit(*run_key(), topic.BATCHNORM)
+            eval_mode, train_mode = topic.batchnorm_test_modes(*run_key())
         metrics(
             [
                 ("Training loss, plain", f"{plain.train_loss[-1]:.3g}"),
@@ -398,8 +405,9 @@ elif open_tab == "decay":
     with containers["decay"]:
         lam = state.widget(Setting.number("lam", "λ — weight decay", 1.0, 0.0, 20.0, step=0.1), st)
         decay_settings = chosen(l2=float(lam) / n_train)
-        undecayed, _ = topic.fit(*run_key(chosen(l2=0.0)))
-        decayed, _ = topic.fit(*run_key(decay_settings))
+        with budget.heavy_job("Training with and without weight decay…"):
+            undecayed, _ = topic.fit(*run_key(chosen(l2=0.0)))
+            decayed, _ = topic.fit(*run_key(decay_settings))
         st.latex(
             r"w \leftarrow \Bigl(1 - \frac{\eta\lambda}{m}\Bigr) w - \eta \frac{\partial C_0}"
             r"{\partial w}, \qquad b \leftarrow b - \eta \frac{\partial C_0}{\partial b}"

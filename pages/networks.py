@@ -58,10 +58,17 @@ def chart(figure, name: str, where, **options) -> None:
 # --- sidebar: data, model, training --------------------------------------------------------
 
 chosen = network_sidebar(state, side, SIDEBAR)
+arch = networks.Architecture((chosen.width,) * chosen.depth, chosen.activation)
+# A link may ask for 3,000 steps on 1,024 points of the widest net: fit it to the budget.
+training = budget.fit_training(
+    chosen.steps, chosen.settings.get("batch_size", chosen.n_train), arch.num_weights
+)
+if training.note:
+    st.info(training.note)
+chosen = chosen._replace(steps=training.steps)
 run_key = topic.run_key(chosen)
 data_spec, _, optimizer, settings, steps = run_key
 n_train, hypers, kind = chosen.n_train, chosen.hypers, chosen.loss
-arch = networks.Architecture((chosen.width,) * chosen.depth, chosen.activation)
 
 inspect = state.widget(
     Setting.integer(
@@ -78,7 +85,8 @@ inspect = state.widget(
 # --- training ------------------------------------------------------------------------------
 
 try:
-    run = topic.train(*run_key)
+    with budget.heavy_job("Training the network…", cost=training.cost):
+        run = topic.train(*run_key)
 except ValueError as error:
     st.error(f"This run cannot start: {error}")
     page.share_link()
@@ -220,7 +228,7 @@ elif tab == "spectrum":
             st.info(plan.note)
         method, lanczos_steps, probes = plan.method, plan.m, plan.probes
         asked = (method, lanczos_steps, probes)
-        with budget.heavy_job("Computing the Hessian spectrum…"):
+        with budget.heavy_job("Computing the Hessian spectrum…", cost=plan.cost):
             at, result = topic.spectrum_at(*run_key, inspected_step, *asked)
             steps_shown, counts = topic.index_over_training(*run_key, *asked)
         left, right = st.columns([3, 2])
@@ -339,9 +347,19 @@ elif tab == "weights":
                 Setting.integer("dir_seed", "Direction seed", 0, 0, 9999, widget="number"), st
             )
         other_runs = topic.default_runs(others, settings, hypers)
-        at, alphas, Z, paths = topic.weight_plane(
-            *run_key, (inspected_step, plane, first, second, seed), span, size, other_runs
-        )
+        grid = budget.fit_grid(size, n_train, arch.num_weights)
+        if grid.note:
+            st.info(grid.note)
+        others_cost = budget.training_cost(steps, n_train, arch.num_weights, len(other_runs))
+        with budget.heavy_job("Training the other optimizers and slicing the loss…",
+                              cost=grid.cost + others_cost):  # fmt: skip
+            at, alphas, Z, paths = topic.weight_plane(
+                *run_key,
+                (inspected_step, plane, first, second, seed),
+                span,
+                grid.grid,
+                other_runs,
+            )
         axis_names = {
             "weights": (f"c₁: {index_labels[str(first)]}", f"c₂: {index_labels[str(second)]}"),
             "random": ("c₁ (random direction 1)", "c₂ (random direction 2)"),

@@ -9,10 +9,12 @@ downloads. Every setting lives in the URL.
 
 from __future__ import annotations
 
+from contextlib import nullcontext
+
 import streamlit as st
 
 import optim
-from app_support import core, notation
+from app_support import budget, core, notation
 from app_support.charts import clicked_point, plotly_chart
 from app_support.export import figure_html, trajectories_csv
 from app_support.optimizers import (
@@ -86,27 +88,31 @@ options = training_options(state, options_menu, steps=steps, shown=bool(options_
 
 # --- runs ----------------------------------------------------------------------------------
 
+# A typed formula may compile the interpreter's programs for an optimizer or a run length
+# this server has not run on a formula yet (a minute on a loaded machine): a heavy job with a
+# spinner. Catalogue surfaces and formulas whose programs are compiled run at once.
 paths, trajectories = [], {}
-for name in chosen:
-    title = optim.get_rule(name).title
-    try:
-        traj = core.trajectory(
-            spec, name, (x0, y0), steps, tuple(sorted({**hypers[name], **options}.items()))
-        )
-    except ValueError as error:
-        st.error(f"{title} could not run: {error}")
-        continue
-    trajectories[name] = traj
-    paths.append(OptimizerPath.from_trajectory(traj, title))
-    if traj.diverged_at is not None:
-        st.error(
-            f"**{title} diverged at step {traj.diverged_at}** — lower ε "
-            f"(now {format_number(hypers[name]['learning_rate'])}). Its path is drawn up "
-            "to its last finite point.",
-            icon="💥",
-        )
+with budget.heavy_job("Running your formula…") if picked.typed else nullcontext():
+    for name in chosen:
+        title = optim.get_rule(name).title
+        try:
+            traj = core.trajectory(
+                spec, name, (x0, y0), steps, tuple(sorted({**hypers[name], **options}.items()))
+            )
+        except ValueError as error:
+            st.error(f"{title} could not run: {error}")
+            continue
+        trajectories[name] = traj
+        paths.append(OptimizerPath.from_trajectory(traj, title))
+        if traj.diverged_at is not None:
+            st.error(
+                f"**{title} diverged at step {traj.diverged_at}** — lower ε "
+                f"(now {format_number(hypers[name]['learning_rate'])}). Its path is drawn up "
+                "to its last finite point.",
+                icon="💥",
+            )
 
-critical = core.critical_points(spec)
+    critical = core.critical_points(spec)
 found_minima = [(c.x, c.y) for c in critical if c.kind == "minimum"]
 minima = list(surface.minima) or found_minima
 marked = critical if len(critical) <= MAX_MARKED else ()

@@ -33,6 +33,41 @@ def test_every_plan_fits_the_budget_or_is_the_smallest_lanczos(weights, m, probe
         assert bool(plan.note) == ((plan.m, plan.probes) != (m, probes))
 
 
+def test_training_cost_is_steps_times_examples_times_weights_times_runs():
+    assert budget.training_cost(3000, 1024, LARGEST, 2) == 3000 * 1024 * 881 * 2
+
+
+@pytest.mark.parametrize("runs", [1, 3, 40])
+@pytest.mark.parametrize("steps", [10, 1000, 3000, 100_000])
+@pytest.mark.parametrize("examples", [32, 1024, 100_000])
+def test_training_is_shortened_to_the_most_steps_that_fit(steps, examples, runs):
+    plan = budget.fit_training(steps, examples, LARGEST, runs)
+    assert plan.steps <= steps and plan.steps % 10 == 0 or plan.steps == steps
+    assert plan.cost == budget.training_cost(plan.steps, examples, LARGEST, runs)
+    if budget.training_cost(steps, examples, LARGEST, runs) <= budget.TRAINING_BUDGET:
+        assert (plan.steps, plan.note) == (steps, "")
+    else:
+        assert f"training for {plan.steps:,} steps" in plan.note
+        fits = plan.cost <= budget.TRAINING_BUDGET
+        assert fits or plan.steps == 10  # the floor: one multiple of ten
+        more = budget.training_cost(plan.steps + 10, examples, LARGEST, runs)
+        assert more > budget.TRAINING_BUDGET  # the most that fit
+
+
+@pytest.mark.parametrize("grid", [11, 41, 101])
+@pytest.mark.parametrize("examples", [32, 256, 1024, 100_000])
+def test_a_loss_slice_is_coarsened_to_the_finest_grid_that_fits(grid, examples):
+    plan = budget.fit_grid(grid, examples, LARGEST)
+    assert plan.grid <= grid and (plan.grid - 11) % 10 == 0 or plan.grid == grid
+    assert plan.cost == plan.grid**2 * examples * LARGEST
+    if grid**2 * examples * LARGEST <= budget.TRAINING_BUDGET:
+        assert (plan.grid, plan.note) == (grid, "")
+    else:
+        assert f"using {plan.grid} × {plan.grid}" in plan.note
+        assert plan.cost <= budget.TRAINING_BUDGET or plan.grid == 11  # the coarsest
+        assert (plan.grid + 10) ** 2 * examples * LARGEST > budget.TRAINING_BUDGET
+
+
 def test_a_plan_within_the_budget_is_left_alone():
     plan = budget.fit_spectrum("lanczos", 5_000, 64, 60, 8, 17)
     assert (plan.method, plan.m, plan.probes, plan.note) == ("lanczos", 60, 8, "")
@@ -75,7 +110,7 @@ def test_heavy_jobs_at_once_never_exceed_the_process_slots(monkeypatch):
     monkeypatch.setattr(budget.st, "session_state", SessionPerThread())
 
     def job():
-        with budget.heavy_job("Working…"):
+        with budget.heavy_job("Working…", cost=budget.HEAVY_COST):
             time.sleep(0.05)
 
     threads = [threading.Thread(target=job) for _ in range(8)]
@@ -84,6 +119,24 @@ def test_heavy_jobs_at_once_never_exceed_the_process_slots(monkeypatch):
     for thread in threads:
         thread.join()
     assert slots.most == 2 and slots.holders == 0
+
+
+def test_light_work_never_waits_for_a_slot(monkeypatch):
+    # every slot taken by heavy links: a class's ordinary slider moves still run at once
+    slots = CountingSlots(1)
+    slots.acquire()
+    monkeypatch.setattr(budget, "_SLOTS", slots)
+    monkeypatch.setattr(budget.st, "session_state", SessionPerThread())
+    ran = []
+    thread = threading.Thread(target=lambda: ran.append(_light_job()))
+    thread.start()
+    thread.join(timeout=10)
+    assert ran == [True] and slots.holders == 1
+
+
+def _light_job() -> bool:
+    with budget.heavy_job("Working…", cost=budget.HEAVY_COST / 10):
+        return True
 
 
 def test_one_heavy_job_per_session_at_a_time(monkeypatch):

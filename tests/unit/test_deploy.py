@@ -43,6 +43,7 @@ def test_the_pod_runs_unprivileged_on_a_read_only_root_filesystem():
     assert "emptyDir" in mounts["/tmp"]
     cache_mount = next(path for path in mounts if env["LLL_JAX_CACHE"].startswith(path + "/"))
     assert "emptyDir" in mounts[cache_mount] and int(env["LLL_JAX_CACHE_MAX_MB"]) > 0
+    assert env["LLL_JAX_CACHE_READONLY"] == "0"  # the image's default is its baked cache
 
 
 def test_the_ingress_serves_https_only_with_a_secure_sticky_cookie_and_per_ip_limits():
@@ -69,6 +70,19 @@ def test_the_image_is_pinned_and_its_code_belongs_to_root():
     assert "--chown" not in text  # the code stays root's
     assert re.search(r"^USER 10001", text, re.MULTILINE)
     assert "install_plotly_js()" in text  # Plotly.js is in the image, nothing written later
+
+
+def test_the_image_bakes_the_formula_programs_into_a_read_only_compile_cache():
+    text = (DEPLOY / "Dockerfile").read_text()
+    user_line = re.search(r"^USER ", text, re.MULTILINE).start()
+    fill = re.search(r"^RUN LLL_JAX_CACHE=(\S+) python -m app_support.warm_up", text, re.MULTILINE)
+    assert fill and fill.start() < user_line  # filled as root: the server cannot change it
+    baked = fill.group(1)
+    assert re.search(rf"chmod -R a\+rX,go-w {re.escape(str(Path(baked).parent))}\b", text)
+    run_time = re.search(
+        r"^ENV LLL_JAX_CACHE=(\S+) \\\n\s+LLL_JAX_CACHE_READONLY=1", text, re.MULTILINE
+    )
+    assert run_time and run_time.group(1) == baked and run_time.start() > fill.start()
 
 
 def _nginx_test(tmp_path: Path, site: str) -> subprocess.CompletedProcess:
