@@ -26,7 +26,7 @@ from viz.figure import MAX_FRAMES, AnimatedFigure, f32, frame_steps
 from viz.isolines import isolines
 from viz.memo import Memo
 from viz.paths import OptimizerPath, arrow_segments, at_steps, ellipse_outlines, length_scale
-from viz.raster import banded_colours, png_data_uri
+from viz.raster import banded_map
 from viz.theme import DEFAULT_LOOK, Look, base_layout, map_axes, optimizer_color
 
 CLICK_GRID_TRACE = 2  # index of the invisible click-catching grid among the figure's traces
@@ -268,23 +268,8 @@ def filled_map(xs, ys, Z, log_color: bool, look: Look) -> tuple[dict, dict, dict
 
 def _filled_map(xs, ys, Z, log_color: bool, look: Look) -> tuple[dict, dict, dict]:
     colour, colorbar = colour_values(Z, log_color)
-    finite = colour[np.isfinite(colour)]
-    low, high = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
-    high = high if high > low else low + 1.0
-    edges = np.linspace(low, high, BANDS + 1)
-    (x0, x1), (y0, y1) = (xs[0], xs[-1]), (ys[0], ys[-1])
-    dx, dy = (x1 - x0) / max(len(xs) - 1, 1), (y1 - y0) / max(len(ys) - 1, 1)
-    image = {  # one pixel per grid point, centred on it
-        "source": png_data_uri(banded_colours(colour, look.contour_colorscale, edges)),
-        "xref": "x",
-        "yref": "y",
-        "x": x0 - dx / 2,
-        "y": y1 + dy / 2,
-        "sizex": x1 - x0 + dx,
-        "sizey": y1 - y0 + dy,
-        "sizing": "stretch",
-        "layer": "below",
-    }
+    image, edges = banded_map(xs, ys, colour, look.contour_colorscale, BANDS)
+    low, high, x0, y0 = float(edges[0]), float(edges[-1]), float(xs[0]), float(ys[0])
     xy = f32(isolines(xs, ys, colour, edges[1:-1]))
     lines = {
         "type": "scatter",

@@ -18,7 +18,7 @@ from viz.contour import colour_values
 from viz.figure import AnimatedFigure, f32, typed_array
 from viz.isolines import isolines
 from viz.networks import hyperplane_segments
-from viz.raster import banded_colours, png_data_uri
+from viz.raster import banded_map
 from viz.theme import DEFAULT_LOOK, Look, base_layout, map_axes
 
 # Okabe & Ito's colour-blind-safe palette, black left out (it is the foreground ink).
@@ -334,22 +334,7 @@ def eigenvalue_figure(eigenvalues, zero_tol: float, *, look: Look = DEFAULT_LOOK
 def _loss_map(alphas, betas, Z, look: Look) -> tuple[dict, dict]:
     """The plane's loss as a layout image (log colours) and its contour lines (trace)."""
     colour, _ = colour_values(Z, log_color=True)
-    finite = colour[np.isfinite(colour)]
-    low, high = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
-    edges = np.linspace(low, max(high, low + 1e-12), BANDS + 1)
-    (x0, x1), (y0, y1) = (alphas[0], alphas[-1]), (betas[0], betas[-1])
-    dx, dy = (x1 - x0) / (len(alphas) - 1), (y1 - y0) / (len(betas) - 1)
-    image = {
-        "source": png_data_uri(banded_colours(colour, look.contour_colorscale, edges)),
-        "xref": "x",
-        "yref": "y",
-        "x": float(x0 - dx / 2),
-        "y": float(y1 + dy / 2),
-        "sizex": float(x1 - x0 + dx),
-        "sizey": float(y1 - y0 + dy),
-        "sizing": "stretch",
-        "layer": "below",
-    }
+    image, edges = banded_map(alphas, betas, colour, look.contour_colorscale, BANDS)
     xy = f32(isolines(alphas, betas, colour, edges[1:-1]))
     lines = {
         "type": "scatter",

@@ -60,3 +60,26 @@ def png_data_uri(rgba: np.ndarray) -> str:
         + chunk(b"IEND", b"")
     )
     return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+
+
+def banded_map(xs, ys, colour: np.ndarray, colorscale, bands: int) -> tuple[dict, np.ndarray]:
+    """`colour` on the grid (xs, ys) as a Plotly layout image below the plot, one pixel per
+    grid point and centred on it, in `bands` equal bands between its finite extremes; and the
+    bands' edges (the levels for the contour lines between them)."""
+    finite = colour[np.isfinite(colour)]
+    low, high = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
+    edges = np.linspace(low, high if high > low else low + 1.0, bands + 1)
+    (x0, x1), (y0, y1) = (float(xs[0]), float(xs[-1])), (float(ys[0]), float(ys[-1]))
+    dx, dy = (x1 - x0) / max(len(xs) - 1, 1), (y1 - y0) / max(len(ys) - 1, 1)
+    image = {
+        "source": png_data_uri(banded_colours(colour, colorscale, edges)),
+        "xref": "x",
+        "yref": "y",
+        "x": x0 - dx / 2,
+        "y": y1 + dy / 2,
+        "sizex": x1 - x0 + dx,
+        "sizey": y1 - y0 + dy,
+        "sizing": "stretch",
+        "layer": "below",
+    }
+    return image, edges

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from viz import raster
 from viz.isolines import isolines
 from viz.raster import banded_colours, png_data_uri
 
@@ -137,3 +138,18 @@ def test_banded_png_decodes_to_the_grid_with_transparent_nan_and_top_row_is_larg
     pixels = np.asarray(image.convert("RGBA"))
     assert pixels.shape == (3, 5, 4)
     np.testing.assert_array_equal(pixels[::-1], rgba)  # first data row is the image's bottom
+
+
+def test_banded_map_covers_the_grid_with_one_pixel_per_point_and_bands_span_the_values():
+    xs, ys = np.linspace(-1.0, 3.0, 5), np.linspace(0.0, 2.0, 3)  # steps 1 and 1
+    colour = np.add.outer(ys, xs)  # 0 … 5, a NaN corner left out of the bands
+    colour[0, 0] = np.nan
+    image, edges = raster.banded_map(xs, ys, colour, [(0.0, "#000000"), (1.0, "#ffffff")], 4)
+    np.testing.assert_allclose(edges, np.linspace(0.0, 5.0, 5))
+    assert (image["x"], image["y"]) == (-1.5, 2.5)  # the corner pixel's outer edge
+    assert (image["sizex"], image["sizey"]) == (5.0, 3.0)
+    assert image["source"].startswith("data:image/png;base64,")
+    flat, flat_edges = raster.banded_map(
+        xs, ys, np.ones((3, 5)), [(0, "#000000"), (1, "#ffffff")], 2
+    )
+    np.testing.assert_allclose(flat_edges, [1.0, 1.5, 2.0])  # a flat map still has bands
