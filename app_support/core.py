@@ -8,7 +8,7 @@ never by a function object.
 
     spec = catalogue_spec("rosenbrock", {"a": 1.0, "b": 100.0})
     xs, ys, Z = grid(spec, 150)
-    traj = trajectory(spec, "adam", (-1.5, 2.5), 300, (("learning_rate", 0.05),))
+    traj = trajectory(spec, "adam", (-1.5, 2.5), 300, {"learning_rate": 0.05})
 """
 
 from __future__ import annotations
@@ -79,12 +79,12 @@ def trajectory(
     optimizer: str,
     start: tuple[float, float],
     steps: int,
-    settings: tuple[tuple[str, object], ...],
+    settings: Mapping[str, object],
 ) -> optim.Trajectory:
-    """One run of `optimizer` from `start` on the surface; `settings` as (keyword, value) pairs
-    for `optim.run` (hyperparameters, schedule, clipping, penalties)."""
+    """One run of `optimizer` from `start` on the surface; `settings` are the keywords of
+    `optim.run` (hyperparameters, schedule, clipping, penalties) as the widgets gave them."""
     s = surface(spec)
-    return optim.run(s.loss, np.asarray(start, dtype=float), optimizer, steps, **dict(settings))
+    return optim.run(s.loss, np.asarray(start, dtype=float), optimizer, steps, **settings)
 
 
 def distances_to_nearest(traj: optim.Trajectory, minima) -> np.ndarray | None:

@@ -96,9 +96,7 @@ with budget.heavy_job("Running your formula…") if picked.typed else nullcontex
     for name in chosen:
         title = optim.get_rule(name).title
         try:
-            traj = core.trajectory(
-                spec, name, (x0, y0), steps, tuple(sorted({**hypers[name], **options}.items()))
-            )
+            traj = core.trajectory(spec, name, (x0, y0), steps, {**hypers[name], **options})
         except ValueError as error:
             st.error(f"{title} could not run: {error}")
             continue

@@ -168,11 +168,9 @@ def ravine_basis(kappa: float, angle: float):
     return lams, q, (float(start[0]), float(start[1])), minimum
 
 
-def hyper_settings(name: str, lr: float, alpha: float) -> tuple:
+def run_settings(name: str, lr: float, alpha: float) -> dict[str, float]:
     """`core.trajectory`'s settings: ε for gradient descent, ε and α for the momentum rules."""
-    return (
-        (("learning_rate", lr),) if name == "gd" else (("learning_rate", lr), ("momentum", alpha))
-    )
+    return {"learning_rate": lr} if name == "gd" else {"learning_rate": lr, "momentum": alpha}
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
@@ -180,7 +178,7 @@ def ravine_errors(kappa: float, angle: float, name: str, lr: float, alpha: float
     """A run on the ravine, and its error along the flat and the steep eigenvector."""
     lams, q, start, minimum = ravine_basis(kappa, angle)
     traj = core.trajectory(
-        ravine_spec(kappa, angle), name, start, RAVINE_STEPS, hyper_settings(name, lr, alpha)
+        ravine_spec(kappa, angle), name, start, RAVINE_STEPS, run_settings(name, lr, alpha)
     )
     return traj, sweeps.errors_along(traj.params, minimum, q)
 
@@ -245,9 +243,9 @@ def slope_runs(lr: float, alpha: float, steps: int = SLOPE_STEPS):
     distance each went downhill and its step lengths."""
     spec = core.catalogue_spec("plane", {"gx": SLOPE[0], "gy": SLOPE[1]})
     runs = {
-        "gd": (("learning_rate", lr),),
-        "momentum": (("learning_rate", lr), ("momentum", alpha)),
-        "ema": (("learning_rate", float(sweeps.ema_learning_rate(lr, alpha))), ("momentum", alpha)),
+        "gd": {"learning_rate": lr},
+        "momentum": {"learning_rate": lr, "momentum": alpha},
+        "ema": {"learning_rate": float(sweeps.ema_learning_rate(lr, alpha)), "momentum": alpha},
     }
     downhill = -np.asarray(SLOPE)
     result = {}
@@ -297,7 +295,7 @@ def quiz_boring_steps():
     result = {}
     for name in ("gd", "momentum"):
         traj = core.trajectory(
-            spec, name, start_q, QUIZ_BORING["steps"], hyper_settings(name, lr_q, alpha_q)
+            spec, name, start_q, QUIZ_BORING["steps"], run_settings(name, lr_q, alpha_q)
         )
         errors = sweeps.errors_along(traj.params, minimum_q, q_q)
         result[name] = sweeps.steps_until_within(errors, QUIZ_BORING["fraction"])
