@@ -171,7 +171,10 @@ function chartDiv(parentElement) {
   }).observe(gd);
   // Whether the chart is in (or near) the viewport: a new figure for a chart out of sight
   // waits until it is scrolled into view (see `draw` below).
-  new IntersectionObserver(([entry]) => {
+  new IntersectionObserver((entries) => {
+    // Entries queue up when the chart moves in and out of view before the callback runs (the
+    // page reflowing as a rerun's elements arrive): the last one is where the chart is now.
+    const entry = entries[entries.length - 1];
     gd.__lllInSight = entry.isIntersecting;
     const waiting = gd.__lllWaiting;
     if (entry.isIntersecting && waiting) {
