@@ -122,7 +122,11 @@ def _import_all() -> None:
     finally:
         freeze_long_lived_objects()
         done.set()
-    if os.environ.get("LLL_WARM_FORMULAS", "1") == "0":  # e.g. short-lived test servers
+    # Opt-in: tracing those programs holds the GIL, so even at the lowest priority it slowed
+    # every other session's reruns by about a third while it ran (bench.browser, playground
+    # slider → redraw p50 352 ms against 263 ms without it, same hour, two cores). A deployed
+    # image carries them in its baked compile cache instead (deploy/Dockerfile).
+    if os.environ.get("LLL_WARM_FORMULAS", "0") != "1":
         formulas_done.set()
         return
     try:

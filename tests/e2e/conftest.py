@@ -39,10 +39,8 @@ async def _warm_up(url: str) -> None:
 @pytest.fixture(scope="session")
 def server_env(tmp_path_factory) -> dict[str, str]:
     """The servers keep JAX's persistent compilation cache, as a deployment does, in a
-    directory of this session's own (the test process itself runs without it). They skip the
-    background compilation of the typed-formula programs (minutes of CPU that no browser test
-    waits for; `tests/app/test_formula_warm_up.py` tests it)."""
-    return {"LLL_JAX_CACHE": str(tmp_path_factory.mktemp("jax-cache")), "LLL_WARM_FORMULAS": "0"}
+    directory of this session's own (the test process itself runs without it)."""
+    return {"LLL_JAX_CACHE": str(tmp_path_factory.mktemp("jax-cache"))}
 
 
 @pytest.fixture(scope="session")

@@ -72,9 +72,24 @@ def test_after_the_imports_the_thread_compiles_the_formula_programs_at_low_prior
 
     monkeypatch.setattr(warm_up, "compile_formula_programs", record)
     monkeypatch.setattr(warm_up, "FORMULA_LENGTHS", (16,))
+    monkeypatch.setenv("LLL_WARM_FORMULAS", "1")  # opt-in: see _import_all
     before = os.getpriority(os.PRIO_PROCESS, 0)  # this thread's (Linux: per thread)
     assert warm_up.start()
     assert warm_up.formulas_done.wait(120)
     (lengths, imports_done), thread_nice = seen
     assert lengths == (16,) and imports_done
     assert thread_nice == 19 and os.getpriority(os.PRIO_PROCESS, 0) == before  # only its own
+
+
+def test_without_the_opt_in_the_formula_programs_are_not_compiled(monkeypatch):
+    monkeypatch.setattr(warm_up, "_started", False)
+    monkeypatch.setattr(warm_up, "done", threading.Event())
+    monkeypatch.setattr(warm_up, "formulas_done", threading.Event())
+    monkeypatch.setattr(gc_freeze, "_frozen", True)
+    monkeypatch.setattr(warm_up, "LAZY_LIBRARIES", ())
+    monkeypatch.delenv("LLL_WARM_FORMULAS", raising=False)
+    compiled = []
+    monkeypatch.setattr(warm_up, "compile_formula_programs", compiled.append)
+    assert warm_up.start()
+    assert warm_up.formulas_done.wait(120)
+    assert compiled == []
