@@ -470,6 +470,10 @@ class PageState:
         st.session_state[self.key(setting.name)] = value  # a plain value now: Streamlit keeps it
         return value
 
+    def controls(self, settings, places, shown: bool) -> list:
+        """The values of `settings`, each drawn in its place when `shown` (see `control`)."""
+        return [self.control(s, where, shown) for s, where in zip(settings, places, strict=True)]
+
     def holds(self, names: Iterable[str]) -> bool:
         """Whether any of the settings `names` has a value of its own this run: named by the
         URL being loaded, or kept from an earlier run. A hidden setting that holds none has

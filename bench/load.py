@@ -192,14 +192,21 @@ def replica_counts(access_log: str) -> tuple[Counter, list[str]]:
     return sessions, failed
 
 
+class Verdicts:
+    """Targets checked one by one: `verdict(met)` gives the word to print, `ok` whether all
+    were met."""
+
+    def __init__(self):
+        self.ok = True
+
+    def __call__(self, met: bool) -> str:
+        self.ok &= bool(met)
+        return "met" if met else "MISSED"
+
+
 def report(args, first_load: float, tally: Tally, failures, samples, pids, replicas) -> bool:
     """Print the results against the targets; True when every target is met."""
-    ok = True
-
-    def verdict(met: bool) -> str:
-        nonlocal ok
-        ok &= met
-        return "met" if met else "MISSED"
+    verdict = Verdicts()
 
     p50, p95 = percentile(tally.reruns, 50), percentile(tally.reruns, 95)
     print(
@@ -250,7 +257,7 @@ def report(args, first_load: float, tally: Tally, failures, samples, pids, repli
         )
         print(f"websocket handshakes not upgraded: {len(failed)}; target 0: {verdict(not failed)}")
     print(f"client CPU time: {time.process_time():.1f} s")
-    return ok
+    return verdict.ok
 
 
 async def first_page_load(url: str, page: str) -> float:

@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 
 from app_support.navigation import PAGES
-from bench.load import Tally, memory, numeric_sliders, percentile, random_value
+from bench.load import Tally, Verdicts, memory, numeric_sliders, percentile, random_value
 from bench.serve import streamlit_server
 from bench.streamlit_client import SessionError, StreamlitSession, fetch_cookie
 
@@ -115,12 +115,8 @@ async def lecture(args, url: str, pid: int):
 
 
 def report(args, tally: Tally, sessions: int, samples) -> bool:
-    ok = True
-
-    def verdict(met: bool) -> str:
-        nonlocal ok
-        ok &= met
-        return "met" if met else "MISSED"
+    """Print the results against the targets; True when every target is met."""
+    verdict = Verdicts()
 
     p50, p95 = percentile(tally.reruns, 50), percentile(tally.reruns, 95)
     print(
@@ -162,7 +158,7 @@ def report(args, tally: Tally, sessions: int, samples) -> bool:
         f"  after everyone left {after:.0f} MiB; back within {GROWTH_LIMIT:.0%} of the early "
         f"level: {verdict(after <= early * (1 + GROWTH_LIMIT))}"
     )
-    return ok
+    return verdict.ok
 
 
 def main(argv: list[str] | None = None) -> int:

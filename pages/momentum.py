@@ -20,6 +20,7 @@ from app_support.charts import plotly_chart
 from app_support.page import page_setup
 from app_support.quiz import quiz_box
 from app_support.topics import momentum as topic
+from app_support.topics.momentum import steps_text
 from app_support.urlstate import Setting, format_number, load_url
 from optim import theory
 from viz import momentum as figures
@@ -233,7 +234,7 @@ def eigen_table() -> None:
         along_floor[name] = run.along
         height = run.walked / abs(topic.START_IN_VALLEY[1])
         rows.append(
-            f"| {TITLES[name]} | {_steps(run.along)} | {_steps(run.across)} | "
+            f"| {TITLES[name]} | {steps_text(run.along)} | {steps_text(run.across)} | "
             f"{run.walked:.3g} ({height:.2g}× the start's height) |"
         )
     if not rows:
@@ -251,11 +252,6 @@ def eigen_table() -> None:
         "the total distance walked across the valley (one approach walks the start's "
         "height once; a zig-zag walks it many times)."
     )
-
-
-def _steps(value: float, budget: int = topic.RAVINE_STEPS) -> str:
-    """A measured step count, or "> budget" for a run that did not get there."""
-    return f"> {budget}" if not np.isfinite(value) else f"{value:.0f}"
 
 
 def sweep_view() -> None:
@@ -291,7 +287,7 @@ def sweep_view() -> None:
     numbers[3].metric("ρ of GD at its ε*", f"{gd_rate:.4f}", help="(κ − 1)/(κ + 1)")
     numbers[4].metric(
         "Measured at the optima",
-        f"{_steps(at_optimum, topic.SWEEP_STEPS)} vs {_steps(gd_at_optimum, topic.SWEEP_STEPS)}",
+        " vs ".join(steps_text(n, topic.SWEEP_STEPS) for n in (at_optimum, gd_at_optimum)),
         help="Steps of momentum at (ε*, α*) vs gradient descent at its ε*: same "
         "start, same tolerance.",
     )
@@ -425,7 +421,7 @@ def quiz_oscillations() -> None:
             f"{run.walked:.3g}",
             help=f"Start {abs(topic.START_IN_VALLEY[1])} up the wall.",
         )
-        column.caption(f"Across the valley within 1 % from step {_steps(run.across)}.")
+        column.caption(f"Across the valley within 1 % from step {steps_text(run.across)}.")
     st.markdown(
         f"Ravine κ = {k:g}, ε = {lr_q} (just below gradient descent's limit 2 across the "
         f"valley), α = {alpha_q}, {topic.RAVINE_STEPS} steps. Gradient descent bounces from wall "

@@ -58,14 +58,9 @@ def chart(figure, name: str, where, **options) -> None:
 # --- sidebar: data, model, training --------------------------------------------------------
 
 chosen = network_sidebar(state, side, SIDEBAR)
-arch = networks.Architecture((chosen.width,) * chosen.depth, chosen.activation)
-# A link may ask for 3,000 steps on 1,024 points of the widest net: fit it to the budget.
-training = budget.fit_training(
-    chosen.steps, chosen.settings.get("batch_size", chosen.n_train), arch.num_weights
-)
+chosen, arch, training = topic.fit_training(chosen)
 if training.note:
     st.info(training.note)
-chosen = chosen._replace(steps=training.steps)
 run_key = topic.run_key(chosen)
 data_spec, _, optimizer, settings, steps = run_key
 n_train, hypers, kind = chosen.n_train, chosen.hypers, chosen.loss

@@ -35,11 +35,6 @@ page = page_setup(PAGE, "Minima and saddles", icon="🐎")
 state = page.state
 
 
-def controls(settings, places, shown: bool) -> list:
-    """The values of `settings`, each drawn in its place when `shown` (`PageState.control`)."""
-    return [state.control(s, where, shown) for s, where in zip(settings, places, strict=True)]
-
-
 # --- tab: critical points ----------------------------------------------------------------------
 
 
@@ -51,12 +46,12 @@ def points_tab(where, spec, surface) -> None:
     (x_min, x_max), (y_min, y_max) = surface.bounds
     point_settings = topic.point_settings(surface.bounds, points)
     if not shown:
-        controls(point_settings, (None, None), False)
+        state.controls(point_settings, (None, None), False)
         return
 
     map_column, side = where.columns([3, 1.3])
     side.markdown("**Inspect a point** — click the map, or type:")
-    px, py = controls(point_settings, side.columns(2), True)
+    px, py = state.controls(point_settings, side.columns(2), True)
 
     point, local, gradient, hessian = topic.inspect_point(spec, px, py)
     xs, ys, Z = core.grid(spec, topic.GRID)
@@ -138,7 +133,7 @@ def basins_tab(where, spec, surface) -> None:
         return
     settings = topic.basin_settings(spec, surface.bounds)
     if not shown:
-        controls(settings, (None,) * len(settings), False)
+        state.controls(settings, (None,) * len(settings), False)
         return
     optimizer = state.control(settings[0], where, True)
     top = where.columns(3)
@@ -192,10 +187,6 @@ def basins_tab(where, spec, surface) -> None:
 # --- tab: escaping a saddle --------------------------------------------------------------------
 
 
-def _reset_for_new_saddle():
-    state.reset(["escape_lr"])
-
-
 def escape_tab(where, spec, surface) -> None:
     shown = where is not None
     names = ("saddle", "radius", "d", "escape_lr", "escape_alpha", "escape_adam_lr")
@@ -204,12 +195,14 @@ def escape_tab(where, spec, surface) -> None:
     frames = topic.saddle_frames(spec)
     saddle_setting = topic.saddle_setting(topic.find_critical_points(spec))
     top = where.columns([4, 3, 3]) if shown else [None] * 3
-    which = int(state.control(saddle_setting, top[0], shown, on_change=_reset_for_new_saddle))
+    which = int(
+        state.control(saddle_setting, top[0], shown, on_change=lambda: state.reset(["escape_lr"]))
+    )
     frame = frames[which] if frames else None
     (x0, x1), (y0, y1) = surface.bounds
     box = min(x1 - x0, y1 - y0)
     places = [top[1], top[2], *(where.columns(3) if shown else [None] * 3)]
-    radius_fraction, start, lr, alpha, adam_lr = controls(
+    radius_fraction, start, lr, alpha, adam_lr = state.controls(
         topic.escape_settings(frame, box), places, shown
     )
     if not shown:
@@ -311,7 +304,7 @@ def random_tab(where) -> None:
     if not shown and not state.holds(("n", "samples", "seed")):
         return
     places = where.columns([3, 3, 2]) if shown else [None] * 3
-    n, samples, seed = controls(topic.RANDOM_SETTINGS, places, shown)
+    n, samples, seed = state.controls(topic.RANDOM_SETTINGS, places, shown)
     samples = int(samples)
     if not shown:
         return
@@ -371,7 +364,7 @@ def counting_tab(where) -> None:
     if not shown and not state.holds(("neurons", "layers", "outputs", "exact_k")):
         return
     places = where.columns(3) if shown else [None] * 3
-    n, m, q = controls(topic.NETWORK_SETTINGS, places, shown)
+    n, m, q = state.controls(topic.NETWORK_SETTINGS, places, shown)
     exact_setting = topic.exact_setting(n)
     if not shown:
         state.control(exact_setting, None, False)
@@ -418,7 +411,7 @@ def minima_tab(where) -> None:
     if not shown and not state.holds(("well_tilt", "well_lr", "well_w0")):
         return
     places = where.columns(3) if shown else [None] * 3
-    tilt, lr, w0 = controls(topic.WELL_SETTINGS, places, shown)
+    tilt, lr, w0 = state.controls(topic.WELL_SETTINGS, places, shown)
     if not shown:
         return
     well = topic.good_and_poor(tilt, lr, w0)
@@ -492,13 +485,11 @@ def place(tab: str):
     return containers[tab] if tab == opened else None
 
 
-def _reset_for_new_surface():
-    # A new surface has new critical points, a new box and new curvatures.
-    state.reset(topic.SURFACE_DEPENDENT)
-
-
 surface_place = containers[opened] if opened in topic.SURFACE_TABS else None
-picked = surface_picker(state, surface_place, layout="row", on_change=_reset_for_new_surface)
+# A new surface has new critical points, a new box and new curvatures.
+picked = surface_picker(
+    state, surface_place, layout="row", on_change=lambda: state.reset(topic.SURFACE_DEPENDENT)
+)
 surface_spec, chosen_surface = picked.spec, picked.surface
 if surface_place is not None:
     with surface_place:

@@ -300,3 +300,8 @@ def quiz_boring_steps():
         errors = sweeps.errors_along(traj.params, minimum_q, q_q)
         result[name] = sweeps.steps_until_within(errors, QUIZ_BORING["fraction"])
     return result
+
+
+def steps_text(value: float, budget: int = RAVINE_STEPS) -> str:
+    """A measured step count, or "> budget" for a run that did not get there."""
+    return f"> {budget}" if not np.isfinite(value) else f"{value:.0f}"

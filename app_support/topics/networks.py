@@ -19,6 +19,7 @@ import numpy as np
 import streamlit as st
 
 import optim
+from app_support import budget
 from app_support.network_sidebar import NetworkSettings
 from app_support.presets import Preset, scene
 from app_support.urlstate import format_number
@@ -331,3 +332,12 @@ def chain_curves(a: float, b: float, max_depth: int) -> list[tuple[str, np.ndarr
         for label, pair in chains.items()
     ]
     return [(label, norms[:max_depth]) for label, norms in curves]
+
+
+def fit_training(chosen: NetworkSettings):
+    """The sidebar's settings with the training fitted to the budget (a link may ask for 3,000
+    steps on 1,024 points of the widest net), the architecture, and the budget's plan."""
+    arch = networks.Architecture((chosen.width,) * chosen.depth, chosen.activation)
+    batch = chosen.settings.get("batch_size", chosen.n_train)
+    plan = budget.fit_training(chosen.steps, batch, arch.num_weights)
+    return chosen._replace(steps=plan.steps), arch, plan
