@@ -5,9 +5,13 @@ Playwright cannot download its own browsers here, so it launches ``/usr/bin/chro
 (``apt-get install chromium``) through ``executable_path``. Each page gets a small script,
 injected before Streamlit's own, that keeps score of what the tests wait for:
 
-- ``runsFinished``: how many script runs have ended, read from the ``data-test-script-state``
-  attribute that Streamlit's frontend puts on ``[data-testid=stApp]`` (``running`` while the
-  script runs, ``notRunning`` after), and ``stateChangedAt``: when that attribute last changed;
+- ``runsFinished``: how many script runs have ended, counted from the server's
+  ``script_finished`` messages as they arrive over the websocket. The
+  ``data-test-script-state`` attribute that Streamlit's frontend puts on
+  ``[data-testid=stApp]`` (``running`` while the script runs, ``notRunning`` after) cannot
+  count them: React batches the state updates of a run that ends within one task, so a fast
+  rerun may never show ``running`` at all (3 slider moves in 40 on the backpropagation page).
+  ``stateChangedAt``: when that attribute last changed;
 - ``chartChangedAt``: when a Plotly chart last received new data (checked every animation
   frame: `app_support.charts` hands Plotly a new ``data`` array when a rerun sends a new
   figure), and
@@ -44,13 +48,38 @@ INIT_SCRIPT = """
 (() => {
   const lll = (window.__lll = {runsFinished: 0, stateChangedAt: 0, chartChanges: 0,
                                chartChangedAt: 0, domChangedAt: 0, inputAt: 0, sends: []});
-  new MutationObserver((records) => {
-    for (const r of records) {
-      lll.stateChangedAt = performance.now();
-      if (r.oldValue === 'running') lll.runsFinished++;
-    }
-  }).observe(document, {attributes: true, attributeOldValue: true, subtree: true,
+  new MutationObserver(() => { lll.stateChangedAt = performance.now(); })
+    .observe(document, {attributes: true, subtree: true,
                         attributeFilter: ['data-test-script-state']});
+  // A ForwardMsg whose top-level field 6 (`script_finished`, a varint) is set ends a run.
+  const endsRun = (data) => {
+    if (!(data instanceof ArrayBuffer)) return false;
+    const b = new Uint8Array(data);
+    let i = 0;
+    const varint = () => {
+      let value = 0, scale = 1, byte;
+      do { byte = b[i++]; value += (byte & 127) * scale; scale *= 128; }
+      while (byte & 128 && i < b.length);
+      return value;
+    };
+    while (i < b.length) {
+      const tag = varint(), wire = tag & 7;
+      if (tag >>> 3 === 6 && wire === 0) return true;
+      if (wire === 0) varint();
+      else if (wire === 2) i += varint();
+      else if (wire === 1) i += 8;
+      else if (wire === 5) i += 4;
+      else return false;
+    }
+    return false;
+  };
+  const NativeWebSocket = window.WebSocket;
+  window.WebSocket = class extends NativeWebSocket {
+    constructor(...args) {
+      super(...args);
+      this.addEventListener('message', (event) => { if (endsRun(event.data)) lll.runsFinished++; });
+    }
+  };
   new MutationObserver(() => { lll.domChangedAt = performance.now(); })
     .observe(document, {childList: true, subtree: true});
   const seen = new WeakMap();
@@ -141,8 +170,9 @@ def runs_finished(page: Page) -> int:
 
 
 def rerun_requests(page: Page) -> int:
-    """How many times the page has asked the server for a rerun (a run may be over too fast
-    for `runs_finished` to see it; its request is always sent)."""
+    """How many times the page has asked the server for a rerun: what a test counts to
+    tell that a control sent nothing (a run the server skipped would not show in
+    `runs_finished`)."""
     return page.evaluate("() => window.__lll.requests")
 
 
