@@ -5,9 +5,10 @@ combination (the network page's spectrum: 1,024 points, Lanczos m = 200 with 32 
 vectors at 18 steps of training, about 115,000 Hessian-vector products, minutes of CPU) and
 every new seed repeats it uncached. Pages ask this module instead of computing blindly:
 
-- ``fit_spectrum`` picks the exact spectrum where it is cheaper than Lanczos (it is exact, too)
-  and shrinks the Lanczos work (random vectors first, then steps m) to ``SPECTRUM_BUDGET``;
-  it says what it changed, for the page to show;
+- ``fit_spectrum`` picks the exact spectrum where it is cheaper than Lanczos (it is exact, too),
+  shrinks the Lanczos work (random vectors first, then steps m) and then computes the index
+  over training at fewer steps, to ``SPECTRUM_BUDGET``; it says what it changed, for the page
+  to show;
 - ``fit_training`` shortens training that would cost more than ``TRAINING_BUDGET`` (steps ×
   examples × weights × runs: each step of each run passes every example forward and back
   through every weight) to the most steps that fit, and says so;
@@ -33,9 +34,13 @@ from typing import NamedTuple
 
 import streamlit as st
 
-# The exact spectrum of the largest network the page offers (881 weights) on 1,024 points at
-# 18 steps: 18 × 881 products × 1,024 × 881 ≈ 1.4·10¹⁰. Lanczos may cost as much, no more.
-SPECTRUM_BUDGET = 1.5e10
+# One exact spectrum of the largest network the page offers (881 weights) on 1,024 points
+# costs 881 products × 1,024 × 881 ≈ 7.9·10⁸, about 2 s on an idle two-core machine (18 s at a
+# load average of 19). The budget allows six of them (the inspected step and the index at five
+# steps of training); the page's default network (337 weights on 256 points) gets all 17 steps
+# of its index at 5·10⁸.
+SPECTRUM_BUDGET = 5e9
+MIN_INDEX_POINTS = 3  # the index over training at fewer steps than this says too little
 HEAVY_SLOTS = max(1, (os.cpu_count() or 2) // 2)  # heavy jobs at once in one server process
 _SLOTS = threading.BoundedSemaphore(HEAVY_SLOTS)
 _SESSION_LOCK = "_budget.session_lock"
@@ -111,49 +116,67 @@ class SpectrumPlan(NamedTuple):
     method: str  # "exact" or "lanczos"
     m: int  # Lanczos steps (0 for exact)
     probes: int  # random start vectors (0 for exact)
+    index_points: int  # steps of training at which the index is computed
     cost: float
     note: str  # what was changed and why, "" when nothing
 
 
-def spectrum_cost(method: str, weights: int, points: int, m: int, probes: int, at: int) -> float:
-    """Products × points × weights for the spectrum at one step and the index at ``at`` steps."""
-    products = (1 + at) * weights if method == "exact" else m + (1 + at) * probes * m
-    return float(products) * points * weights
+def spectrum_cost(
+    method: str, weights: int, examples: int, m: int, probes: int, index_points: int
+) -> float:
+    """Products × examples × weights for the spectrum at one step and the index at
+    ``index_points`` steps."""
+    spectra = 1 + index_points
+    products = spectra * weights if method == "exact" else m + spectra * probes * m
+    return float(products) * examples * weights
 
 
 def fit_spectrum(
-    method: str, weights: int, points: int, m: int, probes: int, at: int
+    method: str, weights: int, examples: int, m: int, probes: int, index_points: int
 ) -> SpectrumPlan:
     """The plan for the asked one, within ``SPECTRUM_BUDGET``: exact where it is cheaper than
-    Lanczos; Lanczos with fewer random vectors, then fewer steps, where it is over."""
-    exact = spectrum_cost("exact", weights, points, 0, 0, at)
-    if method == "exact":
-        return SpectrumPlan("exact", 0, 0, exact, "")
-    asked = spectrum_cost("lanczos", weights, points, m, probes, at)
-    if asked >= exact:
-        note = (
-            f"Lanczos with m = {m} and {probes} random vectors would cost more than the exact "
-            f"spectrum of these {weights:,} weights: showing the exact one."
-        )
-        return SpectrumPlan("exact", 0, 0, exact, note)
-    fitted_m, fitted_probes = m, probes
-    while spectrum_cost("lanczos", weights, points, fitted_m, fitted_probes, at) > (
-        SPECTRUM_BUDGET
+    Lanczos; Lanczos with fewer random vectors, then fewer steps, where it is over; then the
+    index at fewer steps of training (at least ``MIN_INDEX_POINTS``)."""
+    notes = []
+    if method == "lanczos":
+        exact = spectrum_cost("exact", weights, examples, 0, 0, index_points)
+        if spectrum_cost("lanczos", weights, examples, m, probes, index_points) >= exact:
+            notes.append(
+                f"Lanczos with m = {m} and {probes} random vectors would cost more than the "
+                f"exact spectrum of these {weights:,} weights: showing the exact one."
+            )
+            method, m, probes = "exact", 0, 0
+    if method == "lanczos":
+        fitted_m, fitted_probes = m, probes
+        while spectrum_cost("lanczos", weights, examples, fitted_m, fitted_probes, index_points) > (
+            SPECTRUM_BUDGET
+        ):
+            if fitted_probes > 1:
+                fitted_probes //= 2
+            elif fitted_m > 20:
+                fitted_m = max(20, fitted_m // 2)
+            else:
+                break
+        if (fitted_m, fitted_probes) != (m, probes):
+            notes.append(
+                f"Lanczos with m = {m} and {probes} random vectors is more work than one view "
+                f"may ask for here: using m = {fitted_m} and {fitted_probes}."
+            )
+        m, probes = fitted_m, fitted_probes
+    fitted_points = index_points
+    while (
+        spectrum_cost(method, weights, examples, m, probes, fitted_points) > SPECTRUM_BUDGET
+        and fitted_points > MIN_INDEX_POINTS
     ):
-        if fitted_probes > 1:
-            fitted_probes //= 2
-        elif fitted_m > 20:
-            fitted_m = max(20, fitted_m // 2)
-        else:
-            break
-    cost = spectrum_cost("lanczos", weights, points, fitted_m, fitted_probes, at)
-    note = ""
-    if (fitted_m, fitted_probes) != (m, probes):
-        note = (
-            f"Lanczos with m = {m} and {probes} random vectors is more work than one view may "
-            f"ask for here: using m = {fitted_m} and {fitted_probes}."
+        fitted_points -= 1
+    if fitted_points != index_points:
+        notes.append(
+            f"The index over training at {index_points} steps of a network of {weights:,} "
+            f"weights on {examples:,} points is more work than one view may ask for here: "
+            f"computing it at {fitted_points} steps."
         )
-    return SpectrumPlan("lanczos", fitted_m, fitted_probes, cost, note)
+    cost = spectrum_cost(method, weights, examples, m, probes, fitted_points)
+    return SpectrumPlan(method, m, probes, fitted_points, cost, " ".join(notes))
 
 
 # Work of at least this cost takes one of the process's slots: a few times the network page's

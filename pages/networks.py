@@ -225,7 +225,9 @@ elif tab == "spectrum":
         asked = (method, lanczos_steps, probes)
         with budget.heavy_job("Computing the Hessian spectrum…", cost=plan.cost):
             at, result = topic.spectrum_at(*run_key, inspected_step, *asked)
-            steps_shown, counts = topic.index_over_training(*run_key, *asked)
+            steps_shown, counts = topic.index_over_training(
+                *run_key, *asked, points=plan.index_points
+            )
         left, right = st.columns([3, 2])
         chart(
             figures.spectrum_figure(

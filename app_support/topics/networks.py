@@ -215,12 +215,15 @@ def spectrum_at(data_spec, model_spec, optimizer, settings, steps, step, method,
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
-def index_over_training(data_spec, model_spec, optimizer, settings, steps, method, m, vectors):
-    """The number of negative eigenvalues at INDEX_POINTS kept steps."""
+def index_over_training(
+    data_spec, model_spec, optimizer, settings, steps, method, m, vectors, points=INDEX_POINTS
+):
+    """The number of negative eigenvalues at `points` kept steps (`budget.fit_spectrum` may
+    ask for fewer than INDEX_POINTS)."""
     run = train(data_spec, model_spec, optimizer, settings, steps)
     data, arch, kind = _problem(data_spec, model_spec)
     loss, _ = networks.network_losses(data, arch, kind)
-    chosen = networks.kept_steps(len(run.steps) - 1, INDEX_POINTS)
+    chosen = networks.kept_steps(len(run.steps) - 1, points)
     if method == "exact":
         counts = spectrum.negative_count(spectrum.spectra_along(loss, run.params[chosen]))
     else:

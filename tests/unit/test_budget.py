@@ -22,15 +22,41 @@ def test_the_heaviest_deep_link_gets_the_exact_spectrum_which_is_cheaper():
 
 @pytest.mark.parametrize("weights", [50, 300, LARGEST, 5_000, 100_000])
 @pytest.mark.parametrize(("m", "probes"), [(20, 1), (60, 8), (200, 32)])
-def test_every_plan_fits_the_budget_or_is_the_smallest_lanczos(weights, m, probes):
+def test_every_plan_fits_the_budget_or_is_the_smallest(weights, m, probes):
     plan = budget.fit_spectrum("lanczos", weights, 1024, m, probes, 17)
     exact = budget.spectrum_cost("exact", weights, 1024, 0, 0, 17)
     assert plan.cost <= min(exact, max(budget.SPECTRUM_BUDGET, plan.cost))
+    assert plan.cost == budget.spectrum_cost(
+        plan.method, weights, 1024, plan.m, plan.probes, plan.index_points
+    )
+    assert budget.MIN_INDEX_POINTS <= plan.index_points <= 17
+    if plan.cost > budget.SPECTRUM_BUDGET:  # only once nothing more can be cut
+        assert plan.index_points == budget.MIN_INDEX_POINTS
+        assert plan.method == "exact" or (plan.m, plan.probes) == (20, 1)
+    if plan.index_points < 17:  # the most steps of the index that fit
+        more = budget.spectrum_cost(
+            plan.method, weights, 1024, plan.m, plan.probes, plan.index_points + 1
+        )
+        assert more > budget.SPECTRUM_BUDGET
+        assert f"computing it at {plan.index_points} steps" in plan.note
     if plan.method == "lanczos":
         assert plan.m <= m and plan.probes <= probes
-        over = plan.cost > budget.SPECTRUM_BUDGET
-        assert not over or (plan.m, plan.probes) == (20, 1)
-        assert bool(plan.note) == ((plan.m, plan.probes) != (m, probes))
+        assert ("using m =" in plan.note) == ((plan.m, plan.probes) != (m, probes))
+    unchanged = (plan.method, plan.m, plan.probes, plan.index_points) == ("lanczos", m, probes, 17)
+    assert bool(plan.note) == (not unchanged)
+
+
+def test_the_largest_exact_spectrum_computes_the_index_at_fewer_steps():
+    plan = budget.fit_spectrum("exact", LARGEST, 1024, 0, 0, 17)
+    # 881 products × 1,024 × 881 per spectrum: the inspected step and the index at 5 steps.
+    assert (plan.method, plan.index_points) == ("exact", 5)
+    assert plan.cost == 6 * 881 * 1024 * 881 <= budget.SPECTRUM_BUDGET
+    assert "at 17 steps" in plan.note and "at 5 steps" in plan.note
+
+
+def test_the_default_network_keeps_every_step_of_its_index():
+    plan = budget.fit_spectrum("exact", 337, 256, 0, 0, 17)
+    assert (plan.index_points, plan.note) == (17, "")
 
 
 def test_training_cost_is_steps_times_examples_times_weights_times_runs():
@@ -70,7 +96,13 @@ def test_a_loss_slice_is_coarsened_to_the_finest_grid_that_fits(grid, examples):
 
 def test_a_plan_within_the_budget_is_left_alone():
     plan = budget.fit_spectrum("lanczos", 5_000, 64, 60, 8, 17)
-    assert (plan.method, plan.m, plan.probes, plan.note) == ("lanczos", 60, 8, "")
+    assert (plan.method, plan.m, plan.probes, plan.index_points, plan.note) == (
+        "lanczos",
+        60,
+        8,
+        17,
+        "",
+    )
 
 
 class CountingSlots:
