@@ -2,7 +2,7 @@
 
 A deep link sets every setting of a page, and each value is checked only against its
 setting's range, so the most expensive link a student can craft puts every number at the top
-of its range: for each view in `bench.pages.PAGES` this opens the view, reads the settings it
+of its range: for each view in `bench.pages.page_benches()` this opens the view, reads the settings it
 declared (`PageState`'s record in session state), and builds the link that asks for the most:
 numbers and numeric choices at their largest, every item of a multiple choice (up to its
 limit), every option on, other choices at their default unless `HEAVIER` names a costlier
@@ -34,7 +34,7 @@ from urllib.parse import urlencode
 
 from streamlit.testing.v1 import AppTest
 
-from bench.pages import PAGES, ROOT, PageBench, _share_script_cache
+from bench.pages import ROOT, PageBench, _share_script_cache, page_benches
 
 TIMEOUT = 600
 # Choices that cost more than their default (a setting's name, or "page:name").
@@ -181,7 +181,7 @@ def max_message_bytes() -> int:
 def main() -> None:
     sys.path.insert(0, str(ROOT))
     _share_script_cache()
-    chosen = [p for p in PAGES if not sys.argv[1:] or p.name.startswith(tuple(sys.argv[1:]))]
+    chosen = [p for p in page_benches() if not sys.argv[1:] or p.name.startswith(tuple(sys.argv[1:]))]
     limit = max_message_bytes()
     print(
         f"{'view':38s} {'first':>7s} {'again':>7s} {'largest':>9s} {'total':>9s} "
