@@ -82,14 +82,14 @@ def chosen(**overrides):
     return tuple(sorted({**settings, **overrides}.items()))
 
 
-def run_key(run_settings=None):
-    return (data_spec, model_spec, optimizer, run_settings or chosen(), steps)
+def run_key(run_settings=None, run_steps=None):
+    return (data_spec, model_spec, optimizer, run_settings or chosen(), run_steps or steps)
 
 
-def draw_maps(runs, titles, *, key, where=None, extra_points=None, seed=0):
+def draw_maps(runs, titles, *, key, where=None, extra_points=None, seed=0, run_steps=None):
     """Decision maps of runs ((settings, reg, aug, kept index), ...) side by side."""
     with budget.heavy_job("Drawing the decision maps…"):
-        result = topic.maps(data_spec, model_spec, optimizer, steps, tuple(runs), seed)
+        result = topic.maps(data_spec, model_spec, optimizer, run_steps or steps, tuple(runs), seed)
     panels = [figures.Panel(t, v) for t, v in zip(titles, result.values, strict=True)]
     chart(
         figures.maps_figure(
@@ -242,9 +242,12 @@ elif open_tab == "augment":
         )
         aug = (tuple(transforms), int(copies), float(jitter))
         full = tuple(item for item in chosen() if item[0] != "batch_size")
-        with budget.heavy_job("Training on the original and the augmented set…"):
-            plain_full, _ = topic.fit(*run_key(full))
-            augmented, _ = topic.fit(*run_key(full), topic.PLAIN, aug)
+        plan = topic.augmentation_plan(steps, n_train, model_spec)
+        if plan.note:
+            st.info(plan.note)
+        with budget.heavy_job("Training on the original and the augmented set…", plan.cost):
+            plain_full, _ = topic.fit(*run_key(full, plan.steps))
+            augmented, _ = topic.fit(*run_key(full, plan.steps), topic.PLAIN, aug)
         kept = topic.agreement(data_name, tuple(transforms))
         metrics(
             [
@@ -276,6 +279,7 @@ elif open_tab == "augment":
             key="augment_maps",
             where=left,
             extra_points=extra,
+            run_steps=plan.steps,
         )
         chart(
             figures.curves_figure(

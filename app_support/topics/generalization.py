@@ -17,6 +17,7 @@ from typing import NamedTuple
 import numpy as np
 import streamlit as st
 
+from app_support import budget
 from app_support.presets import Preset, scene
 from landscapes import generalization, networks
 from viz.generalization import Curve
@@ -62,6 +63,14 @@ def fit(data_spec, model_spec, optimizer, settings, steps, reg=PLAIN, aug=None):
     """(TrainingRun, BatchNormState or None) for plain-valued specs. Every argument reaches
     the cache by position, so a call with defaults and one spelling them out share a result."""
     return _fit(data_spec, model_spec, optimizer, settings, steps, reg, aug)
+
+
+def augmentation_plan(steps: int, n_train: int, model_spec) -> budget.TrainingPlan:
+    """The augmentation tab's two trainings — on the n original points and on the augmented
+    set, padded to n·(1 + MAX_COPIES) points whatever the copies — at one step count that
+    keeps their work within `budget.TRAINING_BUDGET`, so that the two still compare."""
+    examples = n_train * (2 + generalization.MAX_COPIES)
+    return budget.fit_training(steps, examples, _arch(model_spec).num_weights, multiple=100)
 
 
 @st.cache_data(max_entries=64, show_spinner=False)

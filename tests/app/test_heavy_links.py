@@ -36,3 +36,21 @@ def test_the_networks_heaviest_training_is_shortened_to_the_budget_and_says_so()
     ]
     inspect = next(w for w in at.slider if w.key == "networks.at")
     assert inspect.max == fitted  # the views show the run that was trained
+
+
+def test_the_augmentation_tabs_heaviest_trainings_are_shortened_together_and_say_so():
+    # Two trainings: on the 256 original points and on the augmented set, padded to 256 × 9.
+    weights = 2 * 16 + 16 + 2 * (16 * 16 + 16) + 16 + 1  # 3 hidden layers of 16 units: 609
+    at = open_page(
+        "generalization",
+        {"tab": "augment", "n": "256", "steps": "3000", "depth": "3", "width": "16"},
+    )
+    assert not at.exception, [e.value for e in at.exception]
+    examples = 256 + 256 * 9
+    fitted = int(budget.TRAINING_BUDGET / (examples * weights)) // 100 * 100  # 600 steps
+    assert 100 <= fitted < 3000
+    notes = [info.value for info in at.info if "more work than one view" in info.value]
+    assert notes == [
+        f"3,000 steps on {examples:,} examples with {weights} weights is more work than one "
+        f"view may ask for here: training for {fitted:,} steps."
+    ]
