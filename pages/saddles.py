@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from app_support import core, notation
+from app_support import budget, core, notation
 from app_support.charts import clicked_point, plotly_chart
 from app_support.page import page_setup
 from app_support.quiz import quiz_box
@@ -42,7 +42,8 @@ def points_tab(where, spec, surface) -> None:
     shown = where is not None
     if not shown and not state.holds(("px", "py")):
         return
-    points = topic.find_critical_points(spec)
+    with budget.heavy_job("Finding the critical points…"):  # a new formula: a few seconds
+        points = topic.find_critical_points(spec)
     (x_min, x_max), (y_min, y_max) = surface.bounds
     point_settings = topic.point_settings(surface.bounds, points)
     if not shown:
