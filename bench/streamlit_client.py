@@ -34,7 +34,11 @@ from streamlit.proto.WidgetStates_pb2 import WidgetState
 
 # A run ends for good on these statuses; FINISHED_EARLY_FOR_RERUN means another run follows
 # (the script called st.rerun(), or a newer rerun request interrupted it).
-_FINAL_STATUSES = (ForwardMsg.FINISHED_SUCCESSFULLY, ForwardMsg.FINISHED_WITH_COMPILE_ERROR)
+_FINAL_STATUSES = (
+    ForwardMsg.FINISHED_SUCCESSFULLY,
+    ForwardMsg.FINISHED_WITH_COMPILE_ERROR,
+    ForwardMsg.FINISHED_FRAGMENT_RUN_SUCCESSFULLY,  # a fragment's own rerun (run_fragment)
+)
 
 
 class SessionError(RuntimeError):
@@ -83,8 +87,10 @@ def _encode(widget: Widget, value: Any) -> WidgetState:
         state.double_array_value.data.extend(float(v) for v in values)
     elif widget.kind == "number_input":
         state.double_value = float(value)
-    elif widget.kind == "checkbox":
+    elif widget.kind in ("checkbox", "expandable"):  # an expander with on_change: open or not
         state.bool_value = bool(value)
+    elif widget.kind == "button":
+        state.trigger_value = bool(value)
     elif widget.kind in ("selectbox", "radio"):
         state.string_value = str(value)
     elif widget.kind in ("button_group", "multiselect"):
@@ -132,6 +138,7 @@ class StreamlitSession:
         self.widgets: dict[str, Widget] = {}  # by widget id, as the last run drew them
         self.elements: dict[tuple[int, ...], Any] = {}  # the page as last drawn, by delta_path
         self._states: dict[str, WidgetState] = {}  # the values this client has set, by id
+        self.timers: dict[str, float] = {}  # fragment id -> interval of its run_every timer
         self._ws = None
 
     async def __aenter__(self) -> StreamlitSession:
@@ -172,13 +179,19 @@ class StreamlitSession:
         """Give ``widget`` the value ``value`` for the next run, as a user's input would."""
         self._states[widget.id] = _encode(widget, value)
 
-    async def run(self) -> RunResult:
-        """Ask for a rerun with the current widget values and wait until it has finished."""
+    async def run(self, fragment_id: str = "") -> RunResult:
+        """Ask for a rerun with the current widget values and wait until it has finished;
+        with a `fragment_id`, only that fragment's rerun, as its ``run_every`` timer asks."""
         msg = BackMsg()
         client_state = msg.rerun_script
         client_state.query_string = self.query_string
         client_state.page_name = self.page
         client_state.widget_states.widgets.extend(self._states.values())
+        if fragment_id:
+            client_state.fragment_id = fragment_id
+            client_state.is_auto_rerun = True
+        # A button's click is sent once, as the frontend does.
+        self._states = {k: v for k, v in self._states.items() if not v.HasField("trigger_value")}
         started = time.perf_counter()
         try:
             await self._ws.send(msg.SerializeToString())
@@ -200,6 +213,12 @@ class StreamlitSession:
                 result.exceptions.clear()
             elif kind == "delta" and msg.delta.WhichOneof("type") == "new_element":
                 self._place(tuple(msg.metadata.delta_path), msg.delta.new_element, result)
+            elif kind == "delta" and msg.delta.WhichOneof("type") == "add_block":
+                block = msg.delta.add_block
+                if block.WhichOneof("type") == "expandable" and block.expandable.id:
+                    self.widgets[block.expandable.id] = Widget("expandable", block.expandable)
+            elif kind == "auto_rerun":  # st.fragment(run_every=...): the browser's timer
+                self.timers[msg.auto_rerun.fragment_id] = msg.auto_rerun.interval
             elif kind == "page_info_changed":
                 # The frontend rewrites the address bar and sends it back on the next rerun.
                 self.query_string = msg.page_info_changed.query_string

@@ -39,6 +39,7 @@ def show(page: str, state, presenting: bool, look, app_url: str | None) -> None:
     for message in seats.take_notes():
         (st if presenting else st.sidebar).warning(message, icon="🏫")
     if here.lecturer:
+        follow.unwatch()
         state.finished.append(functools.partial(follow.auto_send, page))
         if presenting:
             _lecturer_presenting(page, here.code, app_url)
@@ -50,8 +51,10 @@ def show(page: str, state, presenting: bool, look, app_url: str | None) -> None:
         _banner(here)
         polls.student_box()
         follow.watch(here.code)
-    elif not presenting:
-        _outside()
+    else:
+        follow.unwatch()
+        if not presenting:
+            _outside()
 
 
 def join_link(code: str, app_url: str | None, **extra: str) -> str:
