@@ -52,6 +52,7 @@ WATCH_MODE = os.environ.get("LLL_CLASSROOM_WATCH", "push")  # "push" or "fragmen
 JOIN = "room"  # ?room=CODE: a join link
 LECTURER = "lecturer"  # ?room=CODE&lecturer=SECRET: the lecturer's private link
 _NOT_SENT = ("present",)  # the lecturer's presentation switch stays theirs
+_DRAWN = "_classroom.drawn"  # the room's version this run was drawn from
 
 # page name (its URL path) -> its script, for `st.switch_page`
 PAGE_FILES = {"home": "pages/home.py", **{Path(p.path).stem: p.path for p in PAGES}}
@@ -83,7 +84,11 @@ def arrive(page: str) -> None:
                 del st.query_params[name]
         seats.join(code, secret)
     here = seats.seat()
-    if not (here.student and here.following):
+    if not here.student:
+        return
+    # The version first: a change made after this read reruns the page again (`watch`).
+    st.session_state[_DRAWN] = signature(here.code)
+    if not here.following:
         return
     try:
         view = store.get_store().current_view(here.code)
@@ -118,7 +123,8 @@ def _moved_away(page: str, query: str) -> bool:
     button) that is not the followed view: the URL is not what the page last wrote."""
     url = _url()
     url.pop("present", None)
-    written = st.session_state.get(f"_urlstate.{page}")
+    written = dict(st.session_state.get(f"_urlstate.{page}") or {})
+    written.pop("present", None)
     return url != written and url != view_params(query)
 
 
@@ -191,7 +197,9 @@ WATCHERS = Watchers(_room_version, streamlit_internals.rerun_session, PUSH_SECON
 
 def watch(code: str) -> None:
     """Rerun the page when the room changes (called once per page run, for students)."""
-    version = signature(code)
+    version = st.session_state.get(_DRAWN)
+    if version is None:
+        version = signature(code)
     session = streamlit_internals.this_session_id()
     pushed = WATCH_MODE == "push" and streamlit_internals.can_rerun_sessions()
     if pushed and session is not None and isinstance(version, int):

@@ -114,7 +114,8 @@ def lecturer_panel(page: str, look) -> None:
         return
     with st.container(border=True, key="classroom.poll_panel"):
         st.markdown(f"**📣 Poll: {poll.question}**")
-        _counts(poll.poll_id, look)
+        # live while votes come in; afterwards the counts no longer change
+        (_live_counts if poll.state == "open" else _counts)(poll.poll_id, look)
         columns = st.columns(3)
         if poll.state == "open":
             columns[0].button("Close voting", key="classroom.close", on_click=_lecturer_call,
@@ -134,7 +135,6 @@ def lecturer_panel(page: str, look) -> None:
             )
 
 
-@st.fragment(run_every=COUNTS_SECONDS)
 def _counts(poll_id: str, look) -> None:
     here = seats.seat()
     try:
@@ -152,6 +152,9 @@ def _counts(poll_id: str, look) -> None:
         labels, counts = poll.options, tally.counts
     st.caption(f"{tally.votes} vote{'s' if tally.votes != 1 else ''} · {poll.state}")
     plotly_chart(poll_figure(labels, counts, answer, look=look), key="classroom.counts", look=look)
+
+
+_live_counts = st.fragment(run_every=COUNTS_SECONDS)(_counts)
 
 
 # --- a student's poll box ------------------------------------------------------------------
