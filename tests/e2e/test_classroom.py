@@ -12,7 +12,16 @@ from playwright.sync_api import Browser, Page
 from bench import chromium
 from tests.e2e.conftest import SCREENSHOTS
 
+TALL = {"width": 1440, "height": 1800}  # the whole page in a screenshot
 FOLLOW_MS = 20_000  # generous: the machine is shared; the latency is bench.classroom_watch's
+
+
+def new_page(browser: Browser) -> Page:
+    """A browser context of its own; ``page.errors`` collects uncaught script errors."""
+    page = chromium.new_page(browser)
+    page.errors = []
+    page.on("pageerror", lambda error: page.errors.append(str(error)))
+    return page
 
 
 def query(page: Page) -> dict:
@@ -39,13 +48,13 @@ def start_room(lecturer: Page, app_url: str) -> str:
 
 
 def join(browser: Browser, app_url: str, code: str) -> Page:
-    student = chromium.new_page(browser)
+    student = new_page(browser)
     chromium.open_app(student, f"{app_url}/?room={code}")
     return student
 
 
 def test_students_follow_explore_follow_again_and_a_late_joiner_lands(browser: Browser, app_url):
-    lecturer = chromium.new_page(browser)
+    lecturer = new_page(browser)
     students: list[Page] = []
     try:
         code = start_room(lecturer, app_url)
@@ -65,8 +74,10 @@ def test_students_follow_explore_follow_again_and_a_late_joiner_lands(browser: B
             wait_for_view(student, lecturer)
 
         explorer, follower = students
+        runs = chromium.runs_finished(explorer)
         chromium.nudge(chromium.sliders(explorer).first, big=True)  # a control of their own
         explorer.get_by_text("Exploring on your own").wait_for()
+        chromium.wait_for_app(explorer, runs, quiet_ms=1000)
         own = explorer.url
         chromium.nudge(chromium.sliders(lecturer).nth(1))
         wait_for_view(follower, lecturer)
@@ -80,8 +91,11 @@ def test_students_follow_explore_follow_again_and_a_late_joiner_lands(browser: B
         students.append(late)
         wait_for_view(late, lecturer)
 
-        lecturer.screenshot(path=str(SCREENSHOTS / "classroom-lecturer.png"), full_page=True)
-        late.screenshot(path=str(SCREENSHOTS / "classroom-student.png"), full_page=True)
+        lecturer.get_by_text("Join link and QR code").click()
+        lecturer.get_by_role("img").last.wait_for()  # the QR code
+        for page, name in ((lecturer, "lecturer"), (late, "student")):
+            page.set_viewport_size(TALL)
+            page.screenshot(path=str(SCREENSHOTS / f"classroom-{name}.png"))
         for page in (lecturer, *students):
             assert not chromium.exception_texts(page)
             assert not page.errors
@@ -91,7 +105,7 @@ def test_students_follow_explore_follow_again_and_a_late_joiner_lands(browser: B
 
 
 def test_a_poll_counts_votes_and_reveals_the_answer(browser: Browser, app_url):
-    lecturer = chromium.new_page(browser)
+    lecturer = new_page(browser)
     students: list[Page] = []
     try:
         code = start_room(lecturer, app_url)
@@ -113,10 +127,12 @@ def test_a_poll_counts_votes_and_reveals_the_answer(browser: Browser, app_url):
         for student in students:
             student.get_by_text("The answer: yes").wait_for(timeout=FOLLOW_MS)
             wait_for_view(student, lecturer)  # the quiz, its evidence shown
-        lecturer.screenshot(path=str(SCREENSHOTS / "classroom-poll-lecturer.png"), full_page=True)
-        students[1].screenshot(path=str(SCREENSHOTS / "classroom-poll-student.png"), full_page=True)
+        for page, name in ((lecturer, "lecturer"), (students[1], "student")):
+            page.set_viewport_size(TALL)
+            page.screenshot(path=str(SCREENSHOTS / f"classroom-poll-{name}.png"))
         for page in (lecturer, *students):
             assert not chromium.exception_texts(page)
+            assert not page.errors
     finally:
         for page in (lecturer, *students):
             page.context.close()
