@@ -24,6 +24,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 NGINX = "/usr/sbin/nginx"
+REDIS_SERVER = shutil.which("redis-server") or "/usr/bin/redis-server"
 NGINX_SITE = REPO / "deploy" / "nginx.conf"
 
 # `server.address` 127.0.0.1 keeps the server off the network and stops Streamlit from looking
@@ -228,3 +229,40 @@ http {{
         # SIGTERM is nginx's fast stop: the master ends its workers, then itself.
         _stop(process)
         shutil.rmtree(prefix, ignore_errors=True)
+
+
+@dataclass(frozen=True)
+class Redis:
+    """A running redis-server: its URL (``redis://127.0.0.1:port/0``), port and process."""
+
+    url: str
+    port: int
+    process: subprocess.Popen
+
+
+@contextmanager
+def redis_server(port: int | None = None, timeout: float = 20.0) -> Iterator[Redis]:
+    """Debian's redis-server on 127.0.0.1 (a free port unless given), nothing saved to disk
+    (no RDB snapshot, no append-only file), until exit."""
+    port = port or free_port()
+    command = [REDIS_SERVER, "--port", str(port), "--bind", "127.0.0.1", "--save", ""]
+    command += ["--appendonly", "no", "--dir", tempfile.gettempdir()]
+    process = subprocess.Popen(
+        command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=1) as conn:
+                    conn.sendall(b"PING\r\n")
+                    if conn.recv(16).startswith(b"+PONG"):
+                        break
+            except OSError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"redis-server did not start on port {port}")
+            time.sleep(0.05)
+        yield Redis(f"redis://127.0.0.1:{port}/0", port, process)
+    finally:
+        _stop(process)
