@@ -266,3 +266,28 @@ def redis_server(port: int | None = None, timeout: float = 20.0) -> Iterator[Red
         yield Redis(f"redis://127.0.0.1:{port}/0", port, process)
     finally:
         _stop(process)
+
+
+@dataclass(frozen=True)
+class Deployment:
+    """The lab as deployed: one server, or replicas behind nginx sharing one Redis."""
+
+    url: str  # where students connect: nginx, or the single server
+    servers: list[Server]
+    proxy: Proxy | None
+    redis: Redis | None
+
+
+@contextmanager
+def deployment(replicas: int = 1, app: str = "app.py", **kwargs) -> Iterator[Deployment]:
+    """One Streamlit server (rooms in its memory), or ``replicas`` of them behind
+    deploy/nginx.conf with a redis-server whose URL each gets as ``REDIS_URL``, so that a
+    classroom room is shared by all of them (deploy/nginx-two-replicas.sh)."""
+    with ExitStack() as stack:
+        redis = stack.enter_context(redis_server()) if replicas > 1 else None
+        env = {**kwargs.pop("env", {}), **({"REDIS_URL": redis.url} if redis else {})}
+        servers = [
+            stack.enter_context(streamlit_server(app, env=env, **kwargs)) for _ in range(replicas)
+        ]
+        proxy = stack.enter_context(nginx_proxy([s.url for s in servers])) if replicas > 1 else None
+        yield Deployment(proxy.url if proxy else servers[0].url, servers, proxy, redis)
