@@ -476,3 +476,21 @@ def test_after_a_failure_calls_fail_at_once_until_the_retry_delay(monkeypatch):
     with pytest.raises(StoreUnavailable):
         store.version("ABCDEF")
     assert tried == []  # the dead server was not asked again
+
+
+def test_a_replica_shares_one_version_read_between_its_followers_for_a_moment(redis_url):
+    lecturer = RedisStore(redis_url, prefix="cache-test:", version_cache_s=60)
+    code, secret = lecturer.create_room()
+    patient = RedisStore(redis_url, prefix="cache-test:", version_cache_s=60)
+    eager = RedisStore(redis_url, prefix="cache-test:", version_cache_s=0)
+    assert lecturer.version(code) == patient.version(code) == eager.version(code) == 0
+    view = lecturer.send_view(code, secret, "momentum", "")
+    assert lecturer.version(code) == view.version == 1  # its own write, seen at once
+    assert eager.version(code) == 1
+    assert patient.version(code) == 0  # the shared read is at most version_cache_s old
+    assert patient.current_view(code) == view  # everything else is read afresh
+    poll = lecturer.open_poll(code, secret, "q", ("a", "b"))
+    lecturer.close_poll(code, secret)
+    assert lecturer.version(code) == 3 and poll.state == "open"
+    lecturer.close_poll(code, secret)  # no change: no new version
+    assert lecturer.version(code) == eager.version(code) == 3
