@@ -1,9 +1,9 @@
 """Classroom benchmark: one lecturer and 100 students in one room, shared through Redis.
 
 The lecturer sends 20 views and runs a poll; every student follows and votes once. Students
-follow the way the classroom UI does: every ``--poll-every`` seconds each asks the store for the
-room's `version()` (one cheap read), and only when it changed reads the view and the poll, and
-votes in an open poll.
+follow the way the classroom UI does: every ``--poll-every`` seconds (0.75 s, its watch
+interval) each asks the store for the room's `version()` (one cheap read), and only when it
+changed reads the view and the poll, and votes in an open poll.
 
 What plays the students (``--followers``):
 
@@ -294,7 +294,12 @@ def main(argv: list[str] | None = None) -> int:
         prog="python -m bench.classroom", description=__doc__.splitlines()[0]
     )
     parser.add_argument("--students", type=int, default=100)
-    parser.add_argument("--poll-every", type=float, default=0.5, help="seconds between reads")
+    parser.add_argument(
+        "--poll-every",
+        type=float,
+        default=0.75,
+        help="seconds between a follower's reads (the classroom UI's watch interval)",
+    )
     parser.add_argument("--views", type=int, default=20)
     parser.add_argument("--view-every", type=float, default=1.5, help="seconds between views")
     parser.add_argument("--idle", type=float, default=20.0, help="seconds of idle followers")
