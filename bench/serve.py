@@ -53,6 +53,12 @@ def rss_mib(pid: int) -> float:
     return kib / 1024
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of process `pid` so far, its threads included (/proc, Linux)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def wait_until_healthy(url: str, process: subprocess.Popen, timeout: float) -> None:
     """Poll ``url`` + ``/_stcore/health`` until it answers "ok" (Streamlit's readiness check)."""
     deadline = time.monotonic() + timeout
