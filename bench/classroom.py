@@ -22,9 +22,9 @@ What plays the students (``--followers``):
   leaves out: the page runs and the watch fragment's runs, on both replicas. It needs the
   classroom UI's follow mode (`app_support.classroom.follow`); students do not vote here yet.
 
-The peers of the store part, in the same run: Redis with every follower's `version()` read from Redis (no
-sharing of reads within a replica, ``version_cache_s=0``), and the in-process store
-(``InProcessStore``), students as threads of this process, no Redis: a single server.
+The peers of the store part, in the same run: Redis with every follower's `version()` read
+from Redis (no sharing of reads within a replica, ``version_cache_s=0``), and the in-process
+store (``InProcessStore``), students as threads of this process, no Redis: a single server.
 
     python -m bench.classroom                       # 100 students, Redis, then the peers
     python -m bench.classroom --students 20 --idle 5
