@@ -70,7 +70,7 @@ async def student(url: str, code: str) -> tuple[StreamlitSession, str]:
     session = StreamlitSession(url, page="", query_string=f"room={code}", timeout=120)
     await session.connect()
     await session.run()
-    return session, next(iter(session.timers), "")
+    return session, next(iter(session.auto_reruns), "")
 
 
 async def ticking(students, mode: str, seconds: float) -> int:

@@ -203,6 +203,6 @@ class InProcessStore:
     def my_vote(self, code, student_id, poll_id) -> int | float | None:
         with self._lock:
             room = self._room(code)
-            if room.poll is None or room.poll.poll_id != poll_id:
+            if room.poll is None or room.poll.poll_id != poll_id or not isinstance(student_id, str):
                 return None
             return room.votes.get(student_id)

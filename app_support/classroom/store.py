@@ -39,6 +39,7 @@ from app_support.classroom.model import (
     new_student_id,
     normalize_code,
 )
+from app_support.classroom.redis_store import RedisStore
 
 __all__ = [
     "InProcessStore",
@@ -47,6 +48,7 @@ __all__ = [
     "PollClosed",
     "PollCounts",
     "RateLimited",
+    "RedisStore",
     "RoomError",
     "RoomNotFound",
     "RoomStore",
@@ -120,4 +122,6 @@ def get_store() -> RoomStore:
 
 
 def _make_store(url: str) -> RoomStore:
-    return InProcessStore()
+    # Connecting is lazy: a Redis that is down now makes calls fail with StoreUnavailable
+    # until it is back, and the app starts either way.
+    return RedisStore(url) if url else InProcessStore()

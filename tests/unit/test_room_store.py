@@ -9,23 +9,29 @@ from __future__ import annotations
 
 import re
 import string
+import time
+import uuid
 
 import pytest
+import redis
 
 from app_support.classroom import model
 from app_support.classroom.memory import InProcessStore
+from app_support.classroom.redis_store import RedisStore
 from app_support.classroom.store import (
     NotLecturer,
     PollClosed,
     RateLimited,
     RoomError,
     RoomNotFound,
+    StoreUnavailable,
     get_store,
     new_student_id,
     normalize_code,
 )
 from app_support.navigation import PAGES
 from app_support.urlstate import MAX_TEXT
+from bench.serve import free_port, redis_server
 
 TTL = 0.6  # seconds a test room lives without activity
 PERIOD = 0.6  # seconds of a test rate-limit window
@@ -52,12 +58,32 @@ class MemoryBackend:
         self.clock.now += seconds
 
 
-BACKENDS = {"memory": MemoryBackend}
+class RedisBackend:
+    """Stores on the test session's redis-server, each under a prefix of its own."""
+
+    def __init__(self, url: str):
+        self.url = url
+
+    def store(self, **kwargs):
+        kwargs.setdefault("ttl_s", TTL)
+        kwargs.setdefault("rate_period_s", PERIOD)
+        return RedisStore(self.url, prefix=f"test-{uuid.uuid4().hex}:", **kwargs)
+
+    def wait(self, seconds: float) -> None:
+        time.sleep(seconds)  # keys expire on Redis's clock
 
 
-@pytest.fixture(params=sorted(BACKENDS))
+@pytest.fixture(scope="module")
+def redis_url():
+    with redis_server() as server:
+        yield server.url
+
+
+@pytest.fixture(params=["memory", "redis"])
 def backend(request):
-    return BACKENDS[request.param]()
+    if request.param == "memory":
+        return MemoryBackend()
+    return RedisBackend(request.getfixturevalue("redis_url"))
 
 
 @pytest.fixture
@@ -214,6 +240,7 @@ def test_one_vote_per_student_changeable_until_the_poll_closes(room):
     assert counts.counts == (1, 2, 2) and counts.votes == 5 and counts.numbers == ()
     assert store.my_vote(code, students[0], poll.poll_id) == 2
     assert store.my_vote(code, new_student_id(), poll.poll_id) is None
+    assert store.my_vote(code, ["not", "an", "id"], poll.poll_id) is None
     store.close_poll(code, secret)
     with pytest.raises(PollClosed):
         store.vote(code, students[1], poll.poll_id, 0)
@@ -367,15 +394,14 @@ def test_ids_that_are_not_url_safe_are_refused(room):
                 store.check_room(code, session_id=bad)
 
 
-def test_the_in_process_store_holds_a_bounded_number_of_rooms():
-    clock = Clock()
-    store = InProcessStore(clock=clock, ttl_s=10, max_rooms=3)
+def test_a_store_holds_a_bounded_number_of_rooms(backend):
+    store = backend.store(max_rooms=3)
     for _ in range(3):
         store.create_room()
     with pytest.raises(RoomError) as error:
         store.create_room()
     assert "as many rooms" in error.value.message
-    clock.now += 11  # the old rooms expired: room for new ones
+    backend.wait(TTL * 1.2)  # the old rooms expired: room for new ones
     store.create_room()
 
 
@@ -388,3 +414,83 @@ def test_the_process_store_is_in_process_without_redis_url(monkeypatch):
     monkeypatch.setattr("app_support.classroom.store._store", None)
     store = get_store()
     assert isinstance(store, InProcessStore) and get_store() is store
+
+
+def test_the_process_store_is_redis_with_redis_url(monkeypatch, redis_url):
+    monkeypatch.setenv("REDIS_URL", redis_url)
+    monkeypatch.setattr("app_support.classroom.store._store", None)
+    store = get_store()
+    assert isinstance(store, RedisStore) and get_store() is store
+    code, secret = store.create_room()
+    assert store.is_lecturer(code, secret)
+
+
+def test_redis_keys_carry_the_rooms_lifetime_and_votes_keep_no_more_than_ids(redis_url):
+    client = redis.Redis.from_url(redis_url, decode_responses=True)
+    store = RedisStore(redis_url, prefix="ttl-test:", ttl_s=3600)
+    code, secret = store.create_room()
+    poll = _poll(store, code, secret)
+    store.vote(code, "student-a", poll.poll_id, 1)
+    room, votes = f"ttl-test:room:{code}", f"ttl-test:votes:{code}"
+    assert 3590_000 < client.pttl(room) <= 3600_000
+    assert 3590_000 < client.pttl(votes) <= 3600_000
+    assert client.hgetall(votes) == {"student-a": "1"}
+    assert secret not in str(client.hgetall(room))  # only its digest is kept
+    assert client.hget(room, "digest") == model.secret_digest(secret)
+
+
+def test_an_unreachable_redis_makes_every_call_store_unavailable_and_recovers():
+    port = free_port()
+    store = RedisStore(f"redis://127.0.0.1:{port}/0", retry_after_s=0.0)
+    calls = [
+        store.create_room,
+        lambda: store.check_room("ABCDEF"),
+        lambda: store.check_room("ABCDEF", session_id="s"),
+        lambda: store.is_lecturer("ABCDEF", "x"),
+        lambda: store.send_view("ABCDEF", "x", "home", ""),
+        lambda: store.current_view("ABCDEF"),
+        lambda: store.open_poll("ABCDEF", "x", "q", ("a", "b")),
+        lambda: store.close_poll("ABCDEF", "x"),
+        lambda: store.reveal_poll("ABCDEF", "x"),
+        lambda: store.current_poll("ABCDEF"),
+        lambda: store.vote("ABCDEF", "s", "p", 0),
+        lambda: store.counts("ABCDEF", "x"),
+        lambda: store.my_vote("ABCDEF", "s", "p"),
+        lambda: store.version("ABCDEF"),
+    ]
+    for call in calls:
+        with pytest.raises(StoreUnavailable) as error:
+            call()
+        assert "unavailable" in error.value.message
+    with redis_server(port):  # Redis is back: the same store works again
+        code, secret = store.create_room()
+        assert store.version(code) == 0
+
+
+def test_after_a_failure_calls_fail_at_once_until_the_retry_delay(monkeypatch):
+    store = RedisStore(f"redis://127.0.0.1:{free_port()}/0", retry_after_s=60.0)
+    with pytest.raises(StoreUnavailable):
+        store.version("ABCDEF")
+    tried = []
+    monkeypatch.setattr(store._redis, "hget", lambda *a: tried.append(a))
+    with pytest.raises(StoreUnavailable):
+        store.version("ABCDEF")
+    assert tried == []  # the dead server was not asked again
+
+
+def test_a_replica_shares_one_version_read_between_its_followers_for_a_moment(redis_url):
+    lecturer = RedisStore(redis_url, prefix="cache-test:", version_cache_s=60)
+    code, secret = lecturer.create_room()
+    patient = RedisStore(redis_url, prefix="cache-test:", version_cache_s=60)
+    eager = RedisStore(redis_url, prefix="cache-test:", version_cache_s=0)
+    assert lecturer.version(code) == patient.version(code) == eager.version(code) == 0
+    view = lecturer.send_view(code, secret, "momentum", "")
+    assert lecturer.version(code) == view.version == 1  # its own write, seen at once
+    assert eager.version(code) == 1
+    assert patient.version(code) == 0  # the shared read is at most version_cache_s old
+    assert patient.current_view(code) == view  # everything else is read afresh
+    poll = lecturer.open_poll(code, secret, "q", ("a", "b"))
+    lecturer.close_poll(code, secret)
+    assert lecturer.version(code) == 3 and poll.state == "open"
+    lecturer.close_poll(code, secret)  # no change: no new version
+    assert lecturer.version(code) == eager.version(code) == 3
