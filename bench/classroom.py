@@ -244,9 +244,10 @@ def measure_idle(pids: dict[str, int], seconds: float) -> dict[str, float]:
 
 
 async def ws_follower(url, code, stop: asyncio.Event, joined, seen: Seen, scenario) -> None:
-    """One student as a Streamlit session: opens the join link on the playground, then reruns
-    the page's watch fragment on the timer the server gave it, as a browser does; a view has
-    arrived when a run writes its query into the page's URL."""
+    """One student as a Streamlit session: opens the join link on the playground, then waits
+    for the runs the server starts when the room changes (or, where the page polls, reruns its
+    watch fragment on the timer the server gave it, as a browser does); a view has arrived
+    when a run writes its query into the page's URL."""
     try:
         cookie = await asyncio.to_thread(fetch_cookie, url)
         query = f"room={code}"
@@ -254,16 +255,23 @@ async def ws_follower(url, code, stop: asyncio.Event, joined, seen: Seen, scenar
             seen.errors += (await session.run()).exceptions
             joined()
             while not stop.is_set():
-                if not session.auto_reruns:
-                    seen.errors.append("the page has no watch fragment: not following")
-                    return
-                fragment, interval = list(session.auto_reruns.items())[-1]
-                try:
-                    await asyncio.wait_for(stop.wait(), interval)
-                    return
-                except TimeoutError:
-                    pass
-                result = await session.run(fragment_id=fragment)
+                if session.auto_reruns:  # the page polls (LLL_CLASSROOM_WATCH=fragment)
+                    fragment, interval = list(session.auto_reruns.items())[-1]
+                    try:
+                        await asyncio.wait_for(stop.wait(), interval)
+                        return
+                    except TimeoutError:
+                        pass
+                    result = await session.run(fragment_id=fragment)
+                else:  # the server reruns the page when the room changes (the default)
+                    run = asyncio.ensure_future(session._receive_run())
+                    stopped = asyncio.ensure_future(stop.wait())
+                    await asyncio.wait({run, stopped}, return_when=asyncio.FIRST_COMPLETED)
+                    stopped.cancel()
+                    if not run.done():  # never cut a run short: its URL may be in it
+                        run.cancel()
+                        return
+                    result = run.result()
                 now = time.time()
                 seen.errors += result.exceptions
                 for written in map(parse_qs, result.queries):
