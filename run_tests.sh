@@ -7,12 +7,14 @@ cd "$(dirname "$0")"
 python3 -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 
 # The browser tests drive Debian's Chromium (Playwright cannot download its own browser here);
-# the emoji font lets the saved screenshots show the pages' icons as a student's browser does.
-if ! command -v chromium >/dev/null 2>&1 || ! fc-list | grep -qi "color emoji"; then
+# the emoji font lets the saved screenshots show the pages' icons as a student's browser does;
+# the classroom store's tests start their own redis-server.
+if ! command -v chromium >/dev/null 2>&1 || ! fc-list | grep -qi "color emoji" \
+  || ! command -v redis-server >/dev/null 2>&1; then
   SUDO=""
   [ "$(id -u)" -eq 0 ] || SUDO="sudo"
   $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium fonts-noto-color-emoji >/dev/null
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium fonts-noto-color-emoji redis-server >/dev/null
 fi
 
 python3 -m ruff check .

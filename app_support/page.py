@@ -24,6 +24,7 @@ from urllib.parse import urlencode
 import streamlit as st
 
 from app_support.charts import preload_plotly
+from app_support.classroom import ui as classroom
 from app_support.presets import Preset
 from app_support.streamlit_internals import drop_replaced_widget_records, route_through_app
 from app_support.urlstate import PageState, Setting, load_url
@@ -149,6 +150,7 @@ def page_setup(name: str, title: str, *, icon: str = "", charts: bool = True) ->
     `charts` starts loading Plotly.js at once (`app_support.charts.preload_plotly`)."""
     route_through_app()  # a fresh server's first deep link
     drop_replaced_widget_records()  # Streamlit would keep every replaced widget's run alive
+    classroom.arrive(name)  # a join link, a followed lecturer's view: before the URL is read
     heading = f"{icon} {title}".strip()
     state = PageState(name, notices_here=False)
     presenting = bool(state.peek(PRESENT))
@@ -165,4 +167,6 @@ def page_setup(name: str, title: str, *, icon: str = "", charts: bool = True) ->
     state.widget(PRESENT, toggle_place)
     if charts:
         preload_plotly()
-    return Page(name, state, presenting, Look(dark=is_dark_theme(), presentation=presenting))
+    look = Look(dark=is_dark_theme(), presentation=presenting)
+    classroom.show(name, state, presenting, look, st.context.url)
+    return Page(name, state, presenting, look)

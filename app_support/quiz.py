@@ -14,6 +14,8 @@ from collections.abc import Callable, Sequence
 
 import streamlit as st
 
+from app_support.classroom import polls
+
 
 def quiz_box(
     page: str,
@@ -26,6 +28,10 @@ def quiz_box(
 ) -> str | None:
     """One question in a bordered box; returns the student's answer (None before one)."""
     with st.container(border=True, key=f"{page}.quizbox.{key}"):
+        polls.quiz_button(page, key, question, options, right)
+        revealed = polls.revealed_answer(question)  # the class's poll: its evidence for all
+        if revealed is not None and st.session_state.get(f"{page}.quiz.{key}") is None:
+            st.session_state[f"{page}.quiz.{key}"] = revealed
         answer = st.radio(
             f"**{question}**", tuple(options), index=None, horizontal=True, key=f"{page}.quiz.{key}"
         )

@@ -21,12 +21,26 @@ page alone, without the app's page config and page list (the same symptom as str
 issue 9624, "st.navigation doesn't support deeplinks on first load"). The folder must keep its
 name `pages/` (the project's layout), so the page flips the flag `st.navigation` itself sets and
 reruns, which sends the request through `app.py`.
+
+`rerun_session` — a classroom follower's page must change when the lecturer sends a view.
+A page that polls costs the server a script run per student per second, however little it
+does (a fragment that only reads the room's version: about 3 ms of server CPU each, a third of
+a core for 100 students; `python -m bench.classroom_watch`). Instead the server reruns the
+follower's session itself, the way Streamlit's own "run on save" does when a source file
+changes: `AppSession.request_rerun` with the client state the session's last run ended with
+(its page, query and widget values). Sessions are found through the runtime's session manager.
 """
 
 from __future__ import annotations
 
 import streamlit as st
 from streamlit.runtime.state import get_session_state
+
+try:
+    from streamlit.runtime import Runtime
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+except ImportError:  # another Streamlit version: no server-side reruns
+    Runtime = get_script_run_ctx = None
 
 try:
     from streamlit.runtime.pages_manager import PagesManager
@@ -57,3 +71,34 @@ def route_through_app() -> None:
     if getattr(PagesManager, "uses_pages_directory", False):
         PagesManager.uses_pages_directory = False
         st.rerun()
+
+
+def this_session_id() -> str | None:
+    """The id of the browser session running this script, None outside a server's run."""
+    ctx = get_script_run_ctx() if get_script_run_ctx is not None else None
+    return getattr(ctx, "session_id", None)
+
+
+def can_rerun_sessions() -> bool:
+    """Whether `rerun_session` can work here: a running server whose sessions it can reach
+    (not AppTest, which has no runtime, nor a Streamlit that renamed what it uses)."""
+    try:
+        manager = Runtime.instance()._session_mgr
+    except (AttributeError, RuntimeError):
+        return False
+    return callable(getattr(manager, "get_active_session_info", None))
+
+
+def rerun_session(session_id: str) -> bool:
+    """Rerun session `session_id`'s page as it is (its last page, query and widget values),
+    as Streamlit's "run on save" does; callable from any thread. False when the session is
+    gone (the tab was closed) or this Streamlit cannot be reached."""
+    try:
+        info = Runtime.instance()._session_mgr.get_active_session_info(session_id)
+        if info is None:
+            return False
+        session = info.session
+        session.request_rerun(session._client_state)
+    except (AttributeError, RuntimeError):
+        return False
+    return True

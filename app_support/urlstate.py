@@ -377,6 +377,7 @@ class PageState:
         self._declared: dict[str, tuple[Setting, Any]] = {}
         self._notices = None
         self.problems: list[str] = []
+        self.finished: list[Callable[[dict[str, list[str]]], None]] = []  # called by finish()
         if notices_here:
             self.show_notices_here()
 
@@ -554,6 +555,8 @@ class PageState:
         st.session_state[f"{self._snapshot_key}.settings"] = {
             name: setting for name, (setting, _) in self._declared.items()
         }
+        for hook in self.finished:  # e.g. a lecturer's auto-send of the view just written
+            hook(params)
         return params
 
 

@@ -9,7 +9,7 @@ its own deep link. The server's resident memory is sampled every second.
 
     python -m bench.load                                # 50 students, 60 s, one local server
     python -m bench.load --students 10 --duration 20    # a quick look
-    python -m bench.load --replicas 2                   # two servers behind deploy/nginx.conf
+    python -m bench.load --replicas 2                   # two servers behind nginx, with Redis
     python -m bench.load --url http://127.0.0.1:8501 --pid 1234   # a server already running
 
 Reported: rerun latency p50/p95 (target p95 ≤ 1.5 s for 50 students on 2 cores), errors
@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from streamlit.proto.Slider_pb2 import Slider
 
-from bench.serve import nginx_proxy, rss_mib, streamlit_server
+from bench.serve import deployment, rss_mib
 from bench.streamlit_client import SessionError, StreamlitSession, Widget, fetch_cookie
 
 P95_TARGET_S = 1.5
@@ -305,12 +305,9 @@ def main(argv: list[str] | None = None) -> int:
                 parser.error("--url must be a loopback address")
             url, urls, pids, proxy = args.url, [args.url], args.pid, None
         else:
-            servers = [
-                stack.enter_context(streamlit_server(args.app)) for _ in range(args.replicas)
-            ]
-            urls, pids = [s.url for s in servers], [s.pid for s in servers]
-            proxy = stack.enter_context(nginx_proxy(urls)) if args.replicas > 1 else None
-            url = proxy.url if proxy else urls[0]
+            deployed = stack.enter_context(deployment(args.replicas, args.app))
+            urls, pids = [s.url for s in deployed.servers], [s.pid for s in deployed.servers]
+            url, proxy = deployed.url, deployed.proxy
         # Like a lecturer opening the page before class: every server gets its first load
         # (and its JAX compilation) before the students arrive.
         first_load = max(asyncio.run(first_page_load(u, args.page)) for u in urls)

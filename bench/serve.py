@@ -24,6 +24,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 NGINX = "/usr/sbin/nginx"
+REDIS_SERVER = shutil.which("redis-server") or "/usr/bin/redis-server"
 NGINX_SITE = REPO / "deploy" / "nginx.conf"
 
 # `server.address` 127.0.0.1 keeps the server off the network and stops Streamlit from looking
@@ -50,6 +51,12 @@ def rss_mib(pid: int) -> float:
     status = Path(f"/proc/{pid}/status").read_text()
     kib = int(re.search(r"^VmRSS:\s+(\d+) kB", status, re.MULTILINE).group(1))
     return kib / 1024
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of process `pid` so far, its threads included (/proc, Linux)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def wait_until_healthy(url: str, process: subprocess.Popen, timeout: float) -> None:
@@ -228,3 +235,65 @@ http {{
         # SIGTERM is nginx's fast stop: the master ends its workers, then itself.
         _stop(process)
         shutil.rmtree(prefix, ignore_errors=True)
+
+
+@dataclass(frozen=True)
+class Redis:
+    """A running redis-server: its URL (``redis://127.0.0.1:port/0``), port and process."""
+
+    url: str
+    port: int
+    process: subprocess.Popen
+
+
+@contextmanager
+def redis_server(port: int | None = None, timeout: float = 20.0) -> Iterator[Redis]:
+    """Debian's redis-server on 127.0.0.1 (a free port unless given), nothing saved to disk
+    (no RDB snapshot, no append-only file), until exit."""
+    port = port or free_port()
+    command = [REDIS_SERVER, "--port", str(port), "--bind", "127.0.0.1", "--save", ""]
+    command += ["--appendonly", "no", "--dir", tempfile.gettempdir()]
+    process = subprocess.Popen(
+        command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=1) as conn:
+                    conn.sendall(b"PING\r\n")
+                    if conn.recv(16).startswith(b"+PONG"):
+                        break
+            except OSError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"redis-server did not start on port {port}")
+            time.sleep(0.05)
+        yield Redis(f"redis://127.0.0.1:{port}/0", port, process)
+    finally:
+        _stop(process)
+
+
+@dataclass(frozen=True)
+class Deployment:
+    """The lab as deployed: one server, or replicas behind nginx sharing one Redis."""
+
+    url: str  # where students connect: nginx, or the single server
+    servers: list[Server]
+    proxy: Proxy | None
+    redis: Redis | None
+
+
+@contextmanager
+def deployment(replicas: int = 1, app: str = "app.py", **kwargs) -> Iterator[Deployment]:
+    """One Streamlit server (rooms in its memory), or ``replicas`` of them behind
+    deploy/nginx.conf with a redis-server whose URL each gets as ``REDIS_URL``, so that a
+    classroom room is shared by all of them (deploy/nginx-two-replicas.sh)."""
+    with ExitStack() as stack:
+        redis = stack.enter_context(redis_server()) if replicas > 1 else None
+        env = {**kwargs.pop("env", {}), **({"REDIS_URL": redis.url} if redis else {})}
+        servers = [
+            stack.enter_context(streamlit_server(app, env=env, **kwargs)) for _ in range(replicas)
+        ]
+        proxy = stack.enter_context(nginx_proxy([s.url for s in servers])) if replicas > 1 else None
+        yield Deployment(proxy.url if proxy else servers[0].url, servers, proxy, redis)

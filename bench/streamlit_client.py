@@ -34,7 +34,11 @@ from streamlit.proto.WidgetStates_pb2 import WidgetState
 
 # A run ends for good on these statuses; FINISHED_EARLY_FOR_RERUN means another run follows
 # (the script called st.rerun(), or a newer rerun request interrupted it).
-_FINAL_STATUSES = (ForwardMsg.FINISHED_SUCCESSFULLY, ForwardMsg.FINISHED_WITH_COMPILE_ERROR)
+_FINAL_STATUSES = (
+    ForwardMsg.FINISHED_SUCCESSFULLY,
+    ForwardMsg.FINISHED_WITH_COMPILE_ERROR,
+    ForwardMsg.FINISHED_FRAGMENT_RUN_SUCCESSFULLY,
+)
 
 
 class SessionError(RuntimeError):
@@ -64,6 +68,7 @@ class RunResult:
     seconds: float  # from sending the rerun request to the final script_finished
     exceptions: list[str] = field(default_factory=list)  # messages of st.exception boxes
     compile_error: bool = False
+    queries: list[str] = field(default_factory=list)  # every URL query the run wrote, in order
 
 
 def _encode(widget: Widget, value: Any) -> WidgetState:
@@ -83,8 +88,10 @@ def _encode(widget: Widget, value: Any) -> WidgetState:
         state.double_array_value.data.extend(float(v) for v in values)
     elif widget.kind == "number_input":
         state.double_value = float(value)
-    elif widget.kind == "checkbox":
+    elif widget.kind in ("checkbox", "expandable"):  # an expander with on_change: open or not
         state.bool_value = bool(value)
+    elif widget.kind == "button":
+        state.trigger_value = bool(value)
     elif widget.kind in ("selectbox", "radio"):
         state.string_value = str(value)
     elif widget.kind in ("button_group", "multiselect"):
@@ -132,6 +139,10 @@ class StreamlitSession:
         self.widgets: dict[str, Widget] = {}  # by widget id, as the last run drew them
         self.elements: dict[tuple[int, ...], Any] = {}  # the page as last drawn, by delta_path
         self._states: dict[str, WidgetState] = {}  # the values this client has set, by id
+        # Fragments that rerun on a timer (st.fragment(run_every=...)): id -> seconds. The
+        # browser reruns each on its timer; `run(fragment_id=...)` does what it sends.
+        self.auto_reruns: dict[str, float] = {}
+        self.page_script_hash = ""
         self._ws = None
 
     async def __aenter__(self) -> StreamlitSession:
@@ -172,13 +183,20 @@ class StreamlitSession:
         """Give ``widget`` the value ``value`` for the next run, as a user's input would."""
         self._states[widget.id] = _encode(widget, value)
 
-    async def run(self) -> RunResult:
-        """Ask for a rerun with the current widget values and wait until it has finished."""
+    async def run(self, fragment_id: str = "") -> RunResult:
+        """Ask for a rerun with the current widget values and wait until it has finished;
+        with `fragment_id`, the timed rerun of that fragment (which may rerun the page)."""
         msg = BackMsg()
         client_state = msg.rerun_script
         client_state.query_string = self.query_string
         client_state.page_name = self.page
         client_state.widget_states.widgets.extend(self._states.values())
+        if fragment_id:
+            client_state.fragment_id = fragment_id
+            client_state.is_auto_rerun = True
+            client_state.page_script_hash = self.page_script_hash
+        # A button's click is sent once, as the frontend does.
+        self._states = {k: v for k, v in self._states.items() if not v.HasField("trigger_value")}
         started = time.perf_counter()
         try:
             await self._ws.send(msg.SerializeToString())
@@ -195,14 +213,24 @@ class StreamlitSession:
             msg.ParseFromString(await self._ws.recv())
             kind = msg.WhichOneof("type")
             if kind == "new_session":
+                self.page_script_hash = msg.new_session.page_script_hash
                 self.elements.clear()
                 self.widgets.clear()
                 result.exceptions.clear()
+            elif kind == "auto_rerun":
+                self.auto_reruns[msg.auto_rerun.fragment_id] = msg.auto_rerun.interval
+            elif kind == "stop_auto_rerun":
+                self.auto_reruns.clear()
             elif kind == "delta" and msg.delta.WhichOneof("type") == "new_element":
                 self._place(tuple(msg.metadata.delta_path), msg.delta.new_element, result)
+            elif kind == "delta" and msg.delta.WhichOneof("type") == "add_block":
+                block = msg.delta.add_block
+                if block.WhichOneof("type") == "expandable" and block.expandable.id:
+                    self.widgets[block.expandable.id] = Widget("expandable", block.expandable)
             elif kind == "page_info_changed":
                 # The frontend rewrites the address bar and sends it back on the next rerun.
                 self.query_string = msg.page_info_changed.query_string
+                result.queries.append(self.query_string)
             elif kind == "script_finished" and msg.script_finished in _FINAL_STATUSES:
                 result.compile_error = msg.script_finished == ForwardMsg.FINISHED_WITH_COMPILE_ERROR
                 return result

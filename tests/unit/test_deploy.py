@@ -18,9 +18,17 @@ DEPLOY = Path(__file__).resolve().parents[2] / "deploy"
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 
 
+def _documents() -> list[dict]:
+    return list(yaml.safe_load_all((DEPLOY / "kubernetes.yaml").read_text()))
+
+
 def _manifest() -> dict[str, dict]:
-    documents = list(yaml.safe_load_all((DEPLOY / "kubernetes.yaml").read_text()))
-    return {d["kind"]: d for d in documents}
+    """The lab's own documents by kind (the classroom's Redis has its own, `_redis`)."""
+    return {d["kind"]: d for d in _documents() if d["metadata"]["name"].startswith("loss-")}
+
+
+def _redis() -> dict[str, dict]:
+    return {d["kind"]: d for d in _documents() if d["metadata"]["name"] == "lab-redis"}
 
 
 def test_the_pod_runs_unprivileged_on_a_read_only_root_filesystem():
@@ -44,6 +52,29 @@ def test_the_pod_runs_unprivileged_on_a_read_only_root_filesystem():
     cache_mount = next(path for path in mounts if env["LLL_JAX_CACHE"].startswith(path + "/"))
     assert "emptyDir" in mounts[cache_mount] and int(env["LLL_JAX_CACHE_MAX_MB"]) > 0
     assert env["LLL_JAX_CACHE_READONLY"] == "0"  # the image's default is its baked cache
+
+
+def test_the_pods_share_a_redis_that_only_they_reach_and_that_keeps_nothing_on_disk():
+    redis = _redis()
+    (lab,) = _manifest()["Deployment"]["spec"]["template"]["spec"]["containers"]
+    url = {e["name"]: e["value"] for e in lab["env"]}["REDIS_URL"]
+    service = redis["Service"]
+    port = service["spec"]["ports"][0]["port"]
+    assert url == f"redis://{service['metadata']['name']}:{port}/0"
+    pod = redis["Deployment"]["spec"]["template"]["spec"]
+    assert service["spec"]["selector"] == redis["Deployment"]["spec"]["selector"]["matchLabels"]
+    (container,) = pod["containers"]
+    args = container["args"]
+    assert args[args.index("--save") + 1] == "" and args[args.index("--appendonly") + 1] == "no"
+    assert "--maxmemory" in args
+    assert container["securityContext"]["readOnlyRootFilesystem"] is True
+    assert pod["securityContext"]["runAsNonRoot"] is True
+    assert re.fullmatch(r"redis:\d+\.\d+\.\d+", container["image"])
+    policy = redis["NetworkPolicy"]
+    assert policy["spec"]["podSelector"] == redis["Deployment"]["spec"]["selector"]
+    (rule,) = policy["spec"]["ingress"]
+    (source,) = rule["from"]
+    assert source["podSelector"]["matchLabels"] == {"app": "loss-landscape-lab"}
 
 
 def test_the_ingress_serves_https_only_with_a_secure_sticky_cookie_and_per_ip_limits():
