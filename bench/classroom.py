@@ -288,8 +288,13 @@ async def ws_class(args, url, code, secret, store, pids) -> tuple:
     for _ in range(args.students):
         await asyncio.wait_for(joined.acquire(), 300)
     idle = await asyncio.to_thread(measure_idle, pids, args.idle)
+    before, start = sum(map(cpu_seconds, pids.values())), time.monotonic()
     lecture, errors = await asyncio.to_thread(lecture_safely, scenario, store, code, secret)
     await asyncio.sleep(2)
+    # the servers' CPU for the views, beyond what idle followers cost in the same time
+    busy = sum(map(cpu_seconds, pids.values())) - before
+    lecture["cpu per change"] = busy - sum(idle.values()) * (time.monotonic() - start)
+    lecture["changes"] = store.version(code)  # the views and the poll's three changes
     stop.set()
     await asyncio.gather(*tasks)
     return seen, scenario, idle, lecture, errors
@@ -348,6 +353,14 @@ def report(outcome: Outcome, args, verdict: Verdicts) -> dict:
         f"target p95 <= {P95_TARGET_S:g} s and none missed: "
         f"{verdict(p95 <= P95_TARGET_S and missed == 0)}"
     )
+    if "cpu per change" in outcome.lecture:
+        changes = outcome.lecture["changes"]
+        per_follower = outcome.lecture["cpu per change"] / changes / n
+        print(
+            f"  servers' CPU per room change ({changes}: views, poll) and follower, beyond "
+            f"idle: {per_follower * 1000:.0f} ms; a change reaches {n} followers within 1 s "
+            f"only with {per_follower * n:.1f} cores free"
+        )
     if "counts" not in outcome.lecture:
         print("  votes: not cast by these followers (the store-level run counts them)")
     else:
