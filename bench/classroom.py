@@ -20,7 +20,8 @@ What plays the students (``--followers``):
   arrived when a run writes its query into the page's URL. The lecturer writes through the
   store (what the lecturer's session does on its replica). This measures what the store part
   leaves out: the page runs and the watch fragment's runs, on both replicas. It needs the
-  classroom UI's follow mode (`app_support.classroom.follow`); students do not vote here yet.
+  classroom UI's follow mode (`app_support.classroom.follow`) and its poll box, where each
+  student picks their option.
 
 The peers of the store part, in the same run: Redis with every follower's `version()` read
 from Redis (no sharing of reads within a replica, ``version_cache_s=0``), and the in-process
@@ -243,10 +244,24 @@ def measure_idle(pids: dict[str, int], seconds: float) -> dict[str, float]:
     return {name: (cpu_seconds(pid) - before[name]) / elapsed for name, pid in pids.items()}
 
 
-async def ws_follower(url, code, stop: asyncio.Event, joined, seen: Seen, scenario) -> None:
+async def ws_vote(session: StreamlitSession, index: int, seen: Seen) -> None:
+    """Answer the poll box's question once it shows, as a student clicking an option."""
+    boxes = [w for w in session.find("radio", "Your answer") if not w.proto.disabled]
+    if seen.voted or not boxes:
+        return
+    seen.poll_at = time.time()
+    session.set(boxes[0], POLL_OPTIONS[expected_choice(index)])
+    result = await session.run()
+    seen.errors += result.exceptions
+    # the box says which vote the store holds for this student (the store's my_vote)
+    caption = f"Your vote: **{POLL_OPTIONS[expected_choice(index)]}**"
+    seen.voted = any(caption in str(element) for element in session.elements.values())
+
+
+async def ws_follower(url, code, index, stop: asyncio.Event, joined, seen: Seen, scenario):
     """One student as a Streamlit session: opens the join link on the playground, then reruns
     the page's watch fragment on the timer the server gave it, as a browser does; a view has
-    arrived when a run writes its query into the page's URL."""
+    arrived when a run writes its query into the page's URL. It votes when the poll shows."""
     try:
         cookie = await asyncio.to_thread(fetch_cookie, url)
         query = f"room={code}"
@@ -257,7 +272,7 @@ async def ws_follower(url, code, stop: asyncio.Event, joined, seen: Seen, scenar
                 if not session.auto_reruns:
                     seen.errors.append("the page has no watch fragment: not following")
                     return
-                fragment, interval = list(session.auto_reruns.items())[-1]
+                fragment, interval = next(iter(session.auto_reruns.items()))
                 try:
                     await asyncio.wait_for(stop.wait(), interval)
                     return
@@ -270,6 +285,7 @@ async def ws_follower(url, code, stop: asyncio.Event, joined, seen: Seen, scenar
                     for version, query in list(scenario.queries.items()):
                         if written == parse_qs(query):
                             seen.views.setdefault(version, now)
+                await ws_vote(session, index, seen)
     except (SessionError, OSError) as error:
         seen.errors.append(f"session lost: {type(error).__name__}: {error}")
 
@@ -282,7 +298,7 @@ async def ws_class(args, url, code, secret, store, pids) -> tuple:
     tasks = []
     for i in range(args.students):
         tasks.append(
-            asyncio.create_task(ws_follower(url, code, stop, joined.release, seen[i], scenario))
+            asyncio.create_task(ws_follower(url, code, i, stop, joined.release, seen[i], scenario))
         )
         await asyncio.sleep(args.ramp / args.students)  # a class does not click at once
     for _ in range(args.students):
@@ -320,7 +336,6 @@ def run_websocket(args) -> Outcome:
         seen, scenario, idle, lecture, errors = asyncio.run(
             ws_class(args, deployed.url, code, secret, store, pids)
         )
-    lecture.pop("counts", None)  # websocket students do not vote yet
     name = "Streamlit sessions, two replicas behind nginx, Redis"
     return Outcome(name, args.students, seen, scenario.sent, lecture, idle, errors)
 
@@ -388,8 +403,8 @@ def _report_votes(outcome: Outcome, verdict: Verdicts) -> None:
     exact = counts is not None and counts.counts == tuple(expected[k] for k in range(4))
     voted = sum(seen.voted for seen in outcome.seen)
     print(
-        f"  votes counted: {counts.votes if counts else 0} of {n} (each student read their own "
-        f"back: {voted}); tally {counts.counts if counts else None}, exact: "
+        f"  votes counted: {counts.votes if counts else 0} of {n} (students who voted and saw "
+        f"it: {voted}); tally {counts.counts if counts else None}, exact: "
         f"{verdict(exact and voted == n)}"
     )
 
