@@ -20,7 +20,8 @@ What plays the students (``--followers``):
   arrived when a run writes its query into the page's URL. The lecturer writes through the
   store (what the lecturer's session does on its replica). This measures what the store part
   leaves out: the page runs and the watch fragment's runs, on both replicas. It needs the
-  classroom UI's follow mode (`app_support.classroom.follow`); students do not vote here yet.
+  classroom UI's follow mode (`app_support.classroom.follow`) and its poll box, where each
+  student picks their option.
 
 The peers of the store part, in the same run: Redis with every follower's `version()` read
 from Redis (no sharing of reads within a replica, ``version_cache_s=0``), and the in-process
@@ -243,11 +244,25 @@ def measure_idle(pids: dict[str, int], seconds: float) -> dict[str, float]:
     return {name: (cpu_seconds(pid) - before[name]) / elapsed for name, pid in pids.items()}
 
 
-async def ws_follower(url, code, stop: asyncio.Event, joined, seen: Seen, scenario) -> None:
+async def ws_vote(session: StreamlitSession, index: int, seen: Seen) -> None:
+    """Answer the poll box's question once it shows, as a student clicking an option."""
+    boxes = [w for w in session.find("radio", "Your answer") if not w.proto.disabled]
+    if seen.voted or not boxes:
+        return
+    seen.poll_at = time.time()
+    session.set(boxes[0], POLL_OPTIONS[expected_choice(index)])
+    result = await session.run()
+    seen.errors += result.exceptions
+    # the box says which vote the store holds for this student (the store's my_vote)
+    caption = f"Your vote: **{POLL_OPTIONS[expected_choice(index)]}**"
+    seen.voted = any(caption in str(element) for element in session.elements.values())
+
+
+async def ws_follower(url, code, index, stop: asyncio.Event, joined, seen: Seen, scenario):
     """One student as a Streamlit session: opens the join link on the playground, then waits
     for the runs the server starts when the room changes (or, where the page polls, reruns its
     watch fragment on the timer the server gave it, as a browser does); a view has arrived
-    when a run writes its query into the page's URL."""
+    when a run writes its query into the page's URL. It votes when the poll shows."""
     try:
         cookie = await asyncio.to_thread(fetch_cookie, url)
         query = f"room={code}"
@@ -278,6 +293,7 @@ async def ws_follower(url, code, stop: asyncio.Event, joined, seen: Seen, scenar
                     for version, query in list(scenario.queries.items()):
                         if written == parse_qs(query):
                             seen.views.setdefault(version, now)
+                await ws_vote(session, index, seen)
     except (SessionError, OSError) as error:
         seen.errors.append(f"session lost: {type(error).__name__}: {error}")
 
@@ -290,14 +306,19 @@ async def ws_class(args, url, code, secret, store, pids) -> tuple:
     tasks = []
     for i in range(args.students):
         tasks.append(
-            asyncio.create_task(ws_follower(url, code, stop, joined.release, seen[i], scenario))
+            asyncio.create_task(ws_follower(url, code, i, stop, joined.release, seen[i], scenario))
         )
         await asyncio.sleep(args.ramp / args.students)  # a class does not click at once
     for _ in range(args.students):
         await asyncio.wait_for(joined.acquire(), 300)
     idle = await asyncio.to_thread(measure_idle, pids, args.idle)
+    before, start = sum(map(cpu_seconds, pids.values())), time.monotonic()
     lecture, errors = await asyncio.to_thread(lecture_safely, scenario, store, code, secret)
     await asyncio.sleep(2)
+    # the servers' CPU for the views, beyond what idle followers cost in the same time
+    busy = sum(map(cpu_seconds, pids.values())) - before
+    lecture["cpu per change"] = busy - sum(idle.values()) * (time.monotonic() - start)
+    lecture["changes"] = store.version(code)  # the views and the poll's three changes
     stop.set()
     await asyncio.gather(*tasks)
     return seen, scenario, idle, lecture, errors
@@ -323,7 +344,6 @@ def run_websocket(args) -> Outcome:
         seen, scenario, idle, lecture, errors = asyncio.run(
             ws_class(args, deployed.url, code, secret, store, pids)
         )
-    lecture.pop("counts", None)  # websocket students do not vote yet
     name = "Streamlit sessions, two replicas behind nginx, Redis"
     return Outcome(name, args.students, seen, scenario.sent, lecture, idle, errors)
 
@@ -356,6 +376,14 @@ def report(outcome: Outcome, args, verdict: Verdicts) -> dict:
         f"target p95 <= {P95_TARGET_S:g} s and none missed: "
         f"{verdict(p95 <= P95_TARGET_S and missed == 0)}"
     )
+    if "cpu per change" in outcome.lecture:
+        changes = outcome.lecture["changes"]
+        per_follower = outcome.lecture["cpu per change"] / changes / n
+        print(
+            f"  servers' CPU per room change ({changes}: views, poll) and follower, beyond "
+            f"idle: {per_follower * 1000:.0f} ms; a change reaches {n} followers within 1 s "
+            f"only with {per_follower * n:.1f} cores free"
+        )
     if "counts" not in outcome.lecture:
         print("  votes: not cast by these followers (the store-level run counts them)")
     else:
@@ -383,8 +411,8 @@ def _report_votes(outcome: Outcome, verdict: Verdicts) -> None:
     exact = counts is not None and counts.counts == tuple(expected[k] for k in range(4))
     voted = sum(seen.voted for seen in outcome.seen)
     print(
-        f"  votes counted: {counts.votes if counts else 0} of {n} (each student read their own "
-        f"back: {voted}); tally {counts.counts if counts else None}, exact: "
+        f"  votes counted: {counts.votes if counts else 0} of {n} (students who voted and saw "
+        f"it: {voted}); tally {counts.counts if counts else None}, exact: "
         f"{verdict(exact and voted == n)}"
     )
 

@@ -200,14 +200,17 @@ class StreamlitSession:
         started = time.perf_counter()
         try:
             await self._ws.send(msg.SerializeToString())
-            result = await asyncio.wait_for(self._receive_run(), self.timeout)
+            result = await asyncio.wait_for(self._receive_run(bool(fragment_id)), self.timeout)
         except (websockets.ConnectionClosed, TimeoutError) as error:
             raise SessionError(f"{type(error).__name__}: {error}") from error
         result.seconds = time.perf_counter() - started
         return result
 
-    async def _receive_run(self) -> RunResult:
+    async def _receive_run(self, fragment_run: bool = False) -> RunResult:
         result = RunResult(seconds=0.0)
+        # As the browser does, a full run replaces the fragment timers with those it sets (a
+        # fragment's id follows its place on the page: a stale one is never run again).
+        timers: dict[str, float] = {}
         while True:
             msg = ForwardMsg()
             msg.ParseFromString(await self._ws.recv())
@@ -217,10 +220,17 @@ class StreamlitSession:
                 self.elements.clear()
                 self.widgets.clear()
                 result.exceptions.clear()
+                timers.clear()
             elif kind == "auto_rerun":
-                self.auto_reruns[msg.auto_rerun.fragment_id] = msg.auto_rerun.interval
+                timers[msg.auto_rerun.fragment_id] = msg.auto_rerun.interval
             elif kind == "stop_auto_rerun":
-                self.auto_reruns.clear()
+                for fragment in msg.stop_auto_rerun.fragment_ids:
+                    self.auto_reruns.pop(fragment, None)
+            elif (
+                kind == "script_finished"
+                and msg.script_finished == ForwardMsg.FINISHED_EARLY_FOR_RERUN
+            ):
+                fragment_run = False  # the whole page runs next
             elif kind == "delta" and msg.delta.WhichOneof("type") == "new_element":
                 self._place(tuple(msg.metadata.delta_path), msg.delta.new_element, result)
             elif kind == "delta" and msg.delta.WhichOneof("type") == "add_block":
@@ -233,6 +243,8 @@ class StreamlitSession:
                 result.queries.append(self.query_string)
             elif kind == "script_finished" and msg.script_finished in _FINAL_STATUSES:
                 result.compile_error = msg.script_finished == ForwardMsg.FINISHED_WITH_COMPILE_ERROR
+                if not fragment_run:
+                    self.auto_reruns = timers
                 return result
 
     def _place(self, path: tuple[int, ...], element: Any, result: RunResult) -> None:

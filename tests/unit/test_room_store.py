@@ -1,6 +1,6 @@
 """The classroom room store: the same behaviour on every back end (in-process and Redis).
 
-Each test gets a `Backend`: it makes stores with a short room lifetime and rate window, and
+Each test gets a backend: it makes stores with a short room lifetime and rate window, and
 lets time pass (a fake monotonic clock in-process; real waiting for Redis, whose keys expire
 on Redis's own clock).
 """
@@ -33,9 +33,6 @@ from app_support.navigation import PAGES
 from app_support.urlstate import MAX_TEXT
 from bench.serve import free_port, redis_server
 
-TTL = 0.6  # seconds a test room lives without activity
-PERIOD = 0.6  # seconds of a test rate-limit window
-
 
 class Clock:
     def __init__(self):
@@ -46,12 +43,15 @@ class Clock:
 
 
 class MemoryBackend:
+    ttl = 0.6  # seconds a test room lives without activity
+    period = 0.6  # seconds of a test rate-limit window
+
     def __init__(self):
         self.clock = Clock()
 
     def store(self, **kwargs):
-        kwargs.setdefault("ttl_s", TTL)
-        kwargs.setdefault("rate_period_s", PERIOD)
+        kwargs.setdefault("ttl_s", self.ttl)
+        kwargs.setdefault("rate_period_s", self.period)
         return InProcessStore(clock=self.clock, **kwargs)
 
     def wait(self, seconds: float) -> None:
@@ -59,14 +59,19 @@ class MemoryBackend:
 
 
 class RedisBackend:
-    """Stores on the test session's redis-server, each under a prefix of its own."""
+    """Stores on the test session's redis-server, each under a prefix of its own. Times are
+    real: long enough that a loaded machine's pauses between two calls of a test stay well
+    inside a room's lifetime or a rate window."""
+
+    ttl = 2.0
+    period = 2.0
 
     def __init__(self, url: str):
         self.url = url
 
     def store(self, **kwargs):
-        kwargs.setdefault("ttl_s", TTL)
-        kwargs.setdefault("rate_period_s", PERIOD)
+        kwargs.setdefault("ttl_s", self.ttl)
+        kwargs.setdefault("rate_period_s", self.period)
         return RedisStore(self.url, prefix=f"test-{uuid.uuid4().hex}:", **kwargs)
 
     def wait(self, seconds: float) -> None:
@@ -348,11 +353,11 @@ def test_lecturer_operations_without_a_poll_say_so(room):
 def test_a_room_expires_after_its_lifetime_without_activity(backend):
     store = backend.store()
     code, secret = store.create_room()
-    backend.wait(TTL * 0.6)
+    backend.wait(backend.ttl * 0.6)
     store.send_view(code, secret, "momentum", "")  # activity: the lifetime starts again
-    backend.wait(TTL * 0.6)
+    backend.wait(backend.ttl * 0.6)
     assert store.current_view(code).page == "momentum"
-    backend.wait(TTL * 0.6)
+    backend.wait(backend.ttl * 0.6)
     for read in (store.check_room, store.version, store.current_view, store.current_poll):
         with pytest.raises(RoomNotFound):
             read(code)
@@ -368,7 +373,7 @@ def test_joins_are_rate_limited_per_session(backend):
     with pytest.raises(RateLimited):
         store.check_room("222222", session_id="guesser")  # guesses count as joins
     store.check_room(code, session_id="another-session")
-    backend.wait(PERIOD * 1.2)
+    backend.wait(backend.period * 1.2)
     store.check_room(code, session_id="guesser")
 
 
@@ -401,7 +406,7 @@ def test_a_store_holds_a_bounded_number_of_rooms(backend):
     with pytest.raises(RoomError) as error:
         store.create_room()
     assert "as many rooms" in error.value.message
-    backend.wait(TTL * 1.2)  # the old rooms expired: room for new ones
+    backend.wait(backend.ttl * 1.2)  # the old rooms expired: room for new ones
     store.create_room()
 
 
