@@ -1,4 +1,4 @@
-"""The two places where the lab reaches into Streamlit 1.67's private state, each guarded (a
+"""The places where the lab reaches into Streamlit 1.67's private state, each guarded (a
 Streamlit that renames what it touches makes it do nothing, and the tests below notice) and each
 for a reason measured or reported upstream.
 
@@ -21,11 +21,19 @@ page alone, without the app's page config and page list (the same symptom as str
 issue 9624, "st.navigation doesn't support deeplinks on first load"). The folder must keep its
 name `pages/` (the project's layout), so the page flips the flag `st.navigation` itself sets and
 reruns, which sends the request through `app.py`.
+
+`embed_view_asked` — Streamlit reserves the URL parameters ``embed`` and ``embed_options`` for
+its own embedding and leaves them out of `st.query_params`, so the lab's embed view
+(``?embed=1``, `app_support.page`) reads ``embed`` from the query string of the run
+(`ScriptRunContext.query_string`); Streamlit keeps the parameter in the URL by itself.
 """
 
 from __future__ import annotations
 
+from urllib.parse import parse_qs
+
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 from streamlit.runtime.state import get_session_state
 
 try:
@@ -57,3 +65,10 @@ def route_through_app() -> None:
     if getattr(PagesManager, "uses_pages_directory", False):
         PagesManager.uses_pages_directory = False
         st.rerun()
+
+
+def embed_view_asked() -> bool:
+    """Whether this run's URL carries ``embed=1`` (or ``embed=true``, Streamlit's spelling)."""
+    query = getattr(get_script_run_ctx(), "query_string", "") or ""
+    values = parse_qs(query).get("embed", [])
+    return any(value.lower() in ("1", "true") for value in values)
