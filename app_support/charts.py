@@ -109,7 +109,12 @@ PAGE_CHARTS = "_charts.page"
 
 
 def _page_charts(embed: bool) -> dict:
-    return {"embed": embed, "drawn": 0, "figures": {}}
+    return {"embed": embed, "drawn": 0, "figures": {}, "lazy": set()}
+
+
+# The chart whose frames the download menu asks for in this run (its "Make" button's
+# callback sets it, `frames_requested` answers yes, the menu clears it once the file is made).
+EXPORT_FRAMES = "_charts.export_frames"
 
 
 _component = st.components.v2.component(COMPONENT, js=_JS, css=_CSS, isolate_styles=False)
@@ -141,6 +146,8 @@ def plotly_chart(
     if page_charts["embed"] and page_charts["drawn"]:
         return None  # the embed view shows the page's first chart only
     page_charts["drawn"] += 1
+    if frames_on_request:
+        page_charts["lazy"].add(key)
     spec = figure_dict(figure)
     spec["layout"]["template"] = plotly_template(look)
     # As drawn, with Plotly's own animation controls: for the page's downloads (export menu)
@@ -192,6 +199,11 @@ def start_page(embed: bool = False) -> None:
     st.session_state[PAGE_CHARTS] = _page_charts(embed)
 
 
+def frames_on_request_charts() -> set[str]:
+    """The keys of this run's charts that send their frames only when asked."""
+    return set(st.session_state.get(PAGE_CHARTS, {}).get("lazy", set()))
+
+
 def page_figures(*, release: bool = False) -> dict[str, dict]:
     """The figures this run's charts drew so far, by key, with Plotly's animation controls;
     `release`: forget them here (the caller holds them for this run)."""
@@ -214,8 +226,9 @@ def _trigger(key: str, event: str):
 
 def frames_requested(key: str) -> bool:
     """Whether this run was asked for by chart ``key``'s ▶ Play or step slider, for the frames
-    it left out (``plotly_chart(frames_on_request=True)``)."""
-    return bool(_trigger(key, "frames"))
+    it left out (``plotly_chart(frames_on_request=True)``), or by the download menu for an
+    animation file."""
+    return bool(_trigger(key, "frames")) or st.session_state.get(EXPORT_FRAMES) == key
 
 
 def clicked_point(key: str) -> dict | None:

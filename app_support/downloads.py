@@ -11,13 +11,14 @@ button until a setting of the export changes.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Mapping, Set
 
 import streamlit as st
 
 from app_support.budget import HEAVY_COST, HEAVY_SLOTS, heavy_job
-from app_support.charts import figure_json
+from app_support.charts import EXPORT_FRAMES, figure_json
 from app_support.export import FORMATS, animation_file, page_html
+from viz.figure import MAX_FRAMES
 
 # Output sizes: slides are 16:9 or 4:3; "as on screen" keeps the chart's own size.
 SIZES = {
@@ -42,8 +43,12 @@ def screen_size(spec: dict) -> tuple[int, int]:
     return int(layout.get("width") or 910), int(layout.get("height") or 640)
 
 
-def download_menu(box, page: str, figures: Mapping[str, dict]) -> None:
-    """The menu's contents, drawn into `box` (an open expander)."""
+def download_menu(
+    box, page: str, figures: Mapping[str, dict], lazy: Set[str] = frozenset()
+) -> None:
+    """The menu's contents, drawn into `box` (an open expander); `lazy`: the charts that send
+    their frames only when asked (`plotly_chart(frames_on_request=True)`), asked for by the
+    "Make" button's run."""
     if not figures:
         box.caption("No figures on this view.")
         return
@@ -59,7 +64,7 @@ def download_menu(box, page: str, figures: Mapping[str, dict]) -> None:
         help="Plotly.js is inside the file: it opens without a network, animations included.",
     )
     box.caption("PNG or SVG of one chart: the camera icons in the chart's toolbar.")
-    animated = {key: spec for key, spec in figures.items() if spec.get("frames")}
+    animated = {k: spec for k, spec in figures.items() if spec.get("frames") or k in lazy}
     if not animated:
         box.caption("No animation on this view to save as a GIF or an MP4.")
         return
@@ -71,7 +76,7 @@ def download_menu(box, page: str, figures: Mapping[str, dict]) -> None:
         else keys[0]
     )
     spec = animated[key]
-    total = len(spec["frames"])
+    total = len(spec.get("frames") or []) or MAX_FRAMES  # frames not sent yet: at most this
     kind = left.radio(
         "Format",
         list(FORMATS),
@@ -92,9 +97,16 @@ def download_menu(box, page: str, figures: Mapping[str, dict]) -> None:
     )
     asked = (key, kind, size, int(fps), int(frames), _fingerprint(spec))
     made_key = f"{page}.download.made"
-    if right.button(f"Make the {kind.upper()}", key=f"{page}.download.make"):
+    if right.button(
+        f"Make the {kind.upper()}",
+        key=f"{page}.download.make",
+        on_click=_ask_for_frames,
+        args=(key,),
+    ):
+        st.session_state.pop(EXPORT_FRAMES, None)
         with heavy_job(f"Drawing {int(frames)} frames…", cost=HEAVY_COST):
             data = animation_file(spec, kind, size, float(fps), int(frames), HEAVY_SLOTS)
+        asked = (key, kind, size, int(fps), int(frames), _fingerprint(spec))
         st.session_state[made_key] = (asked, data)
     made = st.session_state.get(made_key)
     if made is not None and made[0] == asked:
@@ -110,6 +122,14 @@ def download_menu(box, page: str, figures: Mapping[str, dict]) -> None:
         del st.session_state[made_key]  # made for other settings: let go of it
 
 
+def _ask_for_frames(key: str) -> None:
+    """Before the run of the "Make" button: a chart that sends its frames only on request
+    sends them in this run (`app_support.charts.frames_requested`)."""
+    st.session_state[EXPORT_FRAMES] = key
+
+
 def _fingerprint(spec: dict) -> str:
-    """Changes when the animation does (another run's figure): a file made before is stale."""
-    return hashlib.sha1(figure_json(spec)).hexdigest()
+    """Changes when the chart does (other settings): a file made before is then stale. The
+    frames are left out: they follow from the rest, and a chart that sends them only on
+    request has them in the run that made the file only."""
+    return hashlib.sha1(figure_json({"data": spec["data"], "layout": spec["layout"]})).hexdigest()

@@ -23,7 +23,12 @@ from urllib.parse import urlencode
 
 import streamlit as st
 
-from app_support.charts import page_figures, preload_plotly, start_page
+from app_support.charts import (
+    frames_on_request_charts,
+    page_figures,
+    preload_plotly,
+    start_page,
+)
 from app_support.downloads import download_menu
 from app_support.presets import Preset
 from app_support.streamlit_internals import (
@@ -56,10 +61,12 @@ _EMBED_CSS = """
 section[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"],
 [data-testid="stExpandSidebarButton"], header[data-testid="stHeader"],
 [data-testid="stToolbar"], [data-baseweb="tab-list"], [data-baseweb="tab-border"],
-[data-testid="stMainBlockContainer"] [data-testid="stElementContainer"]:not(:has(.lll-chart)),
-[data-testid="stMainBlockContainer"] [data-testid="stExpander"],
-[data-testid="stMainBlockContainer"] [data-testid="stHeading"] { display: none !important; }
+[data-testid="stMainBlockContainer"] [data-testid="stVerticalBlock"] > :not(:has(.lll-chart)),
+[data-testid="stMainBlockContainer"] [data-testid="stHorizontalBlock"] > :not(:has(.lll-chart))
+{ display: none !important; }
 [data-testid="stMainBlockContainer"] { max-width: 100%; padding: 0 0.5rem !important; }
+[data-testid="stMainBlockContainer"] [data-testid="stVerticalBlock"] { gap: 0; }
+[data-testid="stColumn"]:has(.lll-chart) { width: 100% !important; flex: 1 1 100% !important; }
 [data-testid="stAppViewContainer"] [data-testid="stMain"] { overflow: hidden; }
 </style>
 """
@@ -90,7 +97,9 @@ class Page(NamedTuple):
 
     def share_link(self, where=None) -> None:
         """The deep link in a code box (its copy button copies it), in a menu (drawn only
-        while open, see `lazy_expander`)."""
+        while open, see `lazy_expander`); then, except while presenting, the download menu
+        for slides (`app_support.downloads`): this view's figures as an offline HTML file and
+        its animations as GIF or MP4."""
         box = lazy_expander(where, "🔗 Link to this view", f"{self.name}.link_menu")
         if box.open:
             box.caption(
@@ -102,7 +111,7 @@ class Page(NamedTuple):
         if not self.presenting:
             menu = lazy_expander(where, "⬇ Download for slides", f"{self.name}.download_menu")
             if menu.open:
-                download_menu(menu, self.name, figures)
+                download_menu(menu, self.name, figures, frames_on_request_charts())
 
     def scenes(self, scenes: Sequence[Preset], where=None) -> None:
         """The lecture scenes: a menu with a button per scene, which loads the scene's

@@ -48,3 +48,28 @@ def test_menu_makes_a_gif_of_the_animation():
     [made] = at.session_state["playground.download.made"][1:]
     gif = Image.open(io.BytesIO(made))
     assert gif.format == "GIF" and gif.n_frames == 6
+
+
+def test_a_chart_that_sends_frames_on_request_gets_them_for_the_file():
+    """The network page's decision map sends its 60 frames only when Play asks: the menu's
+    "Make" button asks for them in its own run."""
+    at = AppTest.from_file(str(ROOT / "pages" / "networks.py"), default_timeout=TIMEOUT).run()
+    assert not at.exception
+    [lazy] = [f for f in drawn_figures(at) if "frames" not in f or not f["frames"]][:1]
+    at.session_state["networks.download_menu"] = True
+    at.run()
+    charts = [w for w in at.selectbox if w.key == "networks.download.chart"]
+    if charts:  # more than one animation on the view: pick the decision map
+        charts[0].set_value("networks.chart.boundary")
+        at.run()
+    [frames] = [w for w in at.number_input if w.key == "networks.download.frames"]
+    frames.set_value(4)
+    at.run()
+    [make] = [b for b in at.button if b.key == "networks.download.make"]
+    make.click()
+    at.run()
+    assert not at.exception
+    asked, made = at.session_state["networks.download.made"]
+    assert asked[0] == "networks.chart.boundary" and lazy is not None
+    assert Image.open(io.BytesIO(made)).n_frames == 4
+    assert "_charts.export_frames" not in at.session_state  # asked once, not on every run

@@ -22,15 +22,17 @@ FRAMES = 8
 
 def open_menu(page: Page) -> None:
     runs = chromium.runs_finished(page)
-    page.get_by_text("Download for slides").click()
+    page.locator("[data-testid=stExpander] summary", has_text="Download for slides").click()
     chromium.wait_for_app(page, runs)
 
 
 def make(page: Page, kind: str, tmp_path) -> bytes:
     """Ask the menu for the animation as `kind` ("GIF" or "MP4") and download it."""
-    runs = chromium.runs_finished(page)
-    page.locator("[data-testid=stRadio]").get_by_text(kind, exact=False).first.click()
-    chromium.wait_for_app(page, runs)
+    choice = page.locator("[data-testid=stRadio] label", has_text=kind).first
+    if not choice.locator("input").is_checked():
+        runs = chromium.runs_finished(page)
+        choice.click()
+        chromium.wait_for_app(page, runs)
     runs = chromium.runs_finished(page)
     page.get_by_role("button", name=f"Make the {kind}").click()
     chromium.wait_for_app(page, runs, timeout_ms=120_000)
