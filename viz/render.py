@@ -227,9 +227,19 @@ def _marker(draw: ImageDraw.ImageDraw, symbol: str, x: float, y: float, size: fl
             for k in range(10)
         ]
     else:  # circle and anything not drawn here
-        draw.ellipse((x - r, y - r, x + r, y + r), fill=fill, outline=outline, width=width)
+        # Plotly strokes an outline on the shape's edge, half of it outside
+        if outline:
+            o = r + width / 2
+            draw.ellipse((x - o, y - o, x + o, y + o), fill=outline)
+            i = max(r - width / 2, 0)
+            draw.ellipse((x - i, y - i, x + i, y + i), fill=fill or (0, 0, 0, 0))
+        else:
+            draw.ellipse((x - r, y - r, x + r, y + r), fill=fill)
         return
-    draw.polygon(polygon, fill=fill, outline=outline, width=width)
+    if fill:
+        draw.polygon(polygon, fill=fill)
+    if outline:  # on the edge, half outside, as Plotly strokes it
+        draw.line([*polygon, polygon[0], polygon[1]], fill=outline, width=width, joint="curve")
 
 
 class Canvas:
@@ -308,6 +318,8 @@ class Canvas:
         image = Image.new("RGBA", (self.width, self.height), (*self.paper, 255))
         for layout_image in self.layout.get("images") or []:
             self._layout_image(image, layout_image)
+        for shape in self.layout.get("shapes") or []:
+            self._shape(image, shape)
         for i, trace in enumerate(self.data):
             if i not in moving:
                 self.draw_trace(image, trace)
@@ -316,6 +328,80 @@ class Canvas:
         self._legend(image)
         self._title(image)
         return image
+
+    def _point(self, x, y, xref: str, yref: str) -> tuple[float, float] | None:
+        """A layout point in pixels: data coordinates of an axis pair, or "paper" ones."""
+        left, top, right, bottom = self.paper_box
+        px = left + x * (right - left) if xref == "paper" else None
+        py = bottom - y * (bottom - top) if yref == "paper" else None
+        if px is None or py is None:
+            axes = self.axes.get((xref if px is None else "x", yref if py is None else "y"))
+            if axes is None:
+                return None
+            ax, ay = axes.to_pixels(np.array([x]), np.array([y]))
+            px = float(ax[0]) if px is None else px
+            py = float(ay[0]) if py is None else py
+        return px, py
+
+    def _shape(self, image: Image.Image, shape: dict) -> None:
+        """A line or rectangle of the layout (the momentum page's curvature directions)."""
+        xref, yref = shape.get("xref", "x"), shape.get("yref", "y")
+        start = self._point(shape.get("x0", 0), shape.get("y0", 0), xref, yref)
+        end = self._point(shape.get("x1", 0), shape.get("y1", 0), xref, yref)
+        if start is None or end is None or shape.get("visible", True) is False:
+            return
+        line = shape.get("line") or {}
+        colour = rgba(line.get("color"), (68, 68, 68, 255))
+        width = max(1, round(line.get("width", 2) * self.scale))
+        layer = Image.new("RGBA", image.size, (0, 0, 0, 0))
+        draw = ImageDraw.Draw(layer)
+        if shape.get("type") == "rect":
+            box = (min(start[0], end[0]), min(start[1], end[1]))
+            box += (max(start[0], end[0]), max(start[1], end[1]))
+            fill = rgba(shape.get("fillcolor"), (0, 0, 0, 0))
+            draw.rectangle(box, fill=fill, outline=colour if line.get("width", 1) else None)
+        else:
+            points = np.array([start, end])
+            for piece in _dash_segments(points, line.get("dash", "solid"), width):
+                draw.line([tuple(p) for p in piece], fill=colour, width=width)
+        if shape.get("opacity", 1) < 1:
+            alpha = np.asarray(layer.getchannel("A"), dtype=float) * shape["opacity"]
+            layer.putalpha(Image.fromarray(alpha.astype(np.uint8), "L"))
+        image.alpha_composite(layer)
+
+    def annotations(self, image: Image.Image) -> None:
+        """The layout's text notes, with their background boxes (on top of everything)."""
+        for note in self.layout.get("annotations") or []:
+            text = re.sub(r"<[^>]+>", "", str(note.get("text", "")))  # Plotly's <b>, <br>
+            at = self._point(
+                note.get("x", 0), note.get("y", 0), note.get("xref", "x"), note.get("yref", "y")
+            )
+            if not text or at is None or note.get("visible", True) is False:
+                continue
+            font_spec = note.get("font") or {}
+            font = _font(round(self._font_size(font_spec.get("size"))))
+            ink = rgba(font_spec.get("color"), self._ink())
+            x, y = at
+            if note.get("showarrow", True):  # the text sits ax, ay pixels from the point
+                tip = (x, y)
+                x += note.get("ax", -10) * self.scale
+                y += note.get("ay", -30) * self.scale
+                ImageDraw.Draw(image).line([tip, (x, y)], fill=ink, width=1)
+            w, h = font.getlength(text), self._font_size(font_spec.get("size")) * 1.25
+            xanchor = note.get("xanchor", "center" if not note.get("showarrow", True) else "auto")
+            yanchor = note.get("yanchor", "middle")
+            x0 = {"left": x, "right": x - w}.get(xanchor, x - w / 2)
+            y0 = {"top": y, "bottom": y - h}.get(yanchor, y - h / 2)
+            layer = Image.new("RGBA", image.size, (0, 0, 0, 0))
+            draw = ImageDraw.Draw(layer)
+            background = rgba(note.get("bgcolor"), (0, 0, 0, 0))
+            if background[3]:
+                draw.rectangle((x0 - 2, y0, x0 + w + 2, y0 + h), fill=background)
+            draw.text((x0, y0 + h / 2), text, fill=ink, font=font, anchor="lm")
+            if note.get("opacity", 1) < 1:
+                alpha = np.asarray(layer.getchannel("A"), dtype=float) * note["opacity"]
+                layer.putalpha(Image.fromarray(alpha.astype(np.uint8), "L"))
+            image.alpha_composite(layer)
 
     def _layout_image(self, image: Image.Image, spec: dict) -> None:
         source = spec.get("source", "")
@@ -421,13 +507,22 @@ class Canvas:
             column = np.stack([np.interp(t, stops, colours[:, k]) for k in range(3)], axis=1)
             strip = np.repeat(column[:, None, :], max(1, round(thickness)), axis=1)
             image.paste(Image.fromarray(strip.astype(np.uint8), "RGB"), (round(x), round(y0)))
-            cmin, cmax = marker.get("cmin", 0.0), marker.get("cmax", 1.0)
+            numbers = decode(
+                marker.get("color") if not isinstance(marker.get("color"), str) else []
+            )
+            numbers = numbers[np.isfinite(numbers)] if numbers.size else np.array([0.0, 1.0])
+            cmin = marker.get("cmin", float(numbers.min()) if numbers.size else 0.0)
+            cmax = marker.get("cmax", float(numbers.max()) if numbers.size else 1.0)
             draw = ImageDraw.Draw(image)
             font = _font(round(self._font_size()))
             ink = self._ink()
-            for value, text in zip(
-                bar.get("tickvals") or [], bar.get("ticktext") or [], strict=False
-            ):
+            values = bar.get("tickvals")
+            labels = bar.get("ticktext")
+            if not values:  # Plotly's automatic ticks
+                values = list(nice_ticks(cmin, cmax))
+                step = values[1] - values[0] if len(values) > 1 else 1.0
+                labels = [_tick_text(v, step) for v in values]
+            for value, text in zip(values, labels or [], strict=False):
                 if cmax > cmin:
                     y = y0 + (1 - (value - cmin) / (cmax - cmin)) * length
                     draw.text(
@@ -672,11 +767,18 @@ def render_frames(
     canvas = Canvas(spec, size)
     frames = canvas.frames
     if not frames:
-        yield canvas.background(set()).convert("RGB")
+        picture = canvas.background(set())
+        canvas.annotations(picture)
+        yield picture.convert("RGB")
         return
     picked = frame_indices(len(frames), count)
     moving = moving_traces(spec)
     still = canvas.background(moving).convert("RGB")
+    # Notes lie over everything, the moving traces too: drawn once, laid over each frame.
+    notes = Image.new("RGBA", still.size, (0, 0, 0, 0))
+    canvas.annotations(notes)
+    notes_box = notes.getbbox()
+    notes = notes.crop(notes_box) if notes_box else None
     current = {i: dict(canvas.data[i]) for i in moving if i < len(canvas.data)}
     shown = 0
     for index, frame in enumerate(frames):
@@ -690,6 +792,8 @@ def render_frames(
             image = still.copy()
             for trace_index in sorted(current):
                 canvas.draw_trace(image, current[trace_index])
+            if notes is not None:
+                image.paste(notes, notes_box[:2], notes)
             yield image
 
 

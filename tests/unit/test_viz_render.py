@@ -163,3 +163,41 @@ def test_page_html_is_self_contained_with_frames():
     assert "<script src" not in text and "<link" not in text  # nothing loaded from elsewhere
     assert text.count("Plotly.newPlot(") == 1 and "Plotly.addFrames" in text
     assert len(text) > 3_000_000  # Plotly.js itself is inside
+
+
+def test_shapes_and_notes_are_drawn_over_the_map():
+    spec = _figure(steps=3)
+    spec["layout"]["shapes"] = [
+        {
+            "type": "line",
+            "xref": "x",
+            "yref": "y",
+            "x0": -2,
+            "y0": -1.5,
+            "x1": 2,
+            "y1": -1.5,
+            "line": {"color": "#0000ff", "width": 3},
+        }
+    ]
+    spec["layout"]["annotations"] = [
+        {
+            "xref": "x",
+            "yref": "y",
+            "x": 1.5,
+            "y": -1.0,
+            "text": "note",
+            "showarrow": False,
+            "bgcolor": "#ffff00",
+        }
+    ]
+    for image in render.render_frames(spec, SIZE):
+        assert image.getpixel(_pixel_of(0.5, -1.5)) == (0, 0, 255)  # on the line
+        assert image.getpixel(_pixel_of(0.5, -1.2)) == (200, 30, 40)  # off it: the map
+        # the note's box is centred on its point (text in the middle, its box around it)
+        box = [image.getpixel((x, _pixel_of(1.5, -1.0)[1] - 6)) for x in range(*_span(1.5))]
+        assert (255, 255, 0) in box
+
+
+def _span(x: float) -> tuple[int, int]:
+    centre = _pixel_of(x, 0)[0]
+    return centre - 25, centre + 25
