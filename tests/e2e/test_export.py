@@ -21,9 +21,10 @@ FRAMES = 8
 
 
 def open_menu(page: Page) -> None:
-    runs = chromium.runs_finished(page)
+    """Open the download menu and wait for what it offers (its HTML button)."""
     page.locator("[data-testid=stExpander] summary", has_text="Download for slides").click()
-    chromium.wait_for_app(page, runs)
+    page.locator("[data-testid=stDownloadButton]", has_text="HTML").wait_for(timeout=180_000)
+    chromium.wait_for_app(page, 0)
 
 
 def make(page: Page, kind: str, tmp_path) -> bytes:
