@@ -17,7 +17,7 @@ import streamlit as st
 
 from app_support.budget import HEAVY_COST, HEAVY_SLOTS, heavy_job
 from app_support.charts import EXPORT_FRAMES, figure_json
-from app_support.export import FORMATS, animation_file, page_html
+from app_support.export import FORMATS, animation_file, page_html, start_workers
 from viz.figure import MAX_FRAMES
 
 # Output sizes: slides are 16:9 or 4:3; "as on screen" keeps the chart's own size.
@@ -68,6 +68,7 @@ def download_menu(
     if not animated:
         box.caption("No animation on this view to save as a GIF or an MP4.")
         return
+    start_workers(HEAVY_SLOTS)  # while the student chooses, not after "Make"
     keys = list(animated)
     left, middle, right = box.columns(3)
     key = (

@@ -2,24 +2,28 @@
 animated chart as a GIF or an MP4.
 
 PNG and SVG of a chart are Plotly's own (the camera icons in each chart's toolbar, charts.js).
-The HTML file carries Plotly.js inside it (about 4.7 MB): it opens without a network, in a
+The HTML file carries Plotly.js inside it (about 4.8 MB): it opens without a network, in a
 lecture hall or from a USB stick, each figure with its own Play button and step slider.
 
 GIF and MP4 frames are drawn on the server by `viz.render` (see its docstring for the
-measurement that chose the server over the browser), in a worker process: drawing and
-encoding a hundred frames takes a few seconds of CPU, and in the server's own process it would
-hold the interpreter's lock that every other student's rerun needs. One worker per heavy slot
-(`app_support.budget.HEAVY_SLOTS`), started on the first export; the page waits in
-`heavy_job`, which queues exports behind the slots.
+measurement that chose the server over the browser), in a worker process at a lower priority:
+drawing and encoding a hundred frames takes seconds of CPU, and in a thread of the server it
+would compete for the interpreter's lock that every other student's rerun needs. Measured by
+``python -m bench.export`` (one run, a loaded two-core machine): a rerun's pure-Python work took
+1.11× its time alone beside an export in the worker, 1.93× beside an export in a thread. One
+worker per heavy slot (`app_support.budget.HEAVY_SLOTS`), started when a download menu opens;
+the page waits in `heavy_job`, which queues exports behind the slots.
 """
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import html
 import io
 import json
 import multiprocessing
+import os
 import threading
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -109,19 +113,35 @@ def figure_html(fig: go.Figure, title: str) -> str:
 # --- animations as GIF or MP4, drawn in worker processes ---------------------------------------
 
 FORMATS = {"gif": "image/gif", "mp4": "video/mp4"}
+WORKER_NICENESS = 10
 _POOL: ProcessPoolExecutor | None = None
 _POOL_LOCK = threading.Lock()
 
 
 def _pool(workers: int) -> ProcessPoolExecutor:
     """The worker processes, started once. "spawn": a fork of a server whose JAX threads are
-    running could inherit a held lock and hang; a spawned worker imports only `viz.render`."""
+    running could inherit a held lock and hang; a spawned worker imports only `viz.render`
+    (and the server's entry point). The workers run at a lower priority: on a small machine
+    an export shares the cores with every student's reruns, and the reruns come first."""
     global _POOL
     with _POOL_LOCK:
         if _POOL is None:
             context = multiprocessing.get_context("spawn")
-            _POOL = ProcessPoolExecutor(max_workers=workers, mp_context=context)
+            _POOL = ProcessPoolExecutor(
+                max_workers=workers, mp_context=context, initializer=_lower_priority
+            )
         return _POOL
+
+
+def _lower_priority() -> None:
+    with contextlib.suppress(OSError, AttributeError):  # not on every platform
+        os.nice(WORKER_NICENESS)
+
+
+def start_workers(workers: int = 1) -> None:
+    """Start the worker processes now (a no-op job), so that the first export does not wait
+    for a process to start: called when a download menu opens."""
+    _pool(workers).submit(int)
 
 
 def animation_file(

@@ -23,6 +23,7 @@ Target: a 100-frame export ≤ 10 s (worker, warm) and the loop's time with the 
 from __future__ import annotations
 
 import argparse
+import statistics
 import tempfile
 import threading
 import time
@@ -38,6 +39,7 @@ from viz import render
 
 ROOT = Path(__file__).resolve().parents[1]
 SIZE = (910, 640)
+ROUNDS = 3
 
 
 def playground_figure() -> dict:
@@ -122,13 +124,22 @@ def main() -> None:
     print(f"browser, Plotly.toImage: {browser_s:.2f} s for the {n} PNG frames alone")
     print(f"frames: browser / server = {browser_s / draw_s:.1f}")
 
-    alone = python_loop()
-    with_worker = loop_while(lambda: animation_file(spec, "mp4", SIZE, 15.0, n))
-    with_thread = loop_while(lambda: render.animation_bytes(spec, "mp4", SIZE, 15.0, n))
+    # Interleaved rounds (alone, worker, thread) for each format; medians over the rounds.
+    times: dict[str, list[float]] = {"alone": [], "worker": [], "thread": []}
+    for _ in range(ROUNDS):
+        for kind in ("gif", "mp4"):
+            times["alone"].append(python_loop())
+            times["worker"].append(
+                loop_while(lambda k=kind: animation_file(spec, k, SIZE, 15.0, n))
+            )
+            times["thread"].append(
+                loop_while(lambda k=kind: render.animation_bytes(spec, k, SIZE, 15.0, n))
+            )
+    alone, worker, thread = (statistics.median(times[k]) for k in ("alone", "worker", "thread"))
     print(
-        f"a rerun's Python work: alone {alone:.2f} s, export in the worker {with_worker:.2f} s "
-        f"({with_worker / alone:.2f}×), export in a thread {with_thread:.2f} s "
-        f"({with_thread / alone:.2f}×)"
+        f"a rerun's Python work (median of {2 * ROUNDS}): alone {alone:.2f} s, beside an "
+        f"export in the worker {worker:.2f} s ({worker / alone:.2f}×), beside one in a "
+        f"thread {thread:.2f} s ({thread / alone:.2f}×)"
     )
 
 

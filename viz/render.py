@@ -8,14 +8,16 @@ their ticks and titles, a colour bar and the legend, on the theme's background. 
 restyles the traces it names, as `Plotly.animate` does, over a picture of the rest that is
 drawn once.
 
-Why not Plotly's own renderer: a frame through Kaleido (a headless Chrome) or through
-``Plotly.toImage`` in the student's browser costs a full Plotly redraw and a PNG encoding per
-frame; drawing only the moving traces over a cached background costs a few milliseconds.
-Measured on the default playground (910 × 640, 100 frames; ``python -m bench.export``, a
-loaded two-core machine, one run): this renderer 0.9 s for the frames, 2.2 s for the GIF and
-1.6 s for the MP4 with them; ``Plotly.toImage`` per frame in headless Chromium 16.8 s for the
-100 frames alone (about 0.17 s a frame, before any encoding). Kaleido drives the same Chrome
-redraw per frame and needs a Chrome on every server. Frames are therefore drawn on the server.
+Why not Plotly's own renderer: a frame through ``Plotly.toImage`` (in the student's browser)
+or through Kaleido (the same Plotly.js in a headless Chrome on the server) costs a full redraw
+and a PNG encoding per frame; here the still part is drawn once and each frame adds only its
+moving traces. Measured with ``python -m bench.export`` on the default playground (910 × 640,
+100 of its 200 frames), one run on a shared two-core machine under heavy load (load average
+16–19): the frames 1.3 s, then the GIF 1.8 s and the MP4 2.8 s, in process; through the worker
+process the page uses, warm, 1.0 s for the GIF and 4.6 s for the MP4, everything included;
+``Plotly.toImage`` per frame in headless Chromium 45.4 s for the 100 PNG frames alone, 35× the
+frames here, before any encoding. Kaleido was not measured (it needs a Chrome on every server).
+Frames are therefore drawn on the server.
 
 This module imports NumPy and Pillow only (no Plotly), so that a worker process that draws
 frames starts quickly (`app_support.export`).
