@@ -33,7 +33,7 @@ import re
 from collections.abc import Iterator, Sequence
 
 import numpy as np
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageChops, ImageDraw, ImageFont
 
 from viz.raster import banded_colours
 
@@ -254,19 +254,22 @@ class Canvas:
         self.layout = _merge(template, spec.get("layout", {}))
         self.data = [dict(trace) for trace in spec.get("data", [])]
         self.frames = list(spec.get("frames") or [])
-        given_w = self.layout.get("width") or self.width
         given_h = self.layout.get("height") or self.height
-        # The figure is scaled as a whole, as a screenshot at another zoom would be.
-        self.scale = min(self.width / given_w, self.height / given_h)
+        # A figure without a width takes its column's: here the image's, at the height's scale
+        given_w = self.layout.get("width") or self.width * given_h / self.height
+        # The figure is scaled as a whole, as a screenshot at another zoom would be, and
+        # centred: an image of another shape than the figure gets a border of paper.
+        self.scale = s = min(self.width / given_w, self.height / given_h)
+        dx, dy = (self.width - given_w * s) / 2, (self.height - given_h * s) / 2
         self.paper = self._paper_colour()
         margin = self.layout.get("margin") or {}
-        s = self.scale
         self.paper_box = (
-            margin.get("l", 80) * s,
-            margin.get("t", 100) * s,
-            self.width - margin.get("r", 80) * s,
-            self.height - margin.get("b", 80) * s,
+            dx + margin.get("l", 80) * s,
+            dy + margin.get("t", 100) * s,
+            dx + (given_w - margin.get("r", 80)) * s,
+            dy + (given_h - margin.get("b", 80)) * s,
         )
+        self.top = dy
         self.axes = self._lay_out_axes()
 
     def _paper_colour(self) -> tuple[int, int, int]:
@@ -568,6 +571,9 @@ class Canvas:
         draw = ImageDraw.Draw(image)
         row = size * 1.6
         horizontal = legend.get("orientation") == "h"
+        if not horizontal:  # Plotly moves a legend that would leave the figure back into it
+            widest = max(font.getlength(str(t["name"])) for t in entries) + 52 * s
+            x = max(0.0, min(x, image.width - widest))
         if horizontal and legend.get("yanchor") == "bottom":
             y -= row
         cx = x
@@ -602,7 +608,7 @@ class Canvas:
             ((title if isinstance(title, dict) else {}).get("font") or {}).get("color"), self._ink()
         )
         ImageDraw.Draw(image).text(
-            (self.paper_box[0], 8 * self.scale), str(text), fill=ink, font=font
+            (self.paper_box[0], self.top + 8 * self.scale), str(text), fill=ink, font=font
         )
 
     # --- traces ----------------------------------------------------------------------------
@@ -818,13 +824,23 @@ def even_size(width: int, height: int) -> tuple[int, int]:
 
 
 def gif_bytes(images: Sequence[Image.Image], fps: float) -> bytes:
-    """An animated GIF that loops, one image per frame at `fps`. One palette for the whole
-    animation (the first frame's: the map and the legend are in every frame), so colours do
-    not flicker from frame to frame and each frame is mapped, not analysed, to it."""
+    """An animated GIF that loops, one image per frame at `fps`, with one palette: the first
+    frame's (median cut; the map and the legend are in every frame), so colours do not
+    flicker. Each later frame re-maps only the rectangle that changed since the frame before
+    onto the previous frame's colours: Pillow maps an image onto a given palette through a
+    coarse lookup (a slide's white came out as 252 grey), median cut maps the first frame
+    exactly, and the few moving points cost a patch, not a frame. Pillow writes a run of
+    identical frames (a run that has converged) as one frame that lasts as long."""
     first = images[0].quantize(colors=255, method=Image.Quantize.MEDIANCUT)
-    frames = [first] + [
-        image.quantize(palette=first, dither=Image.Dither.NONE) for image in images[1:]
-    ]
+    frames, previous = [first], images[0]
+    for image in images[1:]:
+        current = frames[-1].copy()
+        box = ImageChops.difference(image, previous).getbbox()
+        if box:
+            patch = image.crop(box).quantize(palette=first, dither=Image.Dither.NONE)
+            current.paste(patch, box[:2])
+        frames.append(current)
+        previous = image
     out = io.BytesIO()
     frames[0].save(
         out,

@@ -201,3 +201,22 @@ def test_shapes_and_notes_are_drawn_over_the_map():
 def _span(x: float) -> tuple[int, int]:
     centre = _pixel_of(x, 0)[0]
     return centre - 25, centre + 25
+
+
+def test_gif_keeps_the_slide_background_exact():
+    """Median cut would average the white paper with the palest map colours."""
+    spec = _figure(steps=3, map_colour=(250, 251, 252))
+    gif = Image.open(io.BytesIO(render.animation_bytes(spec, "gif", SIZE, 10, None)))
+    assert gif.convert("RGB").getpixel((2, 2)) == (255, 255, 255)
+
+
+def test_an_image_of_another_shape_keeps_the_figure_whole_and_centred():
+    """A 400 × 300 figure in a 16:9 image: scaled by 720/300 and centred, its plot area the
+    figure's own at that scale."""
+    canvas = render.Canvas(_figure(), (1280, 720))
+    s = 720 / 300
+    left, top, right, bottom = canvas.paper_box
+    assert canvas.scale == pytest.approx(s)
+    assert left == pytest.approx((1280 - 400 * s) / 2 + MARGIN["l"] * s)
+    assert right - left == pytest.approx((400 - MARGIN["l"] - MARGIN["r"]) * s)
+    assert bottom == pytest.approx((300 - MARGIN["b"]) * s)
