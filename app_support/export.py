@@ -10,7 +10,8 @@ measurement that chose the server over the browser), in a worker process at a lo
 drawing and encoding a hundred frames takes seconds of CPU, and in a thread of the server it
 would compete for the interpreter's lock that every other student's rerun needs. Measured by
 ``python -m bench.export`` (one run, a loaded two-core machine): a rerun's pure-Python work took
-1.11× its time alone beside an export in the worker, 1.93× beside an export in a thread. One
+1.02× its time alone beside an export in the worker, 2.48× beside an export in a thread (an
+earlier run under heavier load: 1.11× and 1.93×). One
 worker per heavy slot (`app_support.budget.HEAVY_SLOTS`), started when a download menu opens;
 the page waits in `heavy_job`, which queues exports behind the slots.
 """

@@ -12,10 +12,12 @@ Why not Plotly's own renderer: a frame through ``Plotly.toImage`` (in the studen
 or through Kaleido (the same Plotly.js in a headless Chrome on the server) costs a full redraw
 and a PNG encoding per frame; here the still part is drawn once and each frame adds only its
 moving traces. Measured with ``python -m bench.export`` on the default playground (910 × 640,
-100 of its 200 frames), one run on a shared two-core machine under heavy load (load average
-16–19): the frames 1.3 s, then the GIF 1.8 s and the MP4 2.8 s, in process; through the worker
-process the page uses, warm, 1.0 s for the GIF and 4.6 s for the MP4, everything included;
-``Plotly.toImage`` per frame in headless Chromium 45.4 s for the 100 PNG frames alone, 35× the
+100 of its 200 frames), one run on a shared two-core machine (load average 8–15 while it ran):
+the frames 0.35 s, then the GIF 0.49 s and the MP4 1.8 s, in process; through the worker
+process the page uses, warm, 0.59 s for the GIF and 1.15 s for the MP4, everything included
+(the first call, which starts the worker and re-imports the benchmark with Streamlit in it,
+took 10.9 s: the page starts its worker when a download menu opens);
+``Plotly.toImage`` per frame in headless Chromium 37.8 s for the 100 PNG frames alone, 108× the
 frames here, before any encoding. Kaleido was not measured (it needs a Chrome on every server).
 Frames are therefore drawn on the server.
 
