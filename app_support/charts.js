@@ -215,6 +215,16 @@ export default function ({ parentElement, data: payload, setTriggerValue }) {
   else draw();
 }
 
+// The toolbar's camera downloads a PNG (Plotly's own button); this one an SVG, for slides
+// that scale it without blur.
+function svgButton(Plotly, config) {
+  const filename = config?.toImageButtonOptions?.filename ?? 'chart';
+  return {
+    name: 'svg', title: 'Download plot as SVG', icon: Plotly.Icons.camera,
+    click: (gd) => Plotly.downloadImage(gd, {format: 'svg', filename}),
+  };
+}
+
 function drawFigure(parentElement, gd, data) {
   let figure = data.figure;
   const animation = data.animation ?? null;
@@ -241,8 +251,14 @@ function drawFigure(parentElement, gd, data) {
         parentElement.querySelector(':scope > .lll-animation')?.remove();
       }
       gd.__lllPlotly = Plotly;
+      let layout = figure.layout;
+      if (data.fillFrame) { // the embed view: the chart takes the frame's height, less its bar
+        gd.style.height = animation ? 'calc(100vh - 3.5rem)' : '100vh';
+        layout = {...layout, height: undefined, width: undefined, autosize: true};
+      }
+      const config = {...data.config, modeBarButtonsToAdd: [svgButton(Plotly, data.config)]};
       await Plotly.react(gd, {
-        data: figure.data, layout: figure.layout, frames: figure.frames ?? [], config: data.config,
+        data: figure.data, layout, frames: figure.frames ?? [], config,
       });
       if (!gd.__lllListening) {
         gd.__lllListening = true;

@@ -101,6 +101,22 @@ _CSS = """
 """
 
 COMPONENT = "loss_landscape_lab.plotly_chart"
+# This run's charts, for the page's downloads and its embed view: {"embed": only the first
+# chart is drawn, "drawn": charts drawn, "figures": {key: figure as drawn}}. `start_page`
+# empties it; the export menu lets go of the figures once drawn (`page_figures`), so that a
+# session does not keep a page's figures alive between runs.
+PAGE_CHARTS = "_charts.page"
+
+
+def _page_charts(embed: bool) -> dict:
+    return {"embed": embed, "drawn": 0, "figures": {}, "lazy": set()}
+
+
+# The chart whose frames the download menu asks for in this run (its "Make" button's
+# callback sets it, `frames_requested` answers yes, the menu clears it once the file is made).
+EXPORT_FRAMES = "_charts.export_frames"
+
+
 _component = st.components.v2.component(COMPONENT, js=_JS, css=_CSS, isolate_styles=False)
 
 
@@ -126,15 +142,24 @@ def plotly_chart(
     of the network over the plane), which every slider move would otherwise pay for.
     Returns the click of this run, if any."""
     install_plotly_js()
+    page_charts = st.session_state.setdefault(PAGE_CHARTS, _page_charts(False))
+    if page_charts["embed"] and page_charts["drawn"]:
+        return None  # the embed view shows the page's first chart only
+    page_charts["drawn"] += 1
+    if frames_on_request:
+        page_charts["lazy"].add(key)
     spec = figure_dict(figure)
-    spec["layout"], animation = controls_outside(spec["layout"])  # charts.js draws them
     spec["layout"]["template"] = plotly_template(look)
+    # As drawn, with Plotly's own animation controls: for the page's downloads (export menu)
+    page_charts["figures"][key] = {**spec, "layout": dict(spec["layout"])}
+    spec["layout"], animation = controls_outside(spec["layout"])  # charts.js draws them
     settings = {
         "config": {"displaylogo": False, **(config or {})},
         "bundles": BUNDLES,
         "clickable": on_click is not None,
         "animation": animation,
         "framesOnRequest": frames_on_request,
+        "fillFrame": page_charts["embed"],
     }
     # Sent as bytes of one JSON text: a dict would be JSON-encoded twice more by Streamlit
     # (once to send, once sorted to hash an identity this keyed chart does not use).
@@ -168,6 +193,27 @@ def preload_plotly() -> None:
     _component(key="lll-preload", data=json.dumps(settings).encode())
 
 
+def start_page(embed: bool = False) -> None:
+    """A page run begins: forget the last run's charts; in the `embed` view draw only the
+    first chart, filling the frame the page is shown in."""
+    st.session_state[PAGE_CHARTS] = _page_charts(embed)
+
+
+def frames_on_request_charts() -> set[str]:
+    """The keys of this run's charts that send their frames only when asked."""
+    return set(st.session_state.get(PAGE_CHARTS, {}).get("lazy", set()))
+
+
+def page_figures(*, release: bool = False) -> dict[str, dict]:
+    """The figures this run's charts drew so far, by key, with Plotly's animation controls;
+    `release`: forget them here (the caller holds them for this run)."""
+    figures = st.session_state.get(PAGE_CHARTS, {}).get("figures", {})
+    result = dict(figures)
+    if release:
+        figures.clear()
+    return result
+
+
 def _no_callback() -> None:
     pass
 
@@ -180,8 +226,9 @@ def _trigger(key: str, event: str):
 
 def frames_requested(key: str) -> bool:
     """Whether this run was asked for by chart ``key``'s ▶ Play or step slider, for the frames
-    it left out (``plotly_chart(frames_on_request=True)``)."""
-    return bool(_trigger(key, "frames"))
+    it left out (``plotly_chart(frames_on_request=True)``), or by the download menu for an
+    animation file."""
+    return bool(_trigger(key, "frames")) or st.session_state.get(EXPORT_FRAMES) == key
 
 
 def clicked_point(key: str) -> dict | None:

@@ -23,10 +23,20 @@ from urllib.parse import urlencode
 
 import streamlit as st
 
-from app_support.charts import preload_plotly
+from app_support.charts import (
+    frames_on_request_charts,
+    page_figures,
+    preload_plotly,
+    start_page,
+)
 from app_support.classroom import ui as classroom
+from app_support.downloads import download_menu
 from app_support.presets import Preset
-from app_support.streamlit_internals import drop_replaced_widget_records, route_through_app
+from app_support.streamlit_internals import (
+    drop_replaced_widget_records,
+    embed_view_asked,
+    route_through_app,
+)
 from app_support.urlstate import PageState, Setting, load_url
 from viz.theme import Look
 
@@ -42,6 +52,23 @@ section[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"],
 [data-testid="stExpandSidebarButton"] { display: none !important; }
 html { font-size: 21px; }
 [data-testid="stMainBlockContainer"] { max-width: 100%; padding: 3.5rem 2.5rem 1rem 2.5rem; }
+</style>
+"""
+
+# The embed view (`?embed=1`, for an iframe in slides): the page's first chart and its Play
+# bar only (`app_support.charts.start_page`), filling the frame; everything else is hidden.
+_EMBED_CSS = """
+<style>
+section[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"],
+[data-testid="stExpandSidebarButton"], header[data-testid="stHeader"],
+[data-testid="stToolbar"], [data-baseweb="tab-list"], [data-baseweb="tab-border"],
+[data-testid="stMainBlockContainer"] [data-testid="stVerticalBlock"] > :not(:has(.lll-chart)),
+[data-testid="stMainBlockContainer"] [data-testid="stHorizontalBlock"] > :not(:has(.lll-chart))
+{ display: none !important; }
+[data-testid="stMainBlockContainer"] { max-width: 100%; padding: 0 0.5rem !important; }
+[data-testid="stMainBlockContainer"] [data-testid="stVerticalBlock"] { gap: 0; }
+[data-testid="stColumn"]:has(.lll-chart) { width: 100% !important; flex: 1 1 100% !important; }
+[data-testid="stAppViewContainer"] [data-testid="stMain"] { overflow: hidden; }
 </style>
 """
 
@@ -71,7 +98,9 @@ class Page(NamedTuple):
 
     def share_link(self, where=None) -> None:
         """The deep link in a code box (its copy button copies it), in a menu (drawn only
-        while open, see `lazy_expander`)."""
+        while open, see `lazy_expander`); then, except while presenting, the download menu
+        for slides (`app_support.downloads`): this view's figures as an offline HTML file and
+        its animations as GIF or MP4."""
         box = lazy_expander(where, "🔗 Link to this view", f"{self.name}.link_menu")
         if box.open:
             box.caption(
@@ -79,6 +108,11 @@ class Page(NamedTuple):
                 "slide or send it to students."
             )
             box.code(self.link(), language=None, wrap_lines=True)
+        figures = page_figures(release=True)
+        if not self.presenting:
+            menu = lazy_expander(where, "⬇ Download for slides", f"{self.name}.download_menu")
+            if menu.open:
+                download_menu(menu, self.name, figures, frames_on_request_charts())
 
     def scenes(self, scenes: Sequence[Preset], where=None) -> None:
         """The lecture scenes: a menu with a button per scene, which loads the scene's
@@ -154,6 +188,10 @@ def page_setup(name: str, title: str, *, icon: str = "", charts: bool = True) ->
     heading = f"{icon} {title}".strip()
     state = PageState(name, notices_here=False)
     presenting = bool(state.peek(PRESENT))
+    embed = embed_view_asked()
+    start_page(embed)
+    if embed:
+        st.markdown(_EMBED_CSS, unsafe_allow_html=True)
     if presenting:
         left, right = st.columns([5, 1], vertical_alignment="center")
         left.header(heading, anchor=False)

@@ -1,4 +1,4 @@
-"""The two places where the lab reaches into Streamlit 1.67's private state, each guarded (a
+"""The places where the lab reaches into Streamlit 1.67's private state, each guarded (a
 Streamlit that renames what it touches makes it do nothing, and the tests below notice) and each
 for a reason measured or reported upstream.
 
@@ -29,18 +29,25 @@ a core for 100 students; `python -m bench.classroom_watch`). Instead the server 
 follower's session itself, the way Streamlit's own "run on save" does when a source file
 changes: `AppSession.request_rerun` with the client state the session's last run ended with
 (its page, query and widget values). Sessions are found through the runtime's session manager.
+
+`embed_view_asked` — Streamlit reserves the URL parameters ``embed`` and ``embed_options`` for
+its own embedding and leaves them out of `st.query_params`, so the lab's embed view
+(``?embed=1``, `app_support.page`) reads ``embed`` from the query string of the run
+(`ScriptRunContext.query_string`); Streamlit keeps the parameter in the URL by itself.
 """
 
 from __future__ import annotations
 
+from urllib.parse import parse_qs
+
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 from streamlit.runtime.state import get_session_state
 
 try:
     from streamlit.runtime import Runtime
-    from streamlit.runtime.scriptrunner import get_script_run_ctx
 except ImportError:  # another Streamlit version: no server-side reruns
-    Runtime = get_script_run_ctx = None
+    Runtime = None
 
 try:
     from streamlit.runtime.pages_manager import PagesManager
@@ -75,8 +82,7 @@ def route_through_app() -> None:
 
 def this_session_id() -> str | None:
     """The id of the browser session running this script, None outside a server's run."""
-    ctx = get_script_run_ctx() if get_script_run_ctx is not None else None
-    return getattr(ctx, "session_id", None)
+    return getattr(get_script_run_ctx(), "session_id", None)
 
 
 def can_rerun_sessions() -> bool:
@@ -102,3 +108,10 @@ def rerun_session(session_id: str) -> bool:
     except (AttributeError, RuntimeError):
         return False
     return True
+
+
+def embed_view_asked() -> bool:
+    """Whether this run's URL carries ``embed=1`` (or ``embed=true``, Streamlit's spelling)."""
+    query = getattr(get_script_run_ctx(), "query_string", "") or ""
+    values = parse_qs(query).get("embed", [])
+    return any(value.lower() in ("1", "true") for value in values)

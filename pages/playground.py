@@ -16,7 +16,7 @@ import streamlit as st
 import optim
 from app_support import budget, core, notation
 from app_support.charts import clicked_point, plotly_chart
-from app_support.export import figure_html, trajectories_csv
+from app_support.export import trajectories_csv
 from app_support.optimizers import (
     optimizer_choice,
     optimizer_panel,
@@ -254,7 +254,7 @@ if chosen:
 
 # --- export and link -----------------------------------------------------------------------
 
-export_columns = st.columns(3)
+export_columns = st.columns(2)
 export_columns[0].download_button(
     "⬇ Trajectories (CSV)",
     data=lambda: trajectories_csv(paths),
@@ -263,14 +263,9 @@ export_columns[0].download_button(
     key=f"{PAGE}.download_csv",
     on_click="ignore",
 )
-export_columns[1].download_button(
-    "⬇ Animated figure (HTML)",
-    data=lambda: figure_html(contour, surface.title),
-    file_name="loss-landscape.html",
-    mime="text/html",
-    key=f"{PAGE}.download_html",
-    on_click="ignore",
+export_columns[1].caption(
+    "The figures as an HTML file that opens offline, the animation as a GIF or an MP4: "
+    "“Download for slides” below. PNG or SVG: the camera icons above each figure."
 )
-export_columns[2].caption("PNG: the camera icon above each figure.")
 page.share_link()
 state.finish()
