@@ -62,15 +62,22 @@ class Page(NamedTuple):
         if not self.presenting:
             st.markdown(markdown)
 
-    def link(self) -> str:
-        """This page's deep link with its current settings (call after all widgets)."""
-        query = urlencode(self.state.url_params(), doseq=True)
+    def link(self, *, presenting: bool = False) -> str:
+        """This page's deep link with its current settings (call after all widgets): the
+        students' link, without presentation mode unless `presenting`."""
+        params = self.state.url_params()
+        if not presenting:
+            params.pop(PRESENT.name, None)
+        query = urlencode(params, doseq=True)
         base = st.context.url or f"/{self.name}"
         return f"{base}?{query}" if query else base
 
     def share_link(self, where=None) -> None:
         """The deep link in a code box (its copy button copies it), in a menu (drawn only
-        while open, see `lazy_expander`)."""
+        while open, see `lazy_expander`). The link is the students' one: it opens the page
+        as it is now but never in presentation mode (a link copied while presenting would
+        put every student's screen into it); while presenting, the lecturer's own link
+        follows it."""
         box = lazy_expander(where, "🔗 Link to this view", f"{self.name}.link_menu")
         if box.open:
             box.caption(
@@ -78,6 +85,9 @@ class Page(NamedTuple):
                 "slide or send it to students."
             )
             box.code(self.link(), language=None, wrap_lines=True)
+            if self.presenting:
+                box.caption("The same view in presentation mode, for another projector:")
+                box.code(self.link(presenting=True), language=None, wrap_lines=True)
 
     def scenes(self, scenes: Sequence[Preset], where=None) -> None:
         """The lecture scenes: a menu with a button per scene, which loads the scene's
