@@ -23,7 +23,9 @@ from urllib.parse import urlencode
 
 import streamlit as st
 
+from app_support.chart_view import FRAME, ZOOM
 from app_support.charts import preload_plotly
+from app_support.lecture_keys import lecture_keys
 from app_support.presets import Preset
 from app_support.streamlit_internals import drop_replaced_widget_records, route_through_app
 from app_support.urlstate import PageState, Setting, load_url
@@ -43,6 +45,11 @@ html { font-size: 21px; }
 [data-testid="stMainBlockContainer"] { max-width: 100%; padding: 3.5rem 2.5rem 1rem 2.5rem; }
 </style>
 """
+
+
+# Settings a scene does not set: presenting it, zooming into its map or pausing its animation
+# keeps the scene (and its caption).
+_NOT_A_SCENE = (PRESENT.name, ZOOM.name, FRAME.name)
 
 
 def is_dark_theme() -> bool:
@@ -93,13 +100,15 @@ class Page(NamedTuple):
         """The lecture scenes: a menu with a button per scene, which loads the scene's
         settings (its link's parameters, `presets.scene`), and under the menu what to notice
         in the scene now shown: its caption, or while presenting only its one-line cue.
+        In presentation mode PageDown/PageUp (a clicker) load the next/previous scene
+        (`app_support.lecture_keys`).
 
         Once the student changes a setting the scene set, the scene ends: its name leaves
         the URL and its caption the page (it would describe what is no longer drawn)."""
         by_key = {scene.key: scene for scene in scenes}
         setting = Setting.choice("preset", "Scene", "", ("", *by_key))
         shown = by_key.get(self.state.peek(setting))
-        if shown is not None and self.state.departs_from(shown.params, ignore=(PRESENT.name,)):
+        if shown is not None and self.state.departs_from(shown.params, ignore=_NOT_A_SCENE):
             self.state.set_later(setting.name, "")
         chosen = by_key.get(self.state.value(setting))
         menu = lazy_expander(
@@ -115,6 +124,13 @@ class Page(NamedTuple):
                     args=(scene.params,),
                     width="stretch",
                 )
+        lecture_keys(
+            self.name,
+            scenes,
+            chosen.key if chosen is not None else "",
+            presenting=self.presenting,
+            keep={PRESENT.name: "1"} if self.presenting else None,
+        )
         if chosen is not None:
             text = chosen.cue_line() if self.presenting else chosen.caption
             st.info(f"**{chosen.title}.** {text}", icon="👀")
