@@ -74,6 +74,9 @@ function growingTraces(gd) {
     .map((trace) => ({index: trace.index, x: trace.x, y: trace.y}));
 }
 
+// Plotly.animate rejects (with nothing) when a newer animation takes over: nothing to do.
+const interrupted = () => {};
+
 const head = (array, count) => (array.subarray ? array.subarray(0, count) : array.slice(0, count));
 
 function animationBar(parentElement, gd) {
@@ -85,7 +88,9 @@ function animationBar(parentElement, gd) {
   parentElement.appendChild(bar);
   const [button, range, label] = bar.children;
   const state = {animation: null, playing: false, index: 0, growing: []};
-  // The frame a student stopped at, for the URL (`reportView`): after a pause or a scrub.
+  // The frame a student stopped at, for the URL (`reportView`): after a pause, the end of
+  // Play, a key's step or a drag of the step slider once let go (not at every frame dragged
+  // past: the slider scrubs in the browser alone).
   const settled = () => reportView(gd, {frame: state.index});
   const show = (index) => {
     const step = state.animation.steps[index];
@@ -127,12 +132,12 @@ function animationBar(parentElement, gd) {
     show(index);
     if (state.playing) setPlaying(false);
     if (framesLeftOut(gd)) return requestFrames(gd, {step: index});
-    gd.__lllPlotly.animate(gd, framesAt(index), state.animation.steps[index].options);
-    settled();
+    gd.__lllPlotly.animate(gd, framesAt(index), state.animation.steps[index].options)
+      .catch(interrupted);
   };
   const pause = () => {
     gd.__lllPending = null; // frames asked for and not yet here: do not play them
-    gd.__lllPlotly.animate(gd, [null], state.animation.pause);
+    gd.__lllPlotly.animate(gd, [null], state.animation.pause).catch(interrupted);
     setPlaying(false);
     settled();
   };
@@ -145,11 +150,13 @@ function animationBar(parentElement, gd) {
     const last = state.animation.steps.length - 1;
     if (state.playing) pause();
     scrub(Math.min(Math.max(state.index + delta, 0), last));
+    settled();
   };
   button.addEventListener('click', toggle);
   range.addEventListener('input', () => {
     if (state.animation) scrub(Number(range.value));
   });
+  range.addEventListener('change', () => settled()); // the thumb let go (a drag reports once)
   // While Play runs, the range input follows the frame being shown.
   const index = new Map();
   gd.on('plotly_animatingframe', (event) => {
@@ -174,7 +181,7 @@ function animationBar(parentElement, gd) {
     // The figure arrives with whole paths (cut them back to the step shown), or at another
     // step than the one a link asks for.
     if ((state.growing.length || moved) && !framesLeftOut(gd)) {
-      gd.__lllPlotly.animate(gd, framesAt(animation.active), animation.pause);
+      gd.__lllPlotly.animate(gd, framesAt(animation.active), animation.pause).catch(interrupted);
     }
   };
   // What Play or the step slider asked for before the frames were here (`requestFrames`).

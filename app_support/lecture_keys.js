@@ -45,7 +45,9 @@ function chartFor(target, presenting) {
 
 function onKey(event) {
   const config = window.__lllLectureKeys;
-  if (!config || event.defaultPrevented || event.altKey || event.ctrlKey || event.metaKey) return;
+  // Gone with its page (another page of the app has other scenes, or none).
+  if (!config?.element.isConnected) return;
+  if (event.defaultPrevented || event.altKey || event.ctrlKey || event.metaKey) return;
   const target = document.activeElement;
   const sceneStep = SCENE_STEPS[event.key];
   if (sceneStep !== undefined) {
@@ -75,7 +77,7 @@ function onKey(event) {
 
 export default function ({ parentElement, data, setTriggerValue }) {
   parentElement.classList.add('lll-keys');
-  window.__lllLectureKeys = {...data, trigger: setTriggerValue};
+  window.__lllLectureKeys = {...data, trigger: setTriggerValue, element: parentElement};
   if (!window.__lllLectureKeysListening) {
     window.__lllLectureKeysListening = true;
     document.addEventListener('keydown', onKey, true);
