@@ -89,7 +89,8 @@ class Page(NamedTuple):
         if box.open:
             box.caption(
                 "Opening this link reproduces the page exactly as it is now: put it on a "
-                "slide or send it to students."
+                "slide or send it to students"
+                + (" (it opens without presentation mode)." if self.presenting else ".")
             )
             box.code(self.link(), language=None, wrap_lines=True)
             if self.presenting:
