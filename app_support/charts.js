@@ -59,6 +59,25 @@ function plotAreaPoint(gd, event) {
 // Play/Pause and the step slider, drawn here as a button and a range input under the plot
 // instead of by Plotly (see `viz.animation.controls_outside`, which describes them: steps
 // with the arguments of Plotly.animate, the active step, a label prefix, play and pause).
+//
+// Pause keeps the place: Play resumes from the step shown (from the start once at the end).
+// Paths are drawn as the animation goes: a trace marked `viz.animation.GROWS` has one point
+// per step, and the frame of step k draws its points 0..k only, so nobody sees where a run
+// ends before it gets there.
+
+const GROWS = 'path drawn up to the step';
+
+// The traces drawn up to the step, with their whole arrays (read once per figure: later the
+// figure's own arrays hold only the part drawn).
+function growingTraces(gd) {
+  return (gd._fullData ?? []).filter((trace) => trace.meta === GROWS && trace.x?.length)
+    .map((trace) => ({index: trace.index, x: trace.x, y: trace.y}));
+}
+
+// Plotly.animate rejects (with nothing) when a newer animation takes over: nothing to do.
+const interrupted = () => {};
+
+const head = (array, count) => (array.subarray ? array.subarray(0, count) : array.slice(0, count));
 
 function animationBar(parentElement, gd) {
   const bar = document.createElement('div');
@@ -68,51 +87,88 @@ function animationBar(parentElement, gd) {
     + '<span class="lll-step-label" aria-live="off"></span>';
   parentElement.appendChild(bar);
   const [button, range, label] = bar.children;
-  const state = {animation: null, playing: false};
+  const state = {animation: null, playing: false, index: 0, growing: []};
+  // The frame a student stopped at, for the URL (`reportView`): after a pause, the end of
+  // Play, a key's step or a drag of the step slider once let go (not at every frame dragged
+  // past: the slider scrubs in the browser alone).
+  const settled = () => reportView(gd, {frame: state.index});
   const show = (index) => {
     const step = state.animation.steps[index];
+    state.index = index;
     range.value = String(index);
     label.textContent = state.animation.prefix + step.label;
+    gd.dataset.step = String(index); // for the browser tests
   };
   const setPlaying = (playing) => {
     state.playing = playing;
     button.textContent = playing ? '❚❚ Pause' : '▶ Play';
     button.setAttribute('aria-pressed', String(playing));
   };
+  // What Plotly.animate gets for step `index`: its frames by name, or, where paths are drawn
+  // up to the step, the named frame with the paths' first points added to it.
+  const framesAt = (index) => {
+    const names = state.animation.steps[index].frames ?? [];
+    if (!state.growing.length || names.length !== 1) return names;
+    const named = gd._transitionData?._frameHash?.[names[0]];
+    const count = Number(names[0]) + 1; // frames are named after their step
+    if (!named || !Number.isFinite(count)) return names;
+    return [{
+      name: named.name,
+      data: [...named.data, ...state.growing.map((t) => ({x: head(t.x, count), y: head(t.y, count)}))],
+      traces: [...named.traces, ...state.growing.map((t) => t.index)],
+    }];
+  };
   const play = () => {
     setPlaying(true);
     if (framesLeftOut(gd)) return requestFrames(gd, {play: true});
-    gd.__lllPlotly.animate(gd, null, state.animation.play)
-      .then(() => setPlaying(false), () => setPlaying(false));
+    const last = state.animation.steps.length - 1;
+    const from = state.index >= last ? 0 : state.index + 1;
+    const frames = [];
+    for (let i = from; i <= last; i += 1) frames.push(...framesAt(i));
+    gd.__lllPlotly.animate(gd, frames, state.animation.play)
+      .then(() => { setPlaying(false); settled(); }, () => setPlaying(false));
   };
   const scrub = (index) => {
     show(index);
     if (state.playing) setPlaying(false);
     if (framesLeftOut(gd)) return requestFrames(gd, {step: index});
-    const step = state.animation.steps[index];
-    gd.__lllPlotly.animate(gd, step.frames, step.options);
+    gd.__lllPlotly.animate(gd, framesAt(index), state.animation.steps[index].options)
+      .catch(interrupted);
   };
   const pause = () => {
     gd.__lllPending = null; // frames asked for and not yet here: do not play them
-    gd.__lllPlotly.animate(gd, [null], state.animation.pause);
+    gd.__lllPlotly.animate(gd, [null], state.animation.pause).catch(interrupted);
     setPlaying(false);
+    settled();
   };
-  button.addEventListener('click', () => {
+  // For the keyboard (lecture_keys.js) and the button: Play/Pause, and a step back or on.
+  const toggle = () => {
     if (state.animation) (state.playing ? pause : play)();
-  });
+  };
+  const stepBy = (delta) => {
+    if (!state.animation) return;
+    const last = state.animation.steps.length - 1;
+    if (state.playing) pause();
+    scrub(Math.min(Math.max(state.index + delta, 0), last));
+    settled();
+  };
+  button.addEventListener('click', toggle);
   range.addEventListener('input', () => {
     if (state.animation) scrub(Number(range.value));
   });
+  range.addEventListener('change', () => settled()); // the thumb let go (a drag reports once)
   // While Play runs, the range input follows the frame being shown.
   const index = new Map();
   gd.on('plotly_animatingframe', (event) => {
-    const at = state.animation && index.get(String(event?.name));
+    // A frame given as an object (paths drawn up to the step) carries its name inside.
+    const at = state.animation && index.get(String(event?.name ?? event?.frame?.name));
     if (at !== undefined) show(at);
   });
   gd.on('plotly_animationinterrupted', () => setPlaying(false));
-  const showAnimation = (animation) => {
+  const showAnimation = (animation, moved = false) => {
     state.animation = animation;
     bar.hidden = !animation;
+    gd.classList.toggle('lll-animated', Boolean(animation));
     if (!animation) return;
     index.clear();
     animation.steps.forEach((step, i) => {
@@ -120,7 +176,13 @@ function animationBar(parentElement, gd) {
     });
     range.max = String(animation.steps.length - 1);
     setPlaying(false);
+    state.growing = growingTraces(gd);
     show(animation.active);
+    // The figure arrives with whole paths (cut them back to the step shown), or at another
+    // step than the one a link asks for.
+    if ((state.growing.length || moved) && !framesLeftOut(gd)) {
+      gd.__lllPlotly.animate(gd, framesAt(animation.active), animation.pause).catch(interrupted);
+    }
   };
   // What Play or the step slider asked for before the frames were here (`requestFrames`).
   const resume = (action) => {
@@ -133,7 +195,37 @@ function animationBar(parentElement, gd) {
   const stop = () => {
     if (state.playing && state.animation) pause();
   };
-  return {showAnimation, resume, stop};
+  return {showAnimation, resume, stop, toggle, stepBy, bar};
+}
+
+// --- the view in the URL (app_support/chart_view.py) ---------------------------------------
+// A chart whose view is kept reports its zoom and frame as its `view` state: one rerun, which
+// writes them into the URL. Reports wait for a quiet moment (a drag of the step slider, a
+// run of arrow keys) and are sent only when something changed.
+
+function reportView(gd, change) {
+  if (!gd.__lllReportView) return;
+  gd.__lllView = {zoom: null, frame: 0, ...gd.__lllView, ...change};
+  clearTimeout(gd.__lllViewTimer);
+  gd.__lllViewTimer = setTimeout(() => {
+    const text = JSON.stringify(gd.__lllView);
+    if (text === gd.__lllViewSent) return;
+    gd.__lllViewSent = text;
+    gd.__lllReportView(gd.__lllView);
+  }, 600);
+}
+
+// A zoom or a pan: the axes' ranges; a double click back to the full extent: no zoom.
+function reportZooms(gd) {
+  gd.on('plotly_relayout', (change) => {
+    const keys = Object.keys(change ?? {});
+    if (!keys.some((key) => key.startsWith('xaxis') || key.startsWith('yaxis'))) return;
+    const xa = gd._fullLayout?.xaxis, ya = gd._fullLayout?.yaxis;
+    if (!xa || !ya) return;
+    const reset = keys.some((key) => key.endsWith('autorange') && change[key] === true);
+    const zoom = reset ? null : [...xa.range, ...ya.range].map(Number);
+    reportView(gd, {zoom: zoom && zoom.every(Number.isFinite) ? zoom : null});
+  });
 }
 
 // Frames on request (app_support/charts.py: `plotly_chart(frames_on_request=True)`): a chart
@@ -185,16 +277,25 @@ function chartDiv(parentElement) {
   return gd;
 }
 
-export default function ({ parentElement, data: payload, setTriggerValue }) {
-  const text = new TextDecoder().decode(payload); // bytes of one JSON text
+export default function ({ parentElement, data: payload, setTriggerValue, setStateValue }) {
+  let text = new TextDecoder().decode(payload); // bytes of one JSON text
+  // A chart whose view is kept in the URL (app_support/chart_view.py) gets it on a first line.
+  let view = null;
+  const cut = text.indexOf('\n');
+  if (cut >= 0) {
+    view = JSON.parse(text.slice(0, cut));
+    text = text.slice(cut + 1);
+  }
   // Every rerun hands each chart its figure again: one that has not changed since the last
-  // (a slider that moves another chart) is not parsed or drawn again.
+  // (a slider that moves another chart, a view the chart itself reported) is not parsed or
+  // drawn again.
   const known = existingChart(parentElement);
   if (known && known.__lllText === text) {
     known.__lllTrigger = setTriggerValue; // this run's, for the click listener
     return;
   }
   const data = JSON.parse(text);
+  data.view = view;
   if (data.preload) { // app_support.charts.preload_plotly: load a bundle, draw nothing
     parentElement.classList.add('lll-preload');
     loadPlotly(data.preload, data.bundles).catch(() => {});
@@ -203,6 +304,11 @@ export default function ({ parentElement, data: payload, setTriggerValue }) {
   const gd = chartDiv(parentElement);
   gd.__lllText = text;
   gd.__lllTrigger = setTriggerValue; // this run's, for the click listener
+  gd.__lllReportView = view ? (seen) => setStateValue('view', seen) : null;
+  if (view) { // what the page holds now: reported again only once it changes
+    gd.__lllView = {zoom: view.zoom ?? null, frame: view.frame ?? 0};
+    gd.__lllViewSent = JSON.stringify(gd.__lllView);
+  }
   gd.__lllFramesOnRequest = Boolean(data.framesOnRequest);
   if (data.clickable) gd.dataset.clickable = 'true';
   else delete gd.dataset.clickable;
@@ -227,7 +333,18 @@ function svgButton(Plotly, config) {
 
 function drawFigure(parentElement, gd, data) {
   let figure = data.figure;
-  const animation = data.animation ?? null;
+  let animation = data.animation ?? null;
+  const view = data.view;
+  if (view?.zoom) { // the axes' ranges the link gives
+    const [x0, x1, y0, y1] = view.zoom;
+    const layout = figure.layout;
+    figure = {...figure, layout: {...layout,
+      xaxis: {...layout.xaxis, range: [x0, x1], autorange: false},
+      yaxis: {...layout.yaxis, range: [y0, y1], autorange: false}}};
+  }
+  if (animation && Number.isInteger(view?.frame)) {
+    animation = {...animation, active: Math.min(view.frame, animation.steps.length - 1)};
+  }
   // Frames asked for by Play or the step slider (`requestFrames`) are played once drawn. Any
   // figure that comes next answers the request, with frames or without.
   const pending = gd.__lllPending;
@@ -264,8 +381,11 @@ function drawFigure(parentElement, gd, data) {
         gd.__lllListening = true;
         redrawAfterAnimations(gd);
         gd.__lllAnimationBar = animationBar(parentElement, gd);
+        reportZooms(gd);
       }
-      gd.__lllAnimationBar.showAnimation(animation);
+      // A frame the link asks for (the builders draw their figure at its active step).
+      const moved = Boolean(animation) && Number.isInteger(view?.frame) && view.frame > 0;
+      gd.__lllAnimationBar.showAnimation(animation, moved);
       if (pending && figure.frames?.length) gd.__lllAnimationBar.resume(pending);
       gd.__lllDrawn = (gd.__lllDrawn ?? 0) + 1; // for the browser tests and benchmarks
     })

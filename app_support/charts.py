@@ -31,6 +31,7 @@ import plotly
 import plotly.io
 import streamlit as st
 
+from app_support.chart_view import ChartView
 from viz.animation import controls_outside
 from viz.figure import figure_dict
 from viz.theme import Look, plotly_template
@@ -129,6 +130,7 @@ def plotly_chart(
     config: dict | None = None,
     on_click: Callable[[], None] | None = None,
     frames_on_request: bool = False,
+    view: ChartView | None = None,
 ) -> dict | None:
     """Draw ``figure`` (a Plotly figure) under ``key``; a new figure redraws the same chart.
 
@@ -140,6 +142,9 @@ def plotly_chart(
     browser plays them as soon as they arrive. Meant for an animation whose frames cost far
     more to compute and send than its still picture (the network page's decision map: 60 maps
     of the network over the plane), which every slider move would otherwise pay for.
+    view: the chart's zoom and animation frame kept in the URL (`app_support.chart_view`):
+    the browser draws the figure at that view and reports the student's zooms, pauses and
+    scrubs back to it.
     Returns the click of this run, if any."""
     install_plotly_js()
     page_charts = st.session_state.setdefault(PAGE_CHARTS, _page_charts(False))
@@ -164,9 +169,15 @@ def plotly_chart(
     # Sent as bytes of one JSON text: a dict would be JSON-encoded twice more by Streamlit
     # (once to send, once sorted to hash an identity this keyed chart does not use).
     data = json.dumps(settings).encode()[:-1] + b', "figure": ' + figure_json(spec) + b"}"
+    if view is not None:
+        # The view goes first, on a line of its own: the browser knows a figure by the text
+        # after it, so a view it reported itself (a pause, a zoom) redraws nothing.
+        data = json.dumps(view.sent()).encode() + b"\n" + data
     callbacks = {"on_click_change": on_click} if on_click is not None else {}
     if frames_on_request:  # Streamlit reports only the triggers that have a callback
         callbacks["on_frames_change"] = _no_callback
+    if view is not None:
+        callbacks["on_view_change"] = view.report
     with where if where is not None else contextlib.nullcontext():
         result = _component(key=key, data=data, **callbacks)
     return result.get("click") if on_click is not None else None
@@ -237,12 +248,24 @@ def clicked_point(key: str) -> dict | None:
     return _trigger(key, "click")
 
 
-def drawn_figures(app_test) -> list[dict]:
-    """The figures (Plotly JSON as dicts) that the charts of an `AppTest` run drew, in page
-    order: what tests and `bench.pages` inspect."""
-    sent = [
-        json.loads(element.proto.bytes)
+def sent_to_chart(data: bytes) -> tuple[dict | None, dict]:
+    """(view, settings and figure) of the bytes `plotly_chart` sent: the view (a first line,
+    for a chart that keeps it in the URL) or None."""
+    view, _, rest = data.partition(b"\n") if b"\n" in data else (b"null", b"", data)
+    return json.loads(view), json.loads(rest)
+
+
+def sent_payloads(app_test) -> list[tuple[dict | None, dict]]:
+    """(view, settings and figure) of each chart of an `AppTest` run, in page order."""
+    return [
+        sent_to_chart(element.proto.bytes)
         for element in app_test.get("bidi_component")
         if element.proto.component_name == COMPONENT
     ]
+
+
+def drawn_figures(app_test) -> list[dict]:
+    """The figures (Plotly JSON as dicts) that the charts of an `AppTest` run drew, in page
+    order: what tests and `bench.pages` inspect."""
+    sent = [payload for _, payload in sent_payloads(app_test)]
     return [payload["figure"] for payload in sent if "figure" in payload]  # not the preload

@@ -23,6 +23,7 @@ from urllib.parse import urlencode
 
 import streamlit as st
 
+from app_support.chart_view import FRAME, ZOOM
 from app_support.charts import (
     frames_on_request_charts,
     page_figures,
@@ -31,6 +32,7 @@ from app_support.charts import (
 )
 from app_support.classroom import ui as classroom
 from app_support.downloads import download_menu
+from app_support.lecture_keys import lecture_keys
 from app_support.presets import Preset
 from app_support.streamlit_internals import (
     drop_replaced_widget_records,
@@ -73,6 +75,11 @@ section[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"],
 """
 
 
+# Settings a scene does not set: presenting it, zooming into its map or pausing its animation
+# keeps the scene (and its caption).
+_NOT_A_SCENE = (PRESENT.name, ZOOM.name, FRAME.name)
+
+
 def is_dark_theme() -> bool:
     return st.context.theme.type == "dark"
 
@@ -90,24 +97,35 @@ class Page(NamedTuple):
         if not self.presenting:
             st.markdown(markdown)
 
-    def link(self) -> str:
-        """This page's deep link with its current settings (call after all widgets)."""
-        query = urlencode(self.state.url_params(), doseq=True)
+    def link(self, *, presenting: bool = False) -> str:
+        """This page's deep link with its current settings (call after all widgets): the
+        students' link, without presentation mode unless `presenting`."""
+        params = self.state.url_params()
+        if not presenting:
+            params.pop(PRESENT.name, None)
+        query = urlencode(params, doseq=True)
         base = st.context.url or f"/{self.name}"
         return f"{base}?{query}" if query else base
 
     def share_link(self, where=None) -> None:
         """The deep link in a code box (its copy button copies it), in a menu (drawn only
-        while open, see `lazy_expander`); then, except while presenting, the download menu
-        for slides (`app_support.downloads`): this view's figures as an offline HTML file and
-        its animations as GIF or MP4."""
+        while open, see `lazy_expander`). The link is the students' one: it opens the page
+        as it is now but never in presentation mode (a link copied while presenting would
+        put every student's screen into it); while presenting, the lecturer's own link
+        follows it. Then, except while presenting, the download menu for slides
+        (`app_support.downloads`): this view's figures as an offline HTML file and its
+        animations as GIF or MP4."""
         box = lazy_expander(where, "🔗 Link to this view", f"{self.name}.link_menu")
         if box.open:
             box.caption(
                 "Opening this link reproduces the page exactly as it is now: put it on a "
-                "slide or send it to students."
+                "slide or send it to students"
+                + (" (it opens without presentation mode)." if self.presenting else ".")
             )
             box.code(self.link(), language=None, wrap_lines=True)
+            if self.presenting:
+                box.caption("The same view in presentation mode, for another projector:")
+                box.code(self.link(presenting=True), language=None, wrap_lines=True)
         figures = page_figures(release=True)
         if not self.presenting:
             menu = lazy_expander(where, "⬇ Download for slides", f"{self.name}.download_menu")
@@ -118,13 +136,15 @@ class Page(NamedTuple):
         """The lecture scenes: a menu with a button per scene, which loads the scene's
         settings (its link's parameters, `presets.scene`), and under the menu what to notice
         in the scene now shown: its caption, or while presenting only its one-line cue.
+        In presentation mode PageDown/PageUp (a clicker) load the next/previous scene
+        (`app_support.lecture_keys`).
 
         Once the student changes a setting the scene set, the scene ends: its name leaves
         the URL and its caption the page (it would describe what is no longer drawn)."""
         by_key = {scene.key: scene for scene in scenes}
         setting = Setting.choice("preset", "Scene", "", ("", *by_key))
         shown = by_key.get(self.state.peek(setting))
-        if shown is not None and self.state.departs_from(shown.params, ignore=(PRESENT.name,)):
+        if shown is not None and self.state.departs_from(shown.params, ignore=_NOT_A_SCENE):
             self.state.set_later(setting.name, "")
         chosen = by_key.get(self.state.value(setting))
         menu = lazy_expander(
@@ -140,6 +160,13 @@ class Page(NamedTuple):
                     args=(scene.params,),
                     width="stretch",
                 )
+        lecture_keys(
+            self.name,
+            scenes,
+            chosen.key if chosen is not None else "",
+            presenting=self.presenting,
+            keep={PRESENT.name: "1"} if self.presenting else None,
+        )
         if chosen is not None:
             text = chosen.cue_line() if self.presenting else chosen.caption
             st.info(f"**{chosen.title}.** {text}", icon="👀")

@@ -131,10 +131,12 @@ FINGERPRINTS_JS = """
 # The app has settled: a script run newer than the first argument has ended, no run has
 # started or ended for `quiet` ms (a page may rerun itself right away), the page is connected,
 # no element is still waiting for its lazily loaded code (Streamlit's skeletons), every chart
-# has been drawn (the Plotly.js preloader, `app_support.charts.preload_plotly`, draws none),
+# has been drawn (the Plotly.js preloader, `app_support.charts.preload_plotly`, and the
+# keyboard listener, `app_support.lecture_keys`, draw none),
 # and nothing on the page has changed for `quiet` ms.
 SETTLED = """
 ([runsBefore, quiet]) => {
+  const DRAWS_NO_CHART = '.lll-preload, .lll-keys'; // Plotly.js preloader, lecture keys
   const lll = window.__lll, app = document.querySelector('[data-testid=stApp]');
   const now = performance.now();
   return Boolean(lll && app) && lll.runsFinished > runsBefore
@@ -144,7 +146,7 @@ SETTLED = """
     && now - Math.max(lll.domChangedAt, lll.chartChangedAt) > quiet
     && !document.querySelector('[data-testid^=stSkeleton], [data-testid=stAppSkeleton]')
     && Array.from(document.querySelectorAll('[data-testid^=stBidiComponent]'))
-         .filter((chart) => !chart.matches('.lll-preload') && !chart.querySelector('.lll-preload'))
+         .filter((chart) => !chart.matches(DRAWS_NO_CHART) && !chart.querySelector(DRAWS_NO_CHART))
          .every((chart) => chart.querySelector('.js-plotly-plot')?._fullLayout);
 }
 """

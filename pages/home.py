@@ -1,10 +1,13 @@
-"""Home: what the lab is for, a card per page, and links to the lecture scenes."""
+"""Home: what the lab is for, a card per page, and a table of contents of every page's lecture
+scenes in lecture order."""
+
+from pathlib import Path
 
 import streamlit as st
 
 from app_support.navigation import PAGES
 from app_support.page import page_setup
-from app_support.presets import PLAYGROUND_PRESETS
+from app_support.scene_index import lecture_scenes
 
 page = page_setup("home", "Loss Landscape Lab", icon="⛰️", charts=False)
 
@@ -26,17 +29,21 @@ for i, info in enumerate(PAGES):
         st.page_link(info.path, label=f"**{info.title}**", icon=info.icon)
         st.caption(info.card)
 
-st.subheader("Lecture scenes", anchor=False)
+st.subheader("Lecture scenes, in lecture order", anchor=False)
 page.explain(
-    "One click opens the playground with everything set; the line under each says "
-    "what to watch for."
+    "Every page's scenes, page by page in the order of the lectures. One click opens the "
+    "page with everything set; the line under each says what to watch for."
 )
-columns = st.columns(2)
-for i, preset in enumerate(PLAYGROUND_PRESETS):
-    with columns[i % 2].container(border=True, key=f"home.preset.{preset.key}"):
-        st.page_link(
-            preset.page, label=f"**{preset.title}**", icon="🎓", query_params=preset.params
-        )
-        st.caption(preset.caption)
+for number, (info, scenes) in enumerate(lecture_scenes(), start=1):
+    stem = Path(info.path).stem
+    with st.container(key=f"home.toc.{stem}"):
+        st.markdown(f"**{number}. {info.icon} {info.title}**")
+        # Down the first column, then the second: a table of contents reads in columns.
+        half = (len(scenes) + 1) // 2
+        columns = st.columns(2)
+        for i, preset in enumerate(scenes):
+            with columns[i // half]:
+                st.page_link(preset.page, label=preset.title, icon="🎓", query_params=preset.params)
+                st.caption(preset.cue_line())
 
 page.state.finish()

@@ -15,6 +15,7 @@ import streamlit as st
 
 import optim
 from app_support import budget, core, notation
+from app_support.chart_view import chart_view
 from app_support.charts import clicked_point, plotly_chart
 from app_support.export import trajectories_csv
 from app_support.optimizers import (
@@ -51,9 +52,13 @@ page.notation(notation.ROWS[PAGE])
 side.subheader("Surface")
 
 
+view_kept = chart_view(state, CHART_KEY)  # the map's zoom and animation frame, in the URL
+
+
 def _new_surface():
-    # A new surface has a new box: its own default start point.
+    # A new surface has a new box: its own default start point, the whole map, frame 0.
     state.reset(["x0", "y0"])
+    view_kept.forget()
 
 
 picked = surface_picker(state, side, on_change=_new_surface)
@@ -183,7 +188,12 @@ if view == "3d":
     )
 else:
     plotly_chart(
-        contour, key=CHART_KEY, look=page.look, on_click=_start_from_click, config=plot_config
+        contour,
+        key=CHART_KEY,
+        look=page.look,
+        on_click=_start_from_click,
+        config=plot_config,
+        view=view_kept,
     )
 page.explain(
     "▶ **Play** animates every optimizer together; drag the step slider to scrub. "

@@ -18,6 +18,13 @@ from viz.theme import Look
 
 PLAY_SECONDS = 8.0  # a whole run plays in about this long, however many frames it has
 
+# The `meta` of a trace that the page's animation bar draws up to the step shown
+# (`app_support/charts.js`): point i of the trace is step i, and at the frame of step k (frames
+# are named after their steps, see `frames`) only points 0..k are drawn, so that a path is
+# drawn as the run goes and its end is not seen first. A figure exported with Plotly's own
+# controls draws it whole.
+GROWS = "path drawn up to the step"
+
 
 def frames(steps, layers: Sequence[np.ndarray], indices: Sequence[int]) -> list[dict]:
     """One frame per step, named after it: frame i moves trace `indices[k]` to `layers[k][i]`,

@@ -133,6 +133,7 @@ def _path_trace(path: OptimizerPath, look: Look) -> dict:
         "hovertemplate": f"{path.label}<br>step %{{pointNumber}}: (%{{x:.4g}}, %{{y:.4g}})"
         "<extra></extra>",
         "unselected": {"marker": {"opacity": 1}},
+        "meta": animation.GROWS,  # one point per step: drawn as the animation goes
     }
 
 

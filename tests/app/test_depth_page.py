@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from app_support.charts import drawn_figures
+from app_support.charts import COMPONENT, drawn_figures
 from app_support.topics import depth as topic
 from landscapes import depth, nfl
 from tests.compiles import CompileCounter
@@ -79,7 +79,8 @@ def test_the_counts_shown_are_the_cores(d, n, kind, t):
 
 def sent_animations(at: AppTest) -> list[dict]:
     """The animation controls each chart was sent with (drawn by the chart, not by Plotly)."""
-    sent = [json.loads(e.proto.bytes) for e in at.get("bidi_component")]
+    charts = [e for e in at.get("bidi_component") if e.proto.component_name == COMPONENT]
+    sent = [json.loads(e.proto.bytes) for e in charts]
     return [payload["animation"] for payload in sent if payload.get("animation")]
 
 

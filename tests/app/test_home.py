@@ -1,6 +1,7 @@
-"""AppTest tests of the app shell: navigation, the home page's cards and preset links,
-presentation mode."""
+"""AppTest tests of the app shell: navigation, the home page's cards and its table of contents
+of the lecture scenes, presentation mode."""
 
+import importlib
 from pathlib import Path
 from urllib.parse import parse_qsl
 
@@ -20,19 +21,40 @@ def open_app(params=None) -> AppTest:
     return at.run()
 
 
-def test_home_page_has_a_card_per_page_and_a_link_per_preset():
+def test_home_page_has_a_card_per_page():
     at = open_app()
     assert not at.exception
-    links = at.get("page_link")
-    targets = [link.proto.page for link in links]
+    targets = [link.proto.page for link in at.get("page_link") if not link.proto.query_string]
     for info in PAGES:
         assert Path(info.path).stem in targets
-    preset_links = {link.proto.label.strip("*"): link for link in links if link.proto.query_string}
-    assert len(preset_links) == len(PLAYGROUND_PRESETS)
-    for preset in PLAYGROUND_PRESETS:
-        link = preset_links[preset.title]
-        assert link.proto.page == "playground"
-        assert dict(parse_qsl(link.proto.query_string)) == preset.params
+
+
+def test_home_page_lists_every_scene_of_every_page_in_lecture_order():
+    at = open_app()
+    assert not at.exception
+    listed = [
+        (link.proto.page, dict(parse_qsl(link.proto.query_string)))
+        for link in at.get("page_link")
+        if link.proto.query_string
+    ]
+    # Every page's scenes, from its own module (not from the index the home page reads) ...
+    expected = []
+    for info in PAGES:
+        stem = Path(info.path).stem
+        if stem == "playground":
+            scenes = PLAYGROUND_PRESETS
+        elif (ROOT / "app_support" / "topics" / f"{stem}.py").exists():
+            scenes = getattr(importlib.import_module(f"app_support.topics.{stem}"), "SCENES", ())
+        else:
+            scenes = ()
+        expected += [(stem, preset.params) for preset in scenes]
+    # ... each once, pages in the navigation's (lecture) order, scenes in their menu's order.
+    assert len(expected) > len(PLAYGROUND_PRESETS)
+    assert listed == expected
+    page_headings = [
+        m.value for m in at.markdown if any(m.value.endswith(f"{i.title}**") for i in PAGES)
+    ]
+    assert len(page_headings) == len({stem for stem, _ in expected})
 
 
 def test_navigation_reaches_the_playground():

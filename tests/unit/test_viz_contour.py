@@ -1,9 +1,12 @@
 """The contour figure: traces, frames, float32 arrays, divergence, click grid, internals."""
 
+from pathlib import Path
+
 import numpy as np
 import plotly.graph_objects as go
 import pytest
 
+from viz.animation import GROWS
 from viz.contour import CLICK_GRID_TRACE, colour_values, contour_figure
 from viz.figure import MAX_FRAMES, decode_array, frame_steps
 from viz.paths import ARROW_CAP, ARROW_FRACTION, OptimizerPath
@@ -164,3 +167,16 @@ def test_the_map_is_an_image_and_lines_so_the_animation_cannot_drop_it():
     lines = [t for t in fig.data if t.name == "contours"][0]
     assert np.isnan(lines.x).any() and np.nanmin(lines.x) >= XS[0] and np.nanmax(lines.x) <= XS[-1]
     assert fig.data[0].marker.showscale  # the colour bar is still there
+
+
+def test_paths_are_marked_to_grow_with_the_step_and_their_frames_are_named_after_steps():
+    paths = [spiral_path("gd", 120), spiral_path("adam", 60)]
+    fig = contour_figure(XS, YS, Z, paths)
+    growing = [t for t in fig.data if t.meta == GROWS]
+    # One per optimizer, point i at step i: the browser draws points 0..k at the frame of step k.
+    assert [t.name for t in growing] == [p.label for p in paths]
+    assert [len(t.x) for t in growing] == [len(p.params) for p in paths]
+    assert [int(frame["name"]) for frame in fig.raw_frames] == list(frame_steps(120))
+    # The browser side (charts.js) knows the same mark.
+    charts_js = Path(__file__).resolve().parents[2] / "app_support" / "charts.js"
+    assert f"const GROWS = '{GROWS}';" in charts_js.read_text()
