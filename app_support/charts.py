@@ -31,6 +31,7 @@ import plotly
 import plotly.io
 import streamlit as st
 
+from app_support.alt_text import describe_figure
 from viz.animation import controls_outside
 from viz.figure import figure_dict
 from viz.theme import Look, plotly_template
@@ -113,6 +114,7 @@ def plotly_chart(
     config: dict | None = None,
     on_click: Callable[[], None] | None = None,
     frames_on_request: bool = False,
+    alt: str | None = None,
 ) -> dict | None:
     """Draw ``figure`` (a Plotly figure) under ``key``; a new figure redraws the same chart.
 
@@ -124,6 +126,10 @@ def plotly_chart(
     browser plays them as soon as they arrive. Meant for an animation whose frames cost far
     more to compute and send than its still picture (the network page's decision map: 60 maps
     of the network over the plane), which every slider move would otherwise pay for.
+    alt: the chart's text alternative, what it shows and its key numbers
+    (`app_support.alt_text`); the browser gives it to the chart as its accessible name
+    (``role="img"``, ``aria-label``). Without it the chart is described by its own labels
+    (`describe_figure`: title, axis titles, legend entries).
     Returns the click of this run, if any."""
     install_plotly_js()
     spec = figure_dict(figure)
@@ -135,6 +141,7 @@ def plotly_chart(
         "clickable": on_click is not None,
         "animation": animation,
         "framesOnRequest": frames_on_request,
+        "alt": alt or describe_figure(spec),
     }
     # Sent as bytes of one JSON text: a dict would be JSON-encoded twice more by Streamlit
     # (once to send, once sorted to hash an identity this keyed chart does not use).
@@ -199,3 +206,13 @@ def drawn_figures(app_test) -> list[dict]:
         if element.proto.component_name == COMPONENT
     ]
     return [payload["figure"] for payload in sent if "figure" in payload]  # not the preload
+
+
+def drawn_alts(app_test) -> list[str]:
+    """The text alternatives of the charts an `AppTest` run drew, in page order."""
+    sent = [
+        json.loads(element.proto.bytes)
+        for element in app_test.get("bidi_component")
+        if element.proto.component_name == COMPONENT
+    ]
+    return [payload["alt"] for payload in sent if "figure" in payload]

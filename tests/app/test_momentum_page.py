@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from app_support.charts import drawn_figures
+from app_support.charts import drawn_alts, drawn_figures
 from tests.compiles import CompileCounter
 
 PAGE = str(Path(__file__).resolve().parents[2] / "pages" / "momentum.py")
@@ -250,6 +250,25 @@ def test_ravine_runs_long_enough_for_both_counts_and_their_ratio():
     caption = " ".join(i.value for i in at.info)
     words = {8: "eight", 9: "nine", 10: "ten"}
     assert f"about {words[round(shown)]} times sooner" in caption
+
+
+def test_the_ravine_map_says_when_each_run_arrives():
+    at = load()
+    healthy(at)
+    (alt,) = drawn_alts(at)
+    table = next(m.value for m in at.markdown if "way walked across the valley" in m.value)
+    along = _along_floor(table)
+    # fastest first, each count the one the table measures
+    runs = "Momentum|Nesterov momentum|Gradient descent"
+    found = re.findall(
+        rf"({runs})(?: reaches 1% of its starting error along the floor)? after (\d+)", alt
+    )
+    assert [name for name, _ in found] == sorted(along, key=lambda n: int(along[n]))
+    assert {name: steps for name, steps in found} == along
+    # gradient descent's count against the closed form (1 − εh₁)ᵗ ≤ 1 %, h₁ = 1/50, ε = 0.3
+    gd = int(dict(found)["Gradient descent"])
+    assert abs(gd - np.log(0.01) / np.log(1 - 0.3 / 50)) <= 2
+    assert alt.startswith("Contour map of ")
 
 
 @pytest.mark.parametrize("alpha", [0.9, 0.95])
