@@ -204,9 +204,9 @@ export default function ({ parentElement, data: payload, setTriggerValue }) {
   gd.__lllText = text;
   gd.__lllTrigger = setTriggerValue; // this run's, for the click listener
   gd.__lllFramesOnRequest = Boolean(data.framesOnRequest);
-  // The chart's text alternative (`plotly_chart(alt=...)`): one accessible name for the
-  // picture, instead of a screen reader wandering through Plotly's SVG text.
-  gd.setAttribute('role', 'img');
+  // The chart's text alternative (`plotly_chart(alt=...)`) as the accessible name of a
+  // figure (not role=img: Plotly's legend and mode bar inside stay operable).
+  gd.setAttribute('role', 'figure');
   gd.setAttribute('aria-label', data.alt || 'chart');
   if (data.clickable) gd.dataset.clickable = 'true';
   else delete gd.dataset.clickable;

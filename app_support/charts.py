@@ -78,9 +78,11 @@ def install_plotly_js(static_dir: Path = STATIC_DIR) -> Path:
     return target
 
 
-# One module: the contour rasterizer's functions, then the chart component that uses them.
+# One module: the contour rasterizer's functions, keyboard access to scrolling formulas, then
+# the chart component that uses them.
 _JS = "\n".join(
-    (Path(__file__).parent / name).read_text() for name in ("contour_raster.js", "charts.js")
+    (Path(__file__).parent / name).read_text()
+    for name in ("contour_raster.js", "a11y.js", "charts.js")
 )
 # The animation bar under an animated chart (charts.js draws it in place of Plotly's slider):
 # theme colours through the CSS variables Streamlit gives components, sizes in rem so that
@@ -99,6 +101,18 @@ _CSS = """
 .lll-step { flex: 1; accent-color: var(--st-primary-color); min-width: 6rem; }
 .lll-step-label { min-width: 7rem; font-size: 0.95rem; font-variant-numeric: tabular-nums;
   white-space: nowrap; }
+"""
+# Loaded with the charts on every page that draws one. A multiselect's chosen items are white
+# text on the primary colour, which in the dark theme is a light blue (it must read as text on
+# the dark ground): there they get dark text instead, for a 4.5:1 contrast (WCAG 1.4.3). The
+# element's own colour scheme picks the ink. Plotly's mode bar shows on hover only; it shows
+# too while a keyboard user is on one of its buttons (WCAG 2.4.7, focus visible).
+_CSS += """
+[data-testid="stMultiSelectTagsContainer"] [data-tag],
+[data-testid="stMultiSelectTagsContainer"] [data-tag] > span {
+  color: light-dark(#ffffff, #0e1117);
+}
+.js-plotly-plot .plotly:focus-within .modebar { opacity: 1; }
 """
 
 COMPONENT = "loss_landscape_lab.plotly_chart"
@@ -128,7 +142,7 @@ def plotly_chart(
     of the network over the plane), which every slider move would otherwise pay for.
     alt: the chart's text alternative, what it shows and its key numbers
     (`app_support.alt_text`); the browser gives it to the chart as its accessible name
-    (``role="img"``, ``aria-label``). Without it the chart is described by its own labels
+    (``role="figure"``, ``aria-label``). Without it the chart is described by its own labels
     (`describe_figure`: title, axis titles, legend entries).
     Returns the click of this run, if any."""
     install_plotly_js()

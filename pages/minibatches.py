@@ -181,7 +181,7 @@ def surfaces_tab() -> None:
             "which the loss goes down."
         )
     )
-    st.subheader("Step through the minibatches", anchor=False)
+    st.header("Step through the minibatches", anchor=False)
     chart(
         figs.minibatch_animation_figure(xs, ys, panels[0].Z, panels[1:], minima, look=look),
         "animation",
@@ -435,7 +435,7 @@ def adam_tab() -> None:
         "shrinks (10 for w₂), so it is not Adam's step — take the root to get it."
     )
     st.dataframe(topic.moments_table(stats, long_run), hide_index=True, key=f"{PAGE}.moments")
-    st.subheader("How far each optimizer moves each weight", anchor=False)
+    st.header("How far each optimizer moves each weight", anchor=False)
     runs = [
         (optim.get_rule(name).title, optimizer_color(name), replays[name].steps)
         for name in COMPARED

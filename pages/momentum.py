@@ -236,7 +236,8 @@ def ravine_view() -> None:
 
 
 EIGEN_TABLE_HEAD = (
-    "| | along the floor: steps to 1 % | across: steps to 1 % | way walked across the valley |\n"
+    "| optimizer | along the floor: steps to 1 % | across: steps to 1 % "
+    "| way walked across the valley |\n"
     "|:--|--:|--:|--:|\n"
 )
 

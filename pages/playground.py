@@ -260,7 +260,7 @@ if rows:
         table_column.caption("No minimum in the box, so no tolerance to reach.")
 
 if chosen:
-    st.subheader("Update rules", anchor=False)
+    st.header("Update rules", anchor=False)
     rule_columns = st.columns(min(len(chosen), 2))
     for i, name in enumerate(chosen):
         with rule_columns[i % len(rule_columns)]:

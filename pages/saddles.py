@@ -104,7 +104,7 @@ def points_tab(where, spec, surface) -> None:
             "away, where third-order terms count."
         )
 
-    where.subheader("All critical points", anchor=False)
+    where.header("All critical points", anchor=False)
     where.dataframe(
         topic.points_table(points),
         hide_index=True,
