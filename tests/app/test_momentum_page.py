@@ -178,6 +178,24 @@ def test_slope_numbers():
     assert numbers["Limit 1/(1 − α)"] == "× 10"
 
 
+def test_the_slope_race_says_how_far_each_run_went():
+    at = load(view="slope", learning_rate="0.1", momentum="0.9")
+    healthy(at)
+    race_alt = drawn_alts(at)[0]
+    found = re.search(
+        r"after (\d+) steps gradient descent is ([\d.]+) downhill, momentum .*?([\d.]+)\.$",
+        race_alt,
+    )
+    n, gd, momentum = int(found.group(1)), float(found.group(2)), float(found.group(3))
+    eps, alpha = 0.1, 0.9  # on a slope with ‖g‖ = 1
+    assert n == 100
+    assert gd == pytest.approx(n * eps, rel=1e-3)
+    # Σₜ ε(1 − αᵗ)/(1 − α) for t = 1..n
+    assert momentum == pytest.approx(
+        eps / (1 - alpha) * (n - alpha * (1 - alpha**n) / (1 - alpha)), rel=1e-3
+    )
+
+
 def test_quiz_asks_first_then_answers_with_numbers():
     at = load(view="quiz")
     healthy(at)
