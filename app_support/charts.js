@@ -310,6 +310,10 @@ export default function ({ parentElement, data: payload, setTriggerValue, setSta
     gd.__lllViewSent = JSON.stringify(gd.__lllView);
   }
   gd.__lllFramesOnRequest = Boolean(data.framesOnRequest);
+  // The chart's text alternative (`plotly_chart(alt=...)`) as the accessible name of a
+  // figure (not role=img: Plotly's legend and mode bar inside stay operable).
+  gd.setAttribute('role', 'figure');
+  gd.setAttribute('aria-label', data.alt || 'chart');
   if (data.clickable) gd.dataset.clickable = 'true';
   else delete gd.dataset.clickable;
   const draw = () => drawFigure(parentElement, gd, data);

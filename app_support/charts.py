@@ -31,6 +31,7 @@ import plotly
 import plotly.io
 import streamlit as st
 
+from app_support.alt_text import describe_figure
 from app_support.chart_view import ChartView
 from viz.animation import controls_outside
 from viz.figure import figure_dict
@@ -78,9 +79,11 @@ def install_plotly_js(static_dir: Path = STATIC_DIR) -> Path:
     return target
 
 
-# One module: the contour rasterizer's functions, then the chart component that uses them.
+# One module: the contour rasterizer's functions, keyboard access to scrolling formulas, then
+# the chart component that uses them.
 _JS = "\n".join(
-    (Path(__file__).parent / name).read_text() for name in ("contour_raster.js", "charts.js")
+    (Path(__file__).parent / name).read_text()
+    for name in ("contour_raster.js", "a11y.js", "charts.js")
 )
 # The animation bar under an animated chart (charts.js draws it in place of Plotly's slider):
 # theme colours through the CSS variables Streamlit gives components, sizes in rem so that
@@ -99,6 +102,18 @@ _CSS = """
 .lll-step { flex: 1; accent-color: var(--st-primary-color); min-width: 6rem; }
 .lll-step-label { min-width: 7rem; font-size: 0.95rem; font-variant-numeric: tabular-nums;
   white-space: nowrap; }
+"""
+# Loaded with the charts on every page that draws one. A multiselect's chosen items are white
+# text on the primary colour, which in the dark theme is a light blue (it must read as text on
+# the dark ground): there they get dark text instead, for a 4.5:1 contrast (WCAG 1.4.3). The
+# element's own colour scheme picks the ink. Plotly's mode bar shows on hover only; it shows
+# too while a keyboard user is on one of its buttons (WCAG 2.4.7, focus visible).
+_CSS += """
+[data-testid="stMultiSelectTagsContainer"] [data-tag],
+[data-testid="stMultiSelectTagsContainer"] [data-tag] > span {
+  color: light-dark(#ffffff, #0e1117);
+}
+.js-plotly-plot .plotly:focus-within .modebar { opacity: 1; }
 """
 
 COMPONENT = "loss_landscape_lab.plotly_chart"
@@ -131,6 +146,7 @@ def plotly_chart(
     on_click: Callable[[], None] | None = None,
     frames_on_request: bool = False,
     view: ChartView | None = None,
+    alt: str | None = None,
 ) -> dict | None:
     """Draw ``figure`` (a Plotly figure) under ``key``; a new figure redraws the same chart.
 
@@ -145,6 +161,10 @@ def plotly_chart(
     view: the chart's zoom and animation frame kept in the URL (`app_support.chart_view`):
     the browser draws the figure at that view and reports the student's zooms, pauses and
     scrubs back to it.
+    alt: the chart's text alternative, what it shows and its key numbers
+    (`app_support.alt_text`); the browser gives it to the chart as its accessible name
+    (``role="figure"``, ``aria-label``). Without it the chart is described by its own labels
+    (`describe_figure`: title, axis titles, legend entries).
     Returns the click of this run, if any."""
     install_plotly_js()
     page_charts = st.session_state.setdefault(PAGE_CHARTS, _page_charts(False))
@@ -165,6 +185,7 @@ def plotly_chart(
         "animation": animation,
         "framesOnRequest": frames_on_request,
         "fillFrame": page_charts["embed"],
+        "alt": alt or describe_figure(spec),
     }
     # Sent as bytes of one JSON text: a dict would be JSON-encoded twice more by Streamlit
     # (once to send, once sorted to hash an identity this keyed chart does not use).
@@ -269,3 +290,13 @@ def drawn_figures(app_test) -> list[dict]:
     order: what tests and `bench.pages` inspect."""
     sent = [payload for _, payload in sent_payloads(app_test)]
     return [payload["figure"] for payload in sent if "figure" in payload]  # not the preload
+
+
+def drawn_alts(app_test) -> list[str]:
+    """The text alternatives of the charts an `AppTest` run drew, in page order."""
+    sent = [
+        json.loads(element.proto.bytes)
+        for element in app_test.get("bidi_component")
+        if element.proto.component_name == COMPONENT
+    ]
+    return [payload["alt"] for payload in sent if "figure" in payload]

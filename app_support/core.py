@@ -22,6 +22,7 @@ import streamlit as st
 import landscapes
 import optim
 from landscapes.geometry import critical_points as _critical_points
+from optim import sweeps
 
 # ("catalogue", name, ((param, value), ...)) or ("formula", text, ((x0, x1), (y0, y1)))
 SurfaceSpec = tuple
@@ -93,6 +94,16 @@ def distances_to_nearest(traj: optim.Trajectory, minima) -> np.ndarray | None:
         return None
     candidates = [optim.distance_to(traj, m) for m in minima]
     return min(candidates, key=lambda d: d[-1])
+
+
+def arrival_step(traj: optim.Trajectory, minima, fraction: float) -> float:
+    """The first step from which the run stays within `fraction` of its starting distance to
+    the minimum it ends nearest (`distances_to_nearest`); ∞ if it is not there at its last
+    step, or diverged, or the surface has no known minimum."""
+    distances = distances_to_nearest(traj, minima)
+    if distances is None or traj.diverged_at is not None:
+        return float("inf")
+    return float(sweeps.steps_until_within(distances[:, None], fraction)[0])
 
 
 @st.cache_resource(show_spinner=False)

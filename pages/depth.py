@@ -220,7 +220,7 @@ def xor_view(shown: bool) -> None:
         figures.Panel("1 layer: OR, never XOR", xs, ys, orr, lines=axes),
         figures.Panel("2 layers: XOR = OR − AND", xs, ys, xor, lines=axes),
     )
-    st.subheader("Generalized XOR: an m × m checkerboard, trained live", anchor=False)
+    st.header("Generalized XOR: an m × m checkerboard, trained live", anchor=False)
     with budget.heavy_job("Training the two networks…"):
         data, one, two = topic.checkerboard_nets(cells, shallow, deep, seed)
     metrics(
@@ -398,7 +398,7 @@ def nfl_view(shown: bool) -> None:
             for n in nfl.LEARNERS
         )
     )
-    st.subheader("Quiz: which statements about deep learning are true?", anchor=False)
+    st.header("Quiz: which statements about deep learning are true?", anchor=False)
 
     for key, statement, right, why in QUIZ:
         quiz_box(PAGE, key, statement, right, lambda why=why: st.markdown(why),

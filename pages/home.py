@@ -22,14 +22,14 @@ page.explain(
     "see. **Presentation mode** (sidebar switch) enlarges everything for a projector."
 )
 
-st.subheader("Pages", anchor=False)
+st.header("Pages", anchor=False)
 columns = st.columns(min(len(PAGES), 3))
 for i, info in enumerate(PAGES):
     with columns[i % len(columns)].container(border=True, key=f"home.card.{i}"):
         st.page_link(info.path, label=f"**{info.title}**", icon=info.icon)
         st.caption(info.card)
 
-st.subheader("Lecture scenes, in lecture order", anchor=False)
+st.header("Lecture scenes, in lecture order", anchor=False)
 page.explain(
     "Every page's scenes, page by page in the order of the lectures. One click opens the "
     "page with everything set; the line under each says what to watch for."

@@ -34,7 +34,7 @@ from app_support.topics.minibatches import (
 from app_support.urlstate import format_number
 from optim import noise
 from viz import minibatches as figs
-from viz.theme import optimizer_color
+from viz.theme import optimizer_color, optimizer_style
 
 PAGE = "minibatches"
 PLOT_CONFIG = {"displaylogo": False, "toImageButtonOptions": {"filename": "minibatches"}}
@@ -181,7 +181,7 @@ def surfaces_tab() -> None:
             "which the loss goes down."
         )
     )
-    st.subheader("Step through the minibatches", anchor=False)
+    st.header("Step through the minibatches", anchor=False)
     chart(
         figs.minibatch_animation_figure(xs, ys, panels[0].Z, panels[1:], minima, look=look),
         "animation",
@@ -361,11 +361,14 @@ def optimizers_tab() -> None:
         title = optim.get_rule(name).title
         settings = tuple(sorted({**compared[name], "batch_size": batch}.items()))
         runs = topic.run_cloud(spec, centre, name, NOISE_STEPS, settings, seed)
-        color = optimizer_color(name)
+        style = optimizer_style(name)
+        color = style.color
         ball = noise.stationary_radius(runs.params, minima, BURN_IN)
-        clouds.append(figs.Cloud(title, color, runs.params))
+        clouds.append(figs.Cloud(title, color, runs.params, symbol=style.symbol))
         rings.append(figs.Ring(centre, ball, f"{title}: {ball:.3g}", color))
-        curves.append(figs.Curve(title, color, np.arange(1, NOISE_STEPS + 1), radius_of(runs)[1:]))
+        curves.append(
+            figs.Curve(title, color, np.arange(1, NOISE_STEPS + 1), radius_of(runs)[1:], style.dash)
+        )
         diverged = int(np.sum(runs.diverged_at >= 0))
         rows.append(
             {
@@ -432,7 +435,7 @@ def adam_tab() -> None:
         "shrinks (10 for w₂), so it is not Adam's step — take the root to get it."
     )
     st.dataframe(topic.moments_table(stats, long_run), hide_index=True, key=f"{PAGE}.moments")
-    st.subheader("How far each optimizer moves each weight", anchor=False)
+    st.header("How far each optimizer moves each weight", anchor=False)
     runs = [
         (optim.get_rule(name).title, optimizer_color(name), replays[name].steps)
         for name in COMPARED

@@ -15,7 +15,7 @@ import numpy as np
 import streamlit as st
 
 import optim
-from app_support import core, notation
+from app_support import alt_text, core, notation
 from app_support.charts import plotly_chart
 from app_support.page import page_setup
 from app_support.quiz import quiz_box
@@ -78,8 +78,8 @@ LRS = {"gd": lr_gd, "momentum": lr, "nesterov": lr}
 TITLES = {name: optim.get_rule(name).title for name in LRS}
 
 
-def chart(fig, key: str) -> None:
-    plotly_chart(fig, key=f"{PAGE}.{key}", look=page.look, config=PLOT_CONFIG)
+def chart(fig, key: str, alt: str | None = None) -> None:
+    plotly_chart(fig, key=f"{PAGE}.{key}", look=page.look, config=PLOT_CONFIG, alt=alt)
 
 
 def report_divergence(traj, name: str) -> None:
@@ -113,7 +113,14 @@ def slope_view() -> None:
         ],
         look=page.look,
     )
-    chart(race, "race")
+    gd_travel, momentum_travel = runs["gd"][0][-1], runs["momentum"][0][-1]
+    chart(
+        race,
+        "race",
+        alt=f"Race down a constant slope, one row per run, a dot per step: after "
+        f"{len(runs['gd'][0]) - 1} steps gradient descent is {gd_travel:.4g} downhill, "
+        f"momentum (α = {alpha:.3g}) {momentum_travel:.4g}.",
+    )
     slope = np.linalg.norm(topic.SLOPE)  # ‖g‖
     terminal = float(theory.terminal_velocity(lr, alpha, slope))
     speedup = float(theory.momentum_speedup(alpha))
@@ -206,7 +213,20 @@ def ravine_view() -> None:
         legend_order=topic.RUNS,
         look=page.look,
     )
-    chart(fig, "ravine")
+    arrived = [
+        (TITLES[name], topic.ravine_arrival(kappa, angle, name, LRS[name], alpha).along)
+        for name in topic.RUNS
+        if name in shown
+    ]
+    chart(
+        fig,
+        "ravine",
+        alt=f"Contour map of {surface.title} with the runs' paths from "
+        f"({start[0]:.3g}, {start[1]:.3g}). "
+        + alt_text.arrivals(
+            arrived, f"{topic.WITHIN:.0%} of its starting error along the floor", topic.RAVINE_STEPS
+        ),
+    )
     st.caption(
         "Notice: across the valley (dotted axis) gradient descent settles or bounces; "
         "along it (dashed axis) momentum covers the distance in far fewer steps. "
@@ -216,7 +236,8 @@ def ravine_view() -> None:
 
 
 EIGEN_TABLE_HEAD = (
-    "| | along the floor: steps to 1 % | across: steps to 1 % | way walked across the valley |\n"
+    "| optimizer | along the floor: steps to 1 % | across: steps to 1 % "
+    "| way walked across the valley |\n"
     "|:--|--:|--:|--:|\n"
 )
 

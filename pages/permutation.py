@@ -246,7 +246,7 @@ def merge_view() -> None:
             "constrained minimum jumps to another valley (the path is not smooth there).",
             icon="⚡",
         )
-    st.subheader("The permutation point is a saddle", anchor=False)
+    st.header("The permutation point is a saddle", anchor=False)
     numbers = st.columns(4)
     numbers[0].metric("E at the saddle", f"{saddle.loss:.4g}")
     numbers[1].metric(

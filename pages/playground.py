@@ -14,7 +14,7 @@ from contextlib import nullcontext
 import streamlit as st
 
 import optim
-from app_support import budget, core, notation
+from app_support import alt_text, budget, core, notation
 from app_support.chart_view import chart_view
 from app_support.charts import clicked_point, plotly_chart
 from app_support.export import trajectories_csv
@@ -177,6 +177,20 @@ contour = contour_figure(
     internals=internals,
 )
 plot_config = {"displaylogo": False, "toImageButtonOptions": {"filename": "loss-landscape"}}
+# The charts' text alternative: the runs and when each got close to a minimum.
+arrival_goal = "1 % of its starting distance to a minimum"
+runs_alt = (
+    f"{surface.title}, {len(paths)} optimizer runs of {steps} steps from ({x0:.3g}, {y0:.3g}). "
+    + (
+        alt_text.arrivals(
+            [(p.label, core.arrival_step(trajectories[p.name], minima, 0.01)) for p in paths],
+            arrival_goal,
+            steps,
+        )
+        if minima and paths
+        else ""
+    )
+)
 if view == "3d":
     plotly_chart(
         surface_figure(
@@ -185,6 +199,7 @@ if view == "3d":
         key=f"{PAGE}.surface3d",
         look=page.look,
         config=plot_config,
+        alt=f"3-D surface of the loss with the optimizers' paths: {runs_alt}",
     )
 else:
     plotly_chart(
@@ -194,6 +209,7 @@ else:
         on_click=_start_from_click,
         config=plot_config,
         view=view_kept,
+        alt=f"Contour map of the loss with the optimizers' paths: {runs_alt}",
     )
 page.explain(
     "▶ **Play** animates every optimizer together; drag the step slider to scrub. "
@@ -215,6 +231,7 @@ plotly_chart(
     look=page.look,
     where=curve_column,
     config=plot_config,
+    alt=f"Loss and distance to the nearest minimum against the step: {runs_alt}",
 )
 tolerance = state.widget(
     Setting.number(
@@ -249,7 +266,7 @@ if rows:
         table_column.caption("No minimum in the box, so no tolerance to reach.")
 
 if chosen:
-    st.subheader("Update rules", anchor=False)
+    st.header("Update rules", anchor=False)
     rule_columns = st.columns(min(len(chosen), 2))
     for i, name in enumerate(chosen):
         with rule_columns[i % len(rule_columns)]:

@@ -105,7 +105,7 @@ def points_tab(where, spec, surface) -> None:
             "away, where third-order terms count."
         )
 
-    where.subheader("All critical points", anchor=False)
+    where.header("All critical points", anchor=False)
     where.dataframe(
         topic.points_table(points),
         hide_index=True,
@@ -235,6 +235,9 @@ def escape_tab(where, spec, surface) -> None:
         figures.EscapeSeries(name, TITLES[name], distances, s.steps_near, s.escaped)
         for name, s in sweeps.items()
     ]
+    i = int(np.argmin(np.abs(np.log(topic.DISTANCES / start))))
+    numbers = topic.escape_numbers(sweeps, i, estimate[i], frame.unstable_curvature, lr)
+    from_d = f"d = {figures.short_number(distances[i], 2)}"
     left, right = where.columns(2)
     plotly_chart(
         figures.escape_figure(
@@ -248,9 +251,12 @@ def escape_tab(where, spec, surface) -> None:
         look=page.look,
         where=left,
         config=PLOT_CONFIG,
+        alt=f"Steps within r = {figures.short_number(radius, 3)} of the saddle against the "
+        f"start's distance d, one line per optimizer. From {from_d}: "
+        + ", ".join(f"{label} {value}" for label, value, _ in numbers)
+        + ".",
     )
 
-    i = int(np.argmin(np.abs(np.log(topic.DISTANCES / start))))
     xs, ys, Z = topic.escape_window(spec, which, radius)
     plotly_chart(
         figures.escape_paths_figure(
@@ -273,10 +279,8 @@ def escape_tab(where, spec, surface) -> None:
     )
 
     where.markdown(
-        f"**Steps within r = {figures.short_number(radius, 3)} of the saddle, from "
-        f"d = {figures.short_number(distances[i], 2)}:**"
+        f"**Steps within r = {figures.short_number(radius, 3)} of the saddle, from {from_d}:**"
     )
-    numbers = topic.escape_numbers(sweeps, i, estimate[i], frame.unstable_curvature, lr)
     for column, (label, value, note) in zip(where.columns(len(numbers)), numbers, strict=True):
         column.metric(label, value, help=note)
     where.caption(

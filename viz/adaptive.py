@@ -17,7 +17,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from viz.figure import AnimatedFigure, f32
-from viz.theme import DEFAULT_LOOK, Look, base_layout, optimizer_color
+from viz.theme import DEFAULT_LOOK, Look, base_layout, optimizer_color, optimizer_style
 
 GOOD, POOR = "#2ca02c", "#d62728"
 PATH_STEPS = 40  # steps of the chosen run drawn: later ones pile up at the minimum
@@ -89,16 +89,19 @@ def rates_figure(
         values = np.asarray(values, dtype=float)
         steps = np.arange(1, len(values) + 1)
         for j in range(values.shape[1]):
-            data.append(
-                _scatter(
-                    steps,
-                    values[:, j],
-                    f"{labels[name]}, along {coordinates[j]}",
-                    optimizer_color(name),
-                    look,
-                    dash=dashes[j % len(dashes)],
-                )
+            trace = _scatter(
+                steps,
+                values[:, j],
+                f"{labels[name]}, along {coordinates[j]}",
+                optimizer_color(name),
+                look,
+                dash=dashes[j % len(dashes)],
+                mode="lines+markers",
             )
+            # The dash tells the weights apart, so the optimizer's marker tells the rules
+            # apart (a few along the line, not one per step).
+            trace["marker"].update(symbol=optimizer_style(name).symbol, maxdisplayed=12)
+            data.append(trace)
     layout = base_layout(
         look,
         height=int(look.height * 0.55),

@@ -27,7 +27,16 @@ from viz.isolines import isolines
 from viz.memo import Memo
 from viz.paths import OptimizerPath, arrow_segments, at_steps, ellipse_outlines, length_scale
 from viz.raster import banded_map
-from viz.theme import DEFAULT_LOOK, Look, base_layout, map_axes, optimizer_color
+from viz.theme import (
+    DEFAULT_LOOK,
+    Look,
+    base_layout,
+    map_axes,
+    optimizer_color,
+    optimizer_line,
+    optimizer_marker,
+    optimizer_markers,
+)
 
 CLICK_GRID_TRACE = 2  # index of the invisible click-catching grid among the figure's traces
 BANDS = 24  # colour bands of the filled map, each edge a contour line
@@ -119,7 +128,6 @@ def click_hint(action: str | None) -> str:
 
 def _path_trace(path: OptimizerPath, look: Look) -> dict:
     xy = f32(path.params)
-    color = optimizer_color(path.name)
     dense = path.last_step <= 150  # step markers show the step sizes, until they crowd
     return {
         "type": "scatter",
@@ -128,8 +136,8 @@ def _path_trace(path: OptimizerPath, look: Look) -> dict:
         "name": path.label,
         "legendgroup": path.name,
         "mode": "lines+markers" if dense else "lines",
-        "line": {"color": color, "width": look.line_width},
-        "marker": {"color": color, "size": look.line_width + 3},
+        "line": optimizer_line(path.name, look.line_width),
+        "marker": optimizer_marker(path.name, look.line_width + 3),
         "hovertemplate": f"{path.label}<br>step %{{pointNumber}}: (%{{x:.4g}}, %{{y:.4g}})"
         "<extra></extra>",
         "unselected": {"marker": {"opacity": 1}},
@@ -212,11 +220,11 @@ class _Moving:
             "mode": "markers",
             "name": "current step",
             "showlegend": False,
-            "marker": {
-                "color": colors,
-                "size": look.marker_size + 4,
-                "line": {"color": look.background, "width": 2},
-            },
+            "marker": optimizer_markers(
+                [p.name for p in self.paths],
+                look.marker_size + 4,
+                line={"color": look.background, "width": 2},
+            ),
             "hoverinfo": "skip",
             "unselected": {"marker": {"opacity": 1}},
         }

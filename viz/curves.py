@@ -15,7 +15,7 @@ import plotly.graph_objects as go
 
 from viz.figure import AnimatedFigure, f32
 from viz.paths import OptimizerPath
-from viz.theme import DEFAULT_LOOK, Look, base_layout, optimizer_color
+from viz.theme import DEFAULT_LOOK, Look, base_layout, optimizer_color, optimizer_line
 
 FLOOR = 1e-16
 _LEFT, _RIGHT = ("x", "y"), ("x2", "y2")
@@ -24,7 +24,6 @@ _LEFT, _RIGHT = ("x", "y"), ("x2", "y2")
 def _line(
     path: OptimizerPath, values: np.ndarray, axes: tuple[str, str], look: Look, legend: bool
 ) -> dict:
-    color = optimizer_color(path.name)
     x, y = axes
     return {
         "type": "scatter",
@@ -36,7 +35,7 @@ def _line(
         "legendgroup": path.name,
         "showlegend": legend,
         "mode": "lines",
-        "line": {"color": color, "width": look.line_width * 0.8},
+        "line": optimizer_line(path.name, look.line_width * 0.8),
         "hovertemplate": f"{path.label}<br>step %{{x}}: %{{y:.4g}}<extra></extra>",
     }
 

@@ -18,10 +18,18 @@ import plotly.graph_objects as go
 from viz import animation
 from viz.contour import filled_map
 from viz.figure import AnimatedFigure, f32, frame_steps, typed_array
-from viz.theme import DEFAULT_LOOK, RASTER, Look, base_layout, contour_line, map_axes
+from viz.theme import (
+    DEFAULT_LOOK,
+    RASTER,
+    Look,
+    base_layout,
+    contour_line,
+    map_axes,
+    optimizer_color,
+)
 
 # Colours of what this page draws besides the optimizers (which keep the lab's palette).
-FULL_BATCH_COLOR = "#e6194b"  # gradient descent on the full batch: the lab's colour of GD
+FULL_BATCH_COLOR = optimizer_color("gd")  # gradient descent on the full batch
 SGD_COLOR = "#6a3dc8"
 ONLINE_COLOR = "#12907e"
 WEIGHT_COLORS = ("#1f6fd1", "#e07b00", "#b0249a")  # w₁, w₂, w₃ in the exercise
@@ -337,6 +345,7 @@ class Cloud(NamedTuple):
     color: str
     params: np.ndarray
     bold: bool = False  # a few runs drawn as strong paths; otherwise a faint cloud
+    symbol: str = "circle"  # the marker of the runs' current points
 
 
 class Ring(NamedTuple):
@@ -451,6 +460,7 @@ def cloud_figure(
                 "legendgroup": cloud.label,
                 "marker": {
                     "color": cloud.color,
+                    "symbol": cloud.symbol,
                     "size": look.marker_size + 3 if cloud.bold else look.marker_size - 3,
                     "line": {"color": look.background, "width": 1},
                 },
@@ -473,6 +483,7 @@ class Curve(NamedTuple):
     color: str
     x: np.ndarray
     y: np.ndarray
+    dash: str = "solid"
 
 
 class Level(NamedTuple):
@@ -490,7 +501,7 @@ def _curve_trace(curve: Curve, look: Look) -> dict:
         "y": f32(curve.y),
         "mode": "lines",
         "name": curve.label,
-        "line": {"color": curve.color, "width": look.line_width * 0.8},
+        "line": {"color": curve.color, "width": look.line_width * 0.8, "dash": curve.dash},
         "hovertemplate": f"{curve.label}<br>%{{x:.4g}}: %{{y:.4g}}<extra></extra>",
     }
 

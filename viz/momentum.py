@@ -18,7 +18,15 @@ import plotly.graph_objects as go
 from viz import animation
 from viz.contour import contour_figure
 from viz.figure import MAX_FRAMES, AnimatedFigure, f32, frame_steps
-from viz.theme import DEFAULT_LOOK, Look, base_layout, optimizer_color
+from viz.theme import (
+    DEFAULT_LOOK,
+    Look,
+    base_layout,
+    optimizer_color,
+    optimizer_line,
+    optimizer_marker,
+    optimizer_markers,
+)
 
 # log₁₀(1 − ρ) is the colour of the rate map: −4 is ρ = 0.9999 (ten thousand steps per
 # decade of error), 0 is ρ = 0 (done in one step).
@@ -45,7 +53,7 @@ def _line(
     label: str,
     look: Look,
     *,
-    dash: str = "solid",
+    dash: str | None = None,
     legend=True,
     axes=("x", "y"),
     markers=False,
@@ -59,8 +67,9 @@ def _line(
         "legendgroup": group or label,
         "showlegend": legend,
         "mode": "lines+markers" if markers else "lines",
-        "line": {"color": _color(name), "width": look.line_width * 0.8, "dash": dash},
-        "marker": {"color": _color(name), "size": look.marker_size * 0.6},
+        # the optimizer's own dash unless the line means something else (a theory curve)
+        "line": {**optimizer_line(name, look.line_width * 0.8), **({"dash": dash} if dash else {})},
+        "marker": optimizer_marker(name, look.marker_size * 0.6),
         "xaxis": axes[0],
         "yaxis": axes[1],
         "hovertemplate": f"{label}<br>%{{x:.4g}}: %{{y:.4g}}<extra></extra>",
@@ -154,11 +163,11 @@ def slope_race_figure(
             "mode": "markers",
             "showlegend": False,
             "hoverinfo": "skip",
-            "marker": {
-                "color": [_color(s.name) for s in progress],
-                "size": look.marker_size + 8,
-                "line": {"color": look.background, "width": 2},
-            },
+            "marker": optimizer_markers(
+                [s.name for s in progress],
+                look.marker_size + 8,
+                line={"color": look.background, "width": 2},
+            ),
         }
     )
     layout = base_layout(

@@ -36,6 +36,7 @@ from viz.theme import (
     contour_line,
     map_axes,
     optimizer_color,
+    optimizer_line,
 )
 
 # Class 0 blue, class 1 orange (Okabe–Ito), on a heat map running between them through white.
@@ -671,7 +672,7 @@ def plane_figure(
                 "mode": "lines",
                 "name": path.label,
                 "legendgroup": path.key,
-                "line": {"color": color, "width": look.line_width},
+                "line": optimizer_line(path.key, look.line_width),
                 "hovertemplate": f"{path.label}<br>(%{{x:.3g}}, %{{y:.3g}})<extra></extra>",
             }
         )

@@ -18,14 +18,22 @@ import plotly.graph_objects as go
 
 from viz.contour import colour_values
 from viz.figure import AnimatedFigure, f32
-from viz.theme import DEFAULT_LOOK, RASTER, Look, base_layout, contour_line, map_axes
+from viz.theme import (
+    DEFAULT_LOOK,
+    RASTER,
+    Look,
+    base_layout,
+    contour_line,
+    map_axes,
+    optimizer_color,
+)
 
 COLORS: dict[str, str] = {
     "l2": "#3b5bdb",
     "l1": "#e6194b",
     "subgradient": "#f58231",
     "proximal": "#0a9bb5",
-    "gd": "#e6194b",
+    "gd": optimizer_color("gd"),
     "none": "#e6194b",
     "norm": "#2ca02c",
     "value": "#d631c9",

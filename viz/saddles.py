@@ -29,7 +29,15 @@ from viz.figure import AnimatedFigure, f32
 from viz.isolines import isolines
 from viz.memo import Memo
 from viz.paths import OptimizerPath
-from viz.theme import DEFAULT_LOOK, Look, base_layout, map_axes, optimizer_color
+from viz.theme import (
+    DEFAULT_LOOK,
+    Look,
+    base_layout,
+    map_axes,
+    optimizer_color,
+    optimizer_line,
+    optimizer_marker,
+)
 
 KIND_SYMBOLS = {
     "minimum": "star",
@@ -604,8 +612,8 @@ def escape_figure(
                 "mode": "lines+markers",
                 "name": s.label,
                 "legendgroup": s.name,
-                "line": {"color": color, "width": look.line_width},
-                "marker": {"color": color, "size": look.line_width + 3},
+                "line": optimizer_line(s.name, look.line_width),
+                "marker": optimizer_marker(s.name, look.line_width + 3),
                 "hovertemplate": f"{s.label}<br>d = %{{x:.2e}}: %{{y}} steps near the saddle"
                 "<extra></extra>",
             }

@@ -16,7 +16,7 @@ import plotly.graph_objects as go
 from viz.contour import colour_values, log_transform
 from viz.figure import AnimatedFigure, f32
 from viz.paths import OptimizerPath
-from viz.theme import DEFAULT_LOOK, Look, base_layout, optimizer_color
+from viz.theme import DEFAULT_LOOK, Look, base_layout, optimizer_line
 
 MAX_GRID = 80
 LIFT = 0.01  # of the height range
@@ -67,7 +67,7 @@ def surface_figure(
                 "z": f32(height_of(path.loss) + lift),
                 "mode": "lines",
                 "name": path.label,
-                "line": {"color": optimizer_color(path.name), "width": look.line_width * 2},
+                "line": optimizer_line(path.name, look.line_width * 2),
                 "hovertemplate": f"{path.label}<br>(%{{x:.3g}}, %{{y:.3g}})<extra></extra>",
             }
         )

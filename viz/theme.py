@@ -6,9 +6,8 @@ on a student's laptop come from the same code. Backgrounds stay transparent, and
 `plotly_template(look)` gives every figure the app's fonts, greys and axis style in its light or
 dark theme (what Streamlit's own Plotly theme does for `st.plotly_chart`).
 
-The optimizer palette is chosen to stay distinct on both light and dark contour fills and to
-match the colours lecturers know from Radford's optimizer animations where it can (gradient
-descent red, momentum green, Nesterov magenta).
+Each optimizer has one style (`OPTIMIZER_STYLES`): a colour from Okabe & Ito's colour-blind-safe
+palette, a dash and a marker symbol, used by every chart and legend that shows it.
 """
 
 from __future__ import annotations
@@ -17,33 +16,98 @@ import hashlib
 from functools import cache
 from typing import NamedTuple
 
-OPTIMIZER_COLORS: dict[str, str] = {
-    "gd": "#e6194b",
-    "momentum": "#2ca02c",
-    "nesterov": "#d631c9",
-    "adagrad": "#3b5bdb",
-    "rmsprop": "#f58231",
-    "rmsprop_nesterov": "#8e44ad",
-    "adam": "#0a9bb5",
-    "adamw": "#9a6324",
-    "nadam": "#7d8f00",
-    "amsgrad": "#c2185b",
-    "adadelta": "#d4a000",
-    "newton": "#5d6d7e",
-    "saddle_free_newton": "#1abc9c",
+# Okabe & Ito's colour-blind-safe palette (Color Universal Design, 2008), black left out: it
+# is the foreground ink of the light theme and vanishes on the dark one. Yellow is left out
+# too: on the pale end of the light contour fill it is hard to see.
+OKABE_ITO: dict[str, str] = {
+    "orange": "#e69f00",
+    "sky blue": "#56b4e9",
+    "bluish green": "#009e73",
+    "blue": "#0072b2",
+    "vermillion": "#d55e00",
+    "reddish purple": "#cc79a7",
 }
 
-# For names the palette does not know (an optimizer added later): a pick that is the same in
-# every process (a digest, not Python's salted hash), from colours unlike the ones above.
-_EXTRA_COLORS = ("#6a3d9a", "#b15928", "#1f78b4", "#33a02c", "#fb9a99", "#cab2d6", "#ff7f00")
+
+class OptimizerStyle(NamedTuple):
+    """How an optimizer is drawn everywhere: a colour, a line dash and a marker symbol, so
+    that its paths and curves are told apart without colour vision (in greys, or by a
+    reader with deuteranopia) as well as with it."""
+
+    color: str
+    dash: str
+    symbol: str
+
+
+_O = OKABE_ITO
+# Six colours for thirteen rules: every colour returns with another dash, and every rule has
+# its own marker. The lectures' classic trio keeps its familiar hues (gradient descent red,
+# momentum green, Nesterov magenta, as in Radford's optimizer animations), and the rules a
+# page compares side by side (GD, momentum, Nesterov, the Newtons; AdaGrad, RMSProp, Adam)
+# differ in colour and in dash.
+OPTIMIZER_STYLES: dict[str, OptimizerStyle] = {
+    "gd": OptimizerStyle(_O["vermillion"], "solid", "circle"),
+    "momentum": OptimizerStyle(_O["bluish green"], "dash", "square"),
+    "nesterov": OptimizerStyle(_O["reddish purple"], "dot", "diamond"),
+    "adagrad": OptimizerStyle(_O["sky blue"], "dashdot", "triangle-up"),
+    "rmsprop": OptimizerStyle(_O["orange"], "longdash", "triangle-down"),
+    "adam": OptimizerStyle(_O["blue"], "longdashdot", "pentagon"),
+    "newton": OptimizerStyle(_O["blue"], "dashdot", "cross"),
+    "saddle_free_newton": OptimizerStyle(_O["orange"], "longdashdot", "star"),
+    "rmsprop_nesterov": OptimizerStyle(_O["orange"], "dot", "triangle-left"),
+    "adamw": OptimizerStyle(_O["reddish purple"], "longdash", "hexagon"),
+    "nadam": OptimizerStyle(_O["sky blue"], "longdash", "triangle-right"),
+    "amsgrad": OptimizerStyle(_O["vermillion"], "dashdot", "star-diamond"),
+    "adadelta": OptimizerStyle(_O["bluish green"], "dot", "hourglass"),
+}
+del _O
+
+# For names the table does not know (an optimizer added later): a pick that is the same in
+# every process (a digest, not Python's salted hash), a palette colour with a dash and a
+# marker no rule above uses.
+_EXTRA_DASHES = ("5px,3px,1px,3px,1px,3px", "8px,3px,8px,8px")
+_EXTRA_SYMBOLS = ("hexagram", "star-square", "circle-cross", "square-x", "bowtie")
+
+
+def optimizer_style(name: str) -> OptimizerStyle:
+    """The colour, dash and marker of optimizer `name`, from the table or a stable pick."""
+    if name in OPTIMIZER_STYLES:
+        return OPTIMIZER_STYLES[name]
+    index = int(hashlib.sha1(name.encode()).hexdigest(), 16)
+    colors = tuple(OKABE_ITO.values())
+    return OptimizerStyle(
+        colors[index % len(colors)],
+        _EXTRA_DASHES[index % len(_EXTRA_DASHES)],
+        _EXTRA_SYMBOLS[index % len(_EXTRA_SYMBOLS)],
+    )
 
 
 def optimizer_color(name: str) -> str:
-    """The colour of optimizer `name`: from the palette, or a stable pick for unknown names."""
-    if name in OPTIMIZER_COLORS:
-        return OPTIMIZER_COLORS[name]
-    index = int(hashlib.sha1(name.encode()).hexdigest(), 16) % len(_EXTRA_COLORS)
-    return _EXTRA_COLORS[index]
+    """The colour of optimizer `name` (`optimizer_style`)."""
+    return optimizer_style(name).color
+
+
+def optimizer_line(name: str, width: float) -> dict:
+    """A Plotly `line` in optimizer `name`'s colour and dash."""
+    style = optimizer_style(name)
+    return {"color": style.color, "width": width, "dash": style.dash}
+
+
+def optimizer_marker(name: str, size: float, **extra) -> dict:
+    """A Plotly `marker` in optimizer `name`'s colour and symbol."""
+    style = optimizer_style(name)
+    return {"color": style.color, "symbol": style.symbol, "size": size, **extra}
+
+
+def optimizer_markers(names, size: float, **extra) -> dict:
+    """One Plotly `marker` for a trace with a point per optimizer in `names`."""
+    styles = [optimizer_style(name) for name in names]
+    return {
+        "color": [s.color for s in styles],
+        "symbol": [s.symbol for s in styles],
+        "size": size,
+        **extra,
+    }
 
 
 # Filled contours: pale where the loss is high, a muted blue where it is low, so every

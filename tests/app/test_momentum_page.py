@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from app_support.charts import drawn_figures
+from app_support.charts import drawn_alts, drawn_figures
 from tests.compiles import CompileCounter
 
 PAGE = str(Path(__file__).resolve().parents[2] / "pages" / "momentum.py")
@@ -178,6 +178,24 @@ def test_slope_numbers():
     assert numbers["Limit 1/(1 − α)"] == "× 10"
 
 
+def test_the_slope_race_says_how_far_each_run_went():
+    at = load(view="slope", learning_rate="0.1", momentum="0.9")
+    healthy(at)
+    race_alt = drawn_alts(at)[0]
+    found = re.search(
+        r"after (\d+) steps gradient descent is ([\d.]+) downhill, momentum .*?([\d.]+)\.$",
+        race_alt,
+    )
+    n, gd, momentum = int(found.group(1)), float(found.group(2)), float(found.group(3))
+    eps, alpha = 0.1, 0.9  # on a slope with ‖g‖ = 1
+    assert n == 100
+    assert gd == pytest.approx(n * eps, rel=1e-3)
+    # Σₜ ε(1 − αᵗ)/(1 − α) for t = 1..n
+    assert momentum == pytest.approx(
+        eps / (1 - alpha) * (n - alpha * (1 - alpha**n) / (1 - alpha)), rel=1e-3
+    )
+
+
 def test_quiz_asks_first_then_answers_with_numbers():
     at = load(view="quiz")
     healthy(at)
@@ -250,6 +268,25 @@ def test_ravine_runs_long_enough_for_both_counts_and_their_ratio():
     caption = " ".join(i.value for i in at.info)
     words = {8: "eight", 9: "nine", 10: "ten"}
     assert f"about {words[round(shown)]} times sooner" in caption
+
+
+def test_the_ravine_map_says_when_each_run_arrives():
+    at = load()
+    healthy(at)
+    (alt,) = drawn_alts(at)
+    table = next(m.value for m in at.markdown if "way walked across the valley" in m.value)
+    along = _along_floor(table)
+    # fastest first, each count the one the table measures
+    runs = "Momentum|Nesterov momentum|Gradient descent"
+    found = re.findall(
+        rf"({runs})(?: reaches 1% of its starting error along the floor)? after (\d+)", alt
+    )
+    assert [name for name, _ in found] == sorted(along, key=lambda n: int(along[n]))
+    assert {name: steps for name, steps in found} == along
+    # gradient descent's count against the closed form (1 − εh₁)ᵗ ≤ 1 %, h₁ = 1/50, ε = 0.3
+    gd = int(dict(found)["Gradient descent"])
+    assert abs(gd - np.log(0.01) / np.log(1 - 0.3 / 50)) <= 2
+    assert alt.startswith("Contour map of ")
 
 
 @pytest.mark.parametrize("alpha", [0.9, 0.95])

@@ -4,12 +4,14 @@ links round-trip, presets load, bad links fall back to defaults with a notice.""
 import re
 from pathlib import Path
 
+import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
 import landscapes
-from app_support.charts import drawn_figures
+from app_support.charts import drawn_alts, drawn_figures
 from app_support.presets import PLAYGROUND_PRESETS
+from viz.figure import decode_array
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGE = str(ROOT / "pages" / "playground.py")
@@ -62,6 +64,47 @@ def test_default_page_loads_with_map_and_curves():
     assert any(label.startswith("ρ₂") for label in labels)
     assert any(label.startswith("δ") for label in labels)
     assert at.query_params == {} or all(not v for v in at.query_params.values())
+
+
+HIMMELBLAU_MINIMA = np.array(  # Himmelblau (1972): the four zeros of the function
+    [(3.0, 2.0), (-2.805118, 3.131312), (-3.779310, -3.283186), (3.584428, -1.848126)]
+)
+
+
+def test_the_charts_text_alternative_says_when_each_run_arrives():
+    at = open_page()
+    assert_clean(at)
+    contour_alt, curves_alt = drawn_alts(at)
+    assert contour_alt.startswith("Contour map of the loss with the optimizers' paths: Himmelblau")
+    assert "Loss and distance" in curves_alt
+    said = {
+        name: int(steps)
+        for name, steps in re.findall(
+            r"(Gradient descent|Momentum|Adam)[^;,]*? after (\d+)", contour_alt
+        )
+    }
+    missed = re.search(r"; (.*) does not reach", contour_alt)
+    missed = {missed.group(1)} if missed else set()
+    assert set(said) | missed == {"Gradient descent", "Momentum", "Adam"}
+    (figure,) = charts(at)[:1]
+    checked = 0
+    for trace in figure["data"]:
+        if trace.get("name") not in said.keys() | missed or trace.get("legendgroup") is None:
+            continue
+        xy = np.stack([decode_array(trace["x"]), decode_array(trace["y"])], axis=1).astype(float)
+        # brute force: the distance to the minimum it ends nearest, and the first step from
+        # which every later one is within 1 % of the first
+        nearest = HIMMELBLAU_MINIMA[np.argmin(np.linalg.norm(HIMMELBLAU_MINIMA - xy[-1], axis=1))]
+        d = np.linalg.norm(xy - nearest, axis=1)
+        checked += 1
+        if trace["name"] in missed:
+            assert d[-1] > 0.01 * d[0]
+            continue
+        arrival = next(
+            t for t in range(len(d)) if all(d[s] <= 0.01 * d[0] for s in range(t, len(d)))
+        )
+        assert abs(said[trace["name"]] - arrival) <= 1, trace["name"]  # positions sent in float32
+    assert checked == 3
 
 
 def _extreme_moves(w) -> list:

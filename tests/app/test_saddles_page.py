@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from app_support.charts import drawn_figures
+from app_support.charts import drawn_alts, drawn_figures
 
 PAGE = str(Path(__file__).resolve().parents[2] / "pages" / "saddles.py")
 TABS = {
@@ -329,6 +329,10 @@ def test_escape_numbers_match_the_closed_form():
     growth = 1 + 2 / 2.01  # saddle-free Newton, ε = 1, δ = 0.01
     assert numbers["Saddle-free"] == str(math.ceil(math.log(1e4) / math.log(growth)))
     assert int(numbers["Momentum"]) < int(numbers["GD"])
+    # the chart's text alternative gives the same counts
+    escape_alt = drawn_alts(at)[0]
+    assert f"GD {math.ceil(math.log(1e4) / math.log(1.1))}," in escape_alt
+    assert "Newton ≥ 1025" in escape_alt and escape_alt.startswith("Steps within r = 0.4 ")
 
 
 def test_surface_without_a_saddle_says_so():

@@ -1,5 +1,6 @@
-"""The palette: one distinct colour per optimizer of the core, stable for unknown names; the
-figures' template (standing in for Streamlit's Plotly theme)."""
+"""The optimizer styles: Okabe-Ito colours, a distinct (colour, dash) pair and marker per
+optimizer of the core, stable for unknown names; the figures' template (standing in for
+Streamlit's Plotly theme)."""
 
 import re
 
@@ -10,25 +11,57 @@ import pytest
 import optim
 from viz.figure import decode_array, typed_array
 from viz.theme import (
-    OPTIMIZER_COLORS,
+    OKABE_ITO,
+    OPTIMIZER_STYLES,
     Look,
     base_layout,
     map_axes,
     optimizer_color,
+    optimizer_style,
     plotly_template,
 )
 
 
-def test_every_optimizer_has_its_own_colour():
-    colours = [optimizer_color(name) for name in optim.OPTIMIZERS]
-    assert len(set(colours)) == len(colours)
-    assert set(optim.OPTIMIZERS) <= set(OPTIMIZER_COLORS)
-    assert all(re.fullmatch(r"#[0-9a-f]{6}", c) for c in colours)
+def test_every_optimizer_has_its_own_style_in_the_colour_blind_safe_palette():
+    styles = [optimizer_style(name) for name in optim.OPTIMIZERS]
+    assert set(optim.OPTIMIZERS) <= set(OPTIMIZER_STYLES)
+    assert {s.color for s in styles} <= set(OKABE_ITO.values())
+    # Told apart by colour and dash together, and by the marker alone.
+    assert len({(s.color, s.dash) for s in styles}) == len(styles)
+    assert len({s.symbol for s in styles}) == len(styles)
+    assert all(re.fullmatch(r"#[0-9a-f]{6}", s.color) for s in styles)
 
 
-def test_unknown_names_get_a_stable_colour_outside_the_palette():
-    assert optimizer_color("lion") == optimizer_color("lion")
-    assert optimizer_color("lion") not in OPTIMIZER_COLORS.values()
+def test_okabe_ito_is_the_published_palette():
+    # Okabe & Ito (2008), Color Universal Design, in 8-bit RGB.
+    published = {
+        "orange": (230, 159, 0),
+        "sky blue": (86, 180, 233),
+        "bluish green": (0, 158, 115),
+        "blue": (0, 114, 178),
+        "vermillion": (213, 94, 0),
+        "reddish purple": (204, 121, 167),
+    }
+    assert {k: tuple(int(v[i : i + 2], 16) for i in (1, 3, 5)) for k, v in OKABE_ITO.items()} == (
+        published
+    )
+
+
+def test_the_rules_a_page_compares_differ_in_colour_and_in_dash():
+    for group in (
+        ("gd", "momentum", "nesterov", "newton", "saddle_free_newton"),
+        ("adagrad", "rmsprop", "adam"),
+    ):
+        styles = [optimizer_style(name) for name in group]
+        assert len({s.color for s in styles}) == len(group)
+        assert len({s.dash for s in styles}) == len(group)
+
+
+def test_unknown_names_get_a_stable_style_unlike_the_known_ones():
+    assert optimizer_style("lion") == optimizer_style("lion")
+    assert optimizer_color("lion") in OKABE_ITO.values()
+    assert optimizer_style("lion").symbol not in {s.symbol for s in OPTIMIZER_STYLES.values()}
+    assert optimizer_style("lion").dash not in {s.dash for s in OPTIMIZER_STYLES.values()}
 
 
 def test_presentation_look_is_larger_and_dark_look_inverts_the_ink():
