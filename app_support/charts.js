@@ -148,17 +148,50 @@ async function trimMap(gd, fit, animated) {
   if (Object.keys(update).length) await gd.__lllPlotly.relayout(gd, update);
 }
 
-// Fit a drawn chart again (its column or the window changed size).
-async function refit(gd) {
+// Fit a drawn chart again (its column or the window changed size), after the figure being
+// drawn, if any: a relayout in the middle of Plotly.react could leave the chart half drawn.
+function refit(gd) {
+  gd.__lllQueue = (gd.__lllQueue ?? Promise.resolve()).then(() => refitNow(gd)).catch(() => {});
+  return gd.__lllQueue;
+}
+
+async function refitNow(gd) {
   if (!gd.__lllSentLayout || !gd._fullLayout || !gd.__lllPlotly) return;
   const animated = Boolean(gd.__lllAnimated);
   const layout = fitLayout(gd, gd.__lllSentLayout, gd.__lllFit, animated);
+  const full = gd._fullLayout;
+  const same = Math.abs(layout.height - full.height) < 2
+    && (layout.width === undefined ? gd.clientWidth === full.width
+      : Math.abs(layout.width - full.width) < 2)
+    && (layout.legend?.orientation ?? 'v') === (full.legend?.orientation ?? 'v');
+  if (same) return; // fitted already (the page changed height below the chart, say)
   const update = {height: layout.height, margin: layout.margin};
   if (layout.legend) update.legend = layout.legend;
   if (layout.width !== undefined) update.width = layout.width;
   await gd.__lllPlotly.relayout(gd, update);
   if (layout.width === undefined) await gd.__lllPlotly.Plots.resize(gd);
   await trimMap(gd, gd.__lllFit, animated);
+}
+
+// While presenting, a chart's room depends on what is above it, which may arrive after the
+// chart is drawn (a rerun's elements come one by one): when the page's content changes height,
+// the charts are fitted again (a chart already fitted is left alone, so this settles).
+function refitWhenThePageGrows() {
+  const block = document.querySelector('[data-testid=stMainBlockContainer]');
+  if (!block || block.__lllWatched) return;
+  block.__lllWatched = true;
+  let pending = 0, height = 0;
+  new ResizeObserver(([entry]) => {
+    const now = Math.round(entry.contentRect.height);
+    if (now === height) return;
+    height = now;
+    clearTimeout(pending);
+    pending = setTimeout(() => {
+      for (const gd of document.querySelectorAll('.lll-chart')) {
+        if (gd.__lllFit?.presenting) refit(gd);
+      }
+    }, 150);
+  }).observe(block);
 }
 
 if (!window.__lllRefitOnResize) {
@@ -454,6 +487,7 @@ function drawFigure(parentElement, gd, data) {
       gd.__lllPlotly = Plotly;
       gd.__lllSentLayout = figure.layout;
       gd.__lllFit = data.fit ?? {};
+      if (gd.__lllFit.presenting) refitWhenThePageGrows();
       gd.__lllAnimated = Boolean(animation);
       const layout = fitLayout(gd, figure.layout, gd.__lllFit, Boolean(animation));
       const config = {...data.config, modeBarButtonsToRemove: ['toImage'],
