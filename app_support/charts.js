@@ -55,6 +55,250 @@ function plotAreaPoint(gd, event) {
   return {x: xa.p2c(px), y: ya.p2c(py)};
 }
 
+// --- fitting a figure to its column and the window ----------------------------------------
+// Figures are built for a laptop's page column (an animated map 910 px wide and 640 high,
+// larger in presentation mode). Each is drawn no wider than its column and no taller than the
+// window: while presenting, a chart near the top ends on screen with its animation bar under
+// it. A map with true angles (`viz.theme.map_axes`: y scaled to x) shrinks both ways, keeping
+// its shape without empty bands beside or under it, and a legend right of a plot moves above
+// it when the column is too narrow to hold both (a phone).
+
+const NARROW_PLOT = 0.55; // a plot narrower than this share of its chart: the legend goes on top
+const BAR_ROOM = 64; // px for the animation bar under an animated chart (it wraps on phones)
+
+const margins = (layout) => ({l: 80, r: 80, t: 100, b: 80, ...(layout.margin ?? {})});
+
+// y scaled to x in a map (`map_axes`): its width over height in data units, else null.
+function mapRatio(layout) {
+  const xa = layout.xaxis ?? {}, ya = layout.yaxis ?? {};
+  if (ya.scaleanchor !== 'x' || !xa.range || !ya.range || xa.type === 'log') return null;
+  const ratio = Math.abs((xa.range[1] - xa.range[0]) / (ya.range[1] - ya.range[0]));
+  return Number.isFinite(ratio) && ratio > 0 ? ratio : null;
+}
+
+// The tallest a chart may be: in presentation mode, ending on screen with its animation bar
+// (at least 45 % of the window for a chart far down the page); else one window, bar included.
+function heightBudget(gd, fit, animated) {
+  const bar = animated ? BAR_ROOM : 0;
+  const view = window.innerHeight;
+  if (!fit.presenting) return view - bar - 16;
+  const scroller = gd.closest('[data-testid=stMain]');
+  const top = gd.getBoundingClientRect().top + (scroller?.scrollTop ?? 0) + window.scrollY;
+  return Math.max(view - top - bar - 12, 0.45 * view);
+}
+
+// The layout `sent` fitted to the chart's column and to the window.
+function fitLayout(gd, sent, fit, animated) {
+  const layout = {...sent, margin: margins(sent)};
+  const column = gd.clientWidth || gd.parentElement?.clientWidth || 0;
+  if (!column) return sent; // in a hidden tab: fitted when shown (the ResizeObserver)
+  const width = Math.min(sent.width ?? column, column);
+  if (sent.width !== undefined) layout.width = width;
+  const legend = sent.legend ?? {};
+  const onRight = sent.showlegend !== false && (legend.orientation ?? 'v') === 'v'
+    && (legend.xref ?? 'paper') === 'paper' && (legend.x ?? 1.02) >= 1;
+  if (onRight) {
+    // The legend keeps its distance in pixels from the plot's right edge (past a colour bar).
+    const m = layout.margin;
+    const offset = ((legend.x ?? 1.02) - 1) * ((sent.width ?? column) - m.l - m.r);
+    if (width - m.l - m.r < NARROW_PLOT * width) {
+      layout.margin = {...m, r: Math.max(Math.round(offset), 10)};
+      layout.legend = {...legend, orientation: 'h', x: 0, xanchor: 'left', y: 1,
+        yanchor: 'bottom'};
+    } else {
+      layout.legend = {...legend, x: 1 + offset / Math.max(width - m.l - m.r, 1)};
+    }
+  }
+  const budget = heightBudget(gd, fit, animated);
+  layout.height = Math.round(Math.max(Math.min(sent.height ?? 450, budget), 200));
+  const ratio = mapRatio(sent);
+  if (ratio) {
+    const m = layout.margin;
+    const plotWidth = width - m.l - m.r, plotHeight = layout.height - m.t - m.b;
+    if (plotHeight * ratio < plotWidth) { // the height decides: narrower, if it had a width
+      if (sent.width !== undefined) layout.width = Math.round(m.l + m.r + plotHeight * ratio);
+    } else { // the width decides: lower
+      layout.height = Math.round(m.t + m.b + Math.max(plotWidth, 60) / ratio);
+    }
+  }
+  return layout;
+}
+
+// After drawing: Plotly has grown the margins for a legend or tick labels, so a map may
+// still have an empty band under or beside it; one relayout takes it away.
+async function trimMap(gd, fit, animated) {
+  const ratio = mapRatio(gd.__lllSentLayout ?? {});
+  const size = gd._fullLayout?._size;
+  if (!ratio || !size) return;
+  const sent = gd.__lllSentLayout;
+  const full = gd._fullLayout;
+  const cap = Math.min(sent.height ?? 450, heightBudget(gd, fit, animated));
+  const fixed = sent.width !== undefined;
+  const column = gd.clientWidth || full.width;
+  const room = Math.min(fixed ? Math.min(sent.width, column) : full.width, column);
+  let plotHeight = Math.min((room - size.l - size.r) / ratio, cap - size.t - size.b);
+  plotHeight = Math.max(plotHeight, 60);
+  const update = {};
+  const height = Math.round(size.t + size.b + plotHeight);
+  if (Math.abs(height - full.height) > 2) update.height = height;
+  if (fixed) {
+    const width = Math.round(size.l + size.r + plotHeight * ratio);
+    if (Math.abs(width - full.width) > 2) update.width = width;
+  }
+  if (Object.keys(update).length) await gd.__lllPlotly.relayout(gd, update);
+}
+
+// Fit a drawn chart again (its column or the window changed size), after the figure being
+// drawn, if any: a relayout in the middle of Plotly.react could leave the chart half drawn.
+function refit(gd) {
+  gd.__lllQueue = (gd.__lllQueue ?? Promise.resolve()).then(() => refitNow(gd)).catch(() => {});
+  return gd.__lllQueue;
+}
+
+async function refitNow(gd) {
+  if (!gd.__lllSentLayout || !gd._fullLayout || !gd.__lllPlotly) return;
+  const animated = Boolean(gd.__lllAnimated);
+  const layout = fitLayout(gd, gd.__lllSentLayout, gd.__lllFit, animated);
+  const full = gd._fullLayout;
+  const same = Math.abs(layout.height - full.height) < 2
+    && (layout.width === undefined ? gd.clientWidth === full.width
+      : Math.abs(layout.width - full.width) < 2)
+    && (layout.legend?.orientation ?? 'v') === (full.legend?.orientation ?? 'v');
+  if (same) return; // fitted already (the page changed height below the chart, say)
+  const update = {height: layout.height, margin: layout.margin};
+  if (layout.legend) update.legend = layout.legend;
+  if (layout.width !== undefined) update.width = layout.width;
+  await gd.__lllPlotly.relayout(gd, update);
+  if (layout.width === undefined) await gd.__lllPlotly.Plots.resize(gd);
+  await trimMap(gd, gd.__lllFit, animated);
+}
+
+// While presenting, a chart's room depends on what is above it, which may arrive after the
+// chart is drawn (a rerun's elements come one by one): when the page's content changes height,
+// the charts are fitted again (a chart already fitted is left alone, so this settles).
+function refitWhenThePageGrows() {
+  const block = document.querySelector('[data-testid=stMainBlockContainer]');
+  if (!block || block.__lllWatched) return;
+  block.__lllWatched = true;
+  let pending = 0, height = 0;
+  new ResizeObserver(([entry]) => {
+    const now = Math.round(entry.contentRect.height);
+    if (now === height) return;
+    height = now;
+    clearTimeout(pending);
+    pending = setTimeout(() => {
+      for (const gd of document.querySelectorAll('.lll-chart')) {
+        if (gd.__lllFit?.presenting) refit(gd);
+      }
+    }, 150);
+  }).observe(block);
+}
+
+if (!window.__lllRefitOnResize) {
+  window.__lllRefitOnResize = true;
+  let pending = 0;
+  window.addEventListener('resize', () => {
+    clearTimeout(pending);
+    pending = setTimeout(() => {
+      for (const gd of document.querySelectorAll('.lll-chart')) refit(gd).catch(() => {});
+    }, 150);
+  });
+}
+
+// --- PNG download with the page's font ----------------------------------------------------
+// Plotly's camera button draws the chart's SVG as an image, where the page's web fonts do
+// not exist: the PNG got a fallback font, wider than the Source Sans that Plotly measured the
+// legend with, so legend entries ran into each other and off the edge (presentation mode's
+// large text most of all). This button embeds the font (data URLs) in the SVG first.
+
+const FONT_FAMILY = 'Source Sans';
+let fontFaces = null;
+
+async function dataUrl(url) {
+  const blob = await (await fetch(url)).blob();
+  return new Promise((resolve, reject) => {
+    const reader = new FileReader();
+    reader.onload = () => resolve(reader.result);
+    reader.onerror = () => reject(reader.error);
+    reader.readAsDataURL(blob);
+  });
+}
+
+// The page's @font-face rules of FONT_FAMILY, their files as data URLs (fetched once).
+function embeddedFontFaces() {
+  return (fontFaces ??= (async () => {
+    const faces = [];
+    for (const sheet of document.styleSheets) {
+      let rules;
+      try { rules = sheet.cssRules; } catch { continue; } // another origin's sheet
+      for (const rule of rules) {
+        if (!(rule instanceof CSSFontFaceRule)) continue;
+        if (rule.style.getPropertyValue('font-family').replace(/["']/g, '') !== FONT_FAMILY) continue;
+        const src = rule.style.getPropertyValue('src');
+        const url = src.match(/url\(["']?([^"')]+)["']?\)/)?.[1];
+        if (!url) continue;
+        const file = url.startsWith('data:') ? url
+          : await dataUrl(new URL(url, sheet.href ?? document.baseURI).href);
+        faces.push(`@font-face { font-family: "${FONT_FAMILY}"; `
+          + `font-weight: ${rule.style.getPropertyValue('font-weight') || 'normal'}; `
+          + `font-style: ${rule.style.getPropertyValue('font-style') || 'normal'}; `
+          + `src: url("${file}") format("woff2"); }`);
+      }
+    }
+    return faces.join('\n');
+  })().catch((error) => {
+    fontFaces = null;
+    throw error;
+  }));
+}
+
+// The chart as an SVG text with the page's font embedded.
+async function chartSvg(gd) {
+  const full = gd._fullLayout;
+  const url = await gd.__lllPlotly.toImage(gd, {format: 'svg', width: full.width,
+    height: full.height});
+  const svg = decodeURIComponent(url.slice(url.indexOf(',') + 1));
+  const faces = await embeddedFontFaces().catch(() => '');
+  return svg.replace(/<svg[^>]*>/, (open) => `${open}<style>${faces}</style>`);
+}
+
+async function downloadPng(gd) {
+  const options = gd._context?.toImageButtonOptions ?? {};
+  const full = gd._fullLayout;
+  const scale = options.scale ?? 1;
+  const image = new Image();
+  const source = URL.createObjectURL(new Blob([await chartSvg(gd)], {type: 'image/svg+xml'}));
+  try {
+    image.src = source;
+    await image.decode();
+    const canvas = document.createElement('canvas');
+    canvas.width = Math.round(full.width * scale);
+    canvas.height = Math.round(full.height * scale);
+    canvas.getContext('2d').drawImage(image, 0, 0, canvas.width, canvas.height);
+    const png = await new Promise((resolve) => canvas.toBlob(resolve, 'image/png'));
+    const link = document.createElement('a');
+    link.href = URL.createObjectURL(png);
+    link.download = `${options.filename ?? 'chart'}.png`;
+    link.click();
+    setTimeout(() => URL.revokeObjectURL(link.href), 10_000);
+  } finally {
+    URL.revokeObjectURL(source);
+  }
+}
+
+// One button object per Plotly instance: Plotly.react redraws the whole chart when its
+// config changes, and a new object each time would be a change.
+function pngButton(Plotly) {
+  return (Plotly.__lllPngButton ??= {
+    name: 'downloadPng',
+    title: 'Download plot as a PNG',
+    icon: Plotly.Icons.camera,
+    click: (gd) => {
+      downloadPng(gd).catch((error) => console.error('Loss Landscape Lab: PNG', error));
+    },
+  });
+}
+
 // --- animation controls -------------------------------------------------------------------
 // Play/Pause and the step slider, drawn here as a button and a range input under the plot
 // instead of by Plotly (see `viz.animation.controls_outside`, which describes them: steps
@@ -258,7 +502,7 @@ function chartDiv(parentElement) {
     const now = Math.round(entry.contentRect.width);
     if (now > 0 && now !== width && gd._fullLayout && gd.__lllPlotly) {
       width = now;
-      gd.__lllPlotly.Plots.resize(gd).catch(() => {}); // hidden again meanwhile: next time
+      refit(gd).catch(() => {}); // hidden again meanwhile: next time
     }
   }).observe(gd);
   // Whether the chart is in (or near) the viewport: a new figure for a chart out of sight
@@ -372,15 +616,27 @@ function drawFigure(parentElement, gd, data) {
         parentElement.querySelector(':scope > .lll-animation')?.remove();
       }
       gd.__lllPlotly = Plotly;
-      let layout = figure.layout;
-      if (data.fillFrame) { // the embed view: the chart takes the frame's height, less its bar
+      // The embed view's chart takes the frame's height, less its bar, and is never refitted
+      // (`refitNow` skips a chart without a sent layout).
+      gd.__lllSentLayout = data.fillFrame ? null : figure.layout;
+      gd.__lllFit = data.fit ?? {};
+      if (gd.__lllFit.presenting) refitWhenThePageGrows();
+      gd.__lllAnimated = Boolean(animation);
+      let layout;
+      if (data.fillFrame) {
         gd.style.height = animation ? 'calc(100vh - 3.5rem)' : '100vh';
-        layout = {...layout, height: undefined, width: undefined, autosize: true};
+        layout = {...figure.layout, height: undefined, width: undefined, autosize: true};
+      } else {
+        layout = fitLayout(gd, figure.layout, gd.__lllFit, Boolean(animation));
       }
-      const config = {...data.config, modeBarButtonsToAdd: [svgButton(Plotly, data.config)]};
-      await Plotly.react(gd, {
-        data: figure.data, layout, frames: figure.frames ?? [], config,
-      });
+      const config = {...data.config, modeBarButtonsToRemove: ['toImage'],
+        modeBarButtonsToAdd: [pngButton(Plotly), svgButton(Plotly, data.config)]};
+      if (layout.legend && layout.legend !== figure.layout.legend
+          && layout.legend.orientation === 'h') {
+        config.displayModeBar = false; // it would cover the legend moved above the plot
+      }
+      await Plotly.react(gd, {data: figure.data, layout, frames: figure.frames ?? [], config});
+      if (!data.fillFrame) await trimMap(gd, gd.__lllFit, Boolean(animation));
       if (!gd.__lllListening) {
         gd.__lllListening = true;
         redrawAfterAnimations(gd);
@@ -392,6 +648,7 @@ function drawFigure(parentElement, gd, data) {
       gd.__lllAnimationBar.showAnimation(animation, moved);
       if (pending && figure.frames?.length) gd.__lllAnimationBar.resume(pending);
       gd.__lllDrawn = (gd.__lllDrawn ?? 0) + 1; // for the browser tests and benchmarks
+      gd.__lllSvg = () => chartSvg(gd); // what the PNG download draws, for the browser tests
     })
     .catch((error) => {
       gd.__lllText = null; // the same figure, sent again, tries again

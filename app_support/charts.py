@@ -15,6 +15,11 @@ are written for), served by Streamlit's static file serving from ``static/`` nex
 
 Streamlit's Plotly theme no longer reaches the figures, so each gets `viz.theme.plotly_template`
 for the page's look: the same fonts, greys and margins, light or dark.
+
+A figure's width and height are what it is built for on a laptop; charts.js draws it no wider
+than its column and no taller than the window (in presentation mode: ending on screen with its
+animation bar), maps keeping their shape, so that a phone never scrolls sideways and a
+projected chart fits one screen.
 """
 
 from __future__ import annotations
@@ -186,6 +191,7 @@ def plotly_chart(
         "framesOnRequest": frames_on_request,
         "fillFrame": page_charts["embed"],
         "alt": alt or describe_figure(spec),
+        "fit": {"presenting": look.presentation},  # charts.js: the window's height to fit
     }
     # Sent as bytes of one JSON text: a dict would be JSON-encoded twice more by Streamlit
     # (once to send, once sorted to hash an identity this keyed chart does not use).

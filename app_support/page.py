@@ -7,9 +7,12 @@
     page.share_link()          # the page's deep link with a copy button
     page.state.finish()        # last line: settings into the URL
 
-Presentation mode (a toggle, `?present=1` in the URL) is for projecting in a hall: the sidebar
-and the explanatory texts are hidden, fonts and figures are larger (`page.look`), and the
-toggle to leave it moves to the top right of the page.
+Presentation mode (a toggle, `?present=1` in the URL) is for projecting in a hall: the
+explanatory texts, the scenes and link menus, the captions (notices, help under downloads) and
+the download buttons are hidden, fonts and figures are larger (`page.look`, fitted to the
+window by `app_support/charts.js`), and the toggle to leave it moves to the top right of the
+page. The sidebar starts collapsed, one click from its controls and the page navigation;
+controls a page draws above its chart go into `Page.controls_panel`, a collapsed panel.
 
 The figure look follows the app's theme (`st.context.theme.type`, light until the browser has
 reported it); figures keep transparent backgrounds so Streamlit's Plotly theme paints them.
@@ -45,15 +48,19 @@ from viz.theme import Look
 PRESENT = Setting.flag(
     "present",
     "Presentation mode",
-    help="For a projector: hides the sidebar and the explanations, enlarges text and figures.",
+    help="For a projector: folds the sidebar away, hides the explanations, fits the figures.",
 )
 
+# Text scales with the window's height (21 px on a 1080-line projector, not under 15 px), so a
+# chart with its cue and animation bar fits a 720-line one too. Captions and download buttons
+# are the small print a student reads at their own pace; on a projector they are clutter.
 _PRESENTATION_CSS = """
 <style>
-section[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"],
-[data-testid="stExpandSidebarButton"] { display: none !important; }
-html { font-size: 21px; }
-[data-testid="stMainBlockContainer"] { max-width: 100%; padding: 3.5rem 2.5rem 1rem 2.5rem; }
+html { font-size: clamp(15px, 1.95vh, 21px); }
+[data-testid="stMainBlockContainer"] { max-width: 100%; padding: max(3.5rem, 60px) 2.5rem 1rem; }
+[data-testid="stMain"] [data-testid="stCaptionContainer"],
+[data-testid="stMain"] [data-testid="stDownloadButton"] { display: none; }
+[data-testid="stMain"] [data-testid="stHeading"] h2 { padding: 0; }
 </style>
 """
 
@@ -111,10 +118,13 @@ class Page(NamedTuple):
         """The deep link in a code box (its copy button copies it), in a menu (drawn only
         while open, see `lazy_expander`). The link is the students' one: it opens the page
         as it is now but never in presentation mode (a link copied while presenting would
-        put every student's screen into it); while presenting, the lecturer's own link
-        follows it. Then, except while presenting, the download menu for slides
+        put every student's screen into it). While presenting, the menu moves to the folded
+        sidebar, off the projected page, with the lecturer's own link under the students'.
+        Then, except while presenting, the download menu for slides
         (`app_support.downloads`): this view's figures as an offline HTML file and its
         animations as GIF or MP4."""
+        if self.presenting:
+            where = st.sidebar
         box = lazy_expander(where, "🔗 Link to this view", f"{self.name}.link_menu")
         if box.open:
             box.caption(
@@ -147,10 +157,12 @@ class Page(NamedTuple):
         if shown is not None and self.state.departs_from(shown.params, ignore=_NOT_A_SCENE):
             self.state.set_later(setting.name, "")
         chosen = by_key.get(self.state.value(setting))
-        menu = lazy_expander(
-            where, "🎓 Lecture scenes — one click sets everything", f"{self.name}.scenes"
-        )
-        if menu.open:
+        menu = None
+        if not self.presenting:  # on a projector only the cue stays
+            menu = lazy_expander(
+                where, "🎓 Lecture scenes — one click sets everything", f"{self.name}.scenes"
+            )
+        if menu is not None and menu.open:
             columns = menu.columns(2)
             for i, scene in enumerate(scenes):
                 columns[i % 2].button(
@@ -180,6 +192,13 @@ class Page(NamedTuple):
             lines = ["| here | what it is | in the lectures |", "|---|---|---|"]
             lines += [f"| {symbol} | {meaning} | {names} |" for symbol, meaning, names in rows]
             box.markdown("\n".join(lines))
+
+    def controls_panel(self, where=None):
+        """Where a page draws the controls above its main chart: in place, or while presenting
+        in a collapsed panel, so that the chart, its animation bar and the scene's cue fit the
+        projector's screen and the controls stay one click away."""
+        place = where if where is not None else st
+        return place.expander("⚙️ Controls", expanded=False) if self.presenting else place
 
     def tabs(self, tabs: Mapping[str, str], *, name: str = "tab", label: str = "View"):
         """The page's tabs (`{setting value: label}`), the open one kept in the URL as setting

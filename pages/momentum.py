@@ -48,14 +48,16 @@ state = page.state
 page.scenes(topic.SCENES)
 page.notation(notation.ROWS[PAGE])
 
+panel = page.controls_panel()
 view = state.widget(
-    Setting.choice("view", "Experiment", "ravine", tuple(VIEWS), labels=VIEWS, widget="segmented")
+    Setting.choice("view", "Experiment", "ravine", tuple(VIEWS), labels=VIEWS, widget="segmented"),
+    panel,
 )
 # Every control is drawn in every view (a widget left out of a run would lose its value and
 # drop out of the link); those the view does not use are greyed out.
 optimal = bool(state.peek(topic.OPTIMAL))
 quiz = view == "quiz"
-controls = st.columns([3, 3, 3, 3, 2], vertical_alignment="bottom")
+controls = panel.columns([3, 3, 3, 3, 2], vertical_alignment="bottom")
 lr_chosen = state.widget(topic.LR, controls[0], disabled=optimal or quiz)
 alpha_chosen = state.widget(topic.ALPHA, controls[1], disabled=optimal or quiz)
 kappa = state.widget(topic.KAPPA, controls[2], disabled=quiz or (view == "slope" and not optimal))

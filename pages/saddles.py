@@ -188,21 +188,21 @@ def basins_tab(where, spec, surface) -> None:
 # --- tab: escaping a saddle --------------------------------------------------------------------
 
 
-def escape_tab(where, spec, surface) -> None:
+def escape_tab(where, spec, surface, panel) -> None:
     shown = where is not None
     names = ("saddle", "radius", "d", "escape_lr", "escape_alpha", "escape_adam_lr")
     if not shown and not state.holds(names):
         return
     frames = topic.saddle_frames(spec)
     saddle_setting = topic.saddle_setting(topic.find_critical_points(spec))
-    top = where.columns([4, 3, 3]) if shown else [None] * 3
+    top = panel.columns([4, 3, 3]) if shown else [None] * 3
     which = int(
         state.control(saddle_setting, top[0], shown, on_change=lambda: state.reset(["escape_lr"]))
     )
     frame = frames[which] if frames else None
     (x0, x1), (y0, y1) = surface.bounds
     box = min(x1 - x0, y1 - y0)
-    places = [top[1], top[2], *(where.columns(3) if shown else [None] * 3)]
+    places = [top[1], top[2], *(panel.columns(3) if shown else [None] * 3)]
     radius_fraction, start, lr, alpha, adam_lr = state.controls(
         topic.escape_settings(frame, box), places, shown
     )
@@ -491,9 +491,14 @@ def place(tab: str):
 
 
 surface_place = containers[opened] if opened in topic.SURFACE_TABS else None
+# The escape view's controls sit above its charts: while presenting, in a collapsed panel.
+escape_panel = page.controls_panel(containers[opened]) if opened == "escape" else None
 # A new surface has new critical points, a new box and new curvatures.
 picked = surface_picker(
-    state, surface_place, layout="row", on_change=lambda: state.reset(topic.SURFACE_DEPENDENT)
+    state,
+    escape_panel or surface_place,
+    layout="row",
+    on_change=lambda: state.reset(topic.SURFACE_DEPENDENT),
 )
 surface_spec, chosen_surface = picked.spec, picked.surface
 if surface_place is not None:
@@ -501,7 +506,7 @@ if surface_place is not None:
         page.explain(picked.explanation())
 points_tab(place("points"), surface_spec, chosen_surface)
 basins_tab(place("basins"), surface_spec, chosen_surface)
-escape_tab(place("escape"), surface_spec, chosen_surface)
+escape_tab(place("escape"), surface_spec, chosen_surface, escape_panel)
 random_tab(place("random"))
 counting_tab(place("counting"))
 minima_tab(place("minima"))
