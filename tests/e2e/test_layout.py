@@ -199,10 +199,12 @@ def test_presenting_keeps_the_sidebar_one_click_away_and_hides_the_menus(open_pa
     page = open_page("momentum?present=1&preset=lecture")
     sidebar = page.locator("[data-testid=stSidebar]")
     assert sidebar.get_attribute("data-collapsed") == "true"
-    # The cue stays; the scenes and link menus and the captions are gone.
-    assert page.locator("[data-testid=stAlert]").count() == 1
+    # The cue stays; the scenes and link menus and the captions are gone from the page (the
+    # link menu waits in the folded sidebar).
+    main = page.locator("[data-testid=stMain]")
+    assert main.locator("[data-testid=stAlert]").count() == 1
     assert page.get_by_text("Lecture scenes").count() == 0
-    assert page.get_by_text("Link to this view").count() == 0
+    assert main.get_by_text("Link to this view").count() == 0
     assert (
         page.locator("[data-testid=stMain] [data-testid=stCaptionContainer]:visible").count() == 0
     )
@@ -213,6 +215,7 @@ def test_presenting_keeps_the_sidebar_one_click_away_and_hides_the_menus(open_pa
     # The sidebar opens with its controls and the page navigation.
     page.locator("[data-testid=stExpandSidebarButton]").click()
     page.locator("[data-testid=stSidebarNavLink]").first.wait_for()
+    sidebar.get_by_text("Link to this view").wait_for()
     assert sidebar.get_attribute("data-collapsed") == "false"
     assert_healthy(page)
 
