@@ -300,9 +300,5 @@ def drawn_figures(app_test) -> list[dict]:
 
 def drawn_alts(app_test) -> list[str]:
     """The text alternatives of the charts an `AppTest` run drew, in page order."""
-    sent = [
-        json.loads(element.proto.bytes)
-        for element in app_test.get("bidi_component")
-        if element.proto.component_name == COMPONENT
-    ]
+    sent = [payload for _, payload in sent_payloads(app_test)]
     return [payload["alt"] for payload in sent if "figure" in payload]
