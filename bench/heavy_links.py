@@ -2,11 +2,11 @@
 
 A deep link sets every setting of a page, and each value is checked only against its
 setting's range, so the most expensive link a student can craft puts every number at the top
-of its range: for each view in `bench.pages.page_benches()` this opens the view, reads the settings it
-declared (`PageState`'s record in session state), and builds the link that asks for the most:
-numbers and numeric choices at their largest, every item of a multiple choice (up to its
-limit), every option on, other choices at their default unless `HEAVIER` names a costlier
-one. It then runs that link once in a fresh AppTest of this process (the results are not
+of its range: for each view of `bench.pages.page_benches()` this opens the view, reads the
+settings it declared (`PageState`'s record in session state), and builds the link that asks
+for the most: numbers and numeric choices at their largest, every item of a multiple choice
+(up to its limit), every option on, other choices at their default unless `HEAVIER` names a
+costlier one. It then runs that link once in a fresh AppTest of this process (the results are not
 cached yet: a student with a new seed pays as much) and prints, per view:
 
 * first: the link's first run (compilations of new shapes included), after one run of the
@@ -181,7 +181,9 @@ def max_message_bytes() -> int:
 def main() -> None:
     sys.path.insert(0, str(ROOT))
     _share_script_cache()
-    chosen = [p for p in page_benches() if not sys.argv[1:] or p.name.startswith(tuple(sys.argv[1:]))]
+    chosen = [
+        p for p in page_benches() if not sys.argv[1:] or p.name.startswith(tuple(sys.argv[1:]))
+    ]
     limit = max_message_bytes()
     print(
         f"{'view':38s} {'first':>7s} {'again':>7s} {'largest':>9s} {'total':>9s} "
