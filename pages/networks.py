@@ -241,20 +241,7 @@ elif tab == "spectrum":
             "spectrum",
             left,
         )
-        negative = result["negative"]
-        approx = "" if method == "exact" else "about "
-        left.caption(
-            f"Step {at}: {approx}{negative:.0f} of {arch.num_weights:,} eigenvalues are "
-            f"negative ({negative / arch.num_weights:.1%}): directions in which the loss "
-            "still curves downward. Most eigenvalues are tiny: the landscape is flat in most "
-            "directions."
-            + (
-                ""
-                if method == "exact"
-                else " Quadrature resolves the crowd near zero only roughly: more steps ℓ and "
-                "random vectors sharpen the estimate."
-            )
-        )
+        left.caption(topic.spectrum_text(at, result["negative"], arch.num_weights, method))
         chart(
             figures.index_figure(
                 steps_shown, counts, arch.num_weights, marked_step=at, look=page.look

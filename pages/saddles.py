@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from app_support import budget, core, notation
+from app_support import core, notation
 from app_support.charts import clicked_point, plotly_chart
 from app_support.page import page_setup
 from app_support.quiz import quiz_box
@@ -42,8 +42,7 @@ def points_tab(where, spec, surface) -> None:
     shown = where is not None
     if not shown and not state.holds(("px", "py")):
         return
-    with budget.heavy_job("Finding the critical points…"):  # a new formula: a few seconds
-        points = topic.find_critical_points(spec)
+    points = topic.critical_points(spec)
     (x_min, x_max), (y_min, y_max) = surface.bounds
     point_settings = topic.point_settings(surface.bounds, points)
     if not shown:
@@ -152,7 +151,7 @@ def basins_tab(where, spec, surface) -> None:
             + (", δ = 0.01" if optimizer == "saddle_free_newton" else "")
         )
 
-    points = topic.find_critical_points(spec)
+    points = topic.critical_points(spec)
     run_settings = topic.optimizer_settings(optimizer, lr, alpha, adam_lr)
     result, shares = topic.basin_data(spec, optimizer, run_settings)
     steps = topic.BASIN_STEPS
@@ -194,7 +193,7 @@ def escape_tab(where, spec, surface, panel) -> None:
     if not shown and not state.holds(names):
         return
     frames = topic.saddle_frames(spec)
-    saddle_setting = topic.saddle_setting(topic.find_critical_points(spec))
+    saddle_setting = topic.saddle_setting(topic.critical_points(spec))
     top = panel.columns([4, 3, 3]) if shown else [None] * 3
     which = int(
         state.control(saddle_setting, top[0], shown, on_change=lambda: state.reset(["escape_lr"]))

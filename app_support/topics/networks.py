@@ -214,6 +214,22 @@ def spectrum_at(data_spec, model_spec, optimizer, settings, steps, step, method,
     }
 
 
+def spectrum_text(at: int, negative: float, weights: int, method: str) -> str:
+    """What the spectrum at step `at` shows: its negative eigenvalues (estimated by Lanczos)."""
+    approx = "" if method == "exact" else "about "
+    text = (
+        f"Step {at}: {approx}{negative:.0f} of {weights:,} eigenvalues are negative "
+        f"({negative / weights:.1%}): directions in which the loss still curves downward. "
+        "Most eigenvalues are tiny: the landscape is flat in most directions."
+    )
+    if method != "exact":
+        text += (
+            " Quadrature resolves the crowd near zero only roughly: more steps ℓ and random "
+            "vectors sharpen the estimate."
+        )
+    return text
+
+
 @st.cache_data(max_entries=32, show_spinner=False)
 def index_over_training(
     data_spec, model_spec, optimizer, settings, steps, method, m, vectors, points=INDEX_POINTS

@@ -16,7 +16,7 @@ import streamlit as st
 
 import landscapes
 import optim
-from app_support import core
+from app_support import budget, core
 from app_support.presets import Preset, scene
 from app_support.urlstate import Setting, format_number, load_url, log_grid
 from landscapes import basins, random_matrices, symmetry
@@ -462,6 +462,12 @@ def counting_table(rows) -> list[dict]:
 
 
 # --- cached calls to the core (plain values in, arrays out) ----------------------------------
+
+
+def critical_points(spec) -> list:
+    """`find_critical_points` as a heavy job: a new formula's search takes seconds."""
+    with budget.heavy_job("Finding the critical points…"):
+        return find_critical_points(spec)
 
 
 @st.cache_data(max_entries=32, show_spinner=False)

@@ -57,12 +57,17 @@ def test_the_warm_up_formula_of_each_length_class_is_the_shortest_of_its_class(l
     assert text == "x" or parse_formula(shorter).program.shape[1] < length
 
 
-def test_after_the_imports_the_thread_compiles_the_formula_programs_at_low_priority(monkeypatch):
+def _fresh_warm_up(monkeypatch):
+    """A warm-up not started yet in this process, with nothing to import or freeze."""
     monkeypatch.setattr(warm_up, "_started", False)
     monkeypatch.setattr(warm_up, "done", threading.Event())
     monkeypatch.setattr(warm_up, "formulas_done", threading.Event())
     monkeypatch.setattr(gc_freeze, "_frozen", True)
     monkeypatch.setattr(warm_up, "LAZY_LIBRARIES", ())
+
+
+def test_after_the_imports_the_thread_compiles_the_formula_programs_at_low_priority(monkeypatch):
+    _fresh_warm_up(monkeypatch)
     seen = []
 
     def record(lengths):
@@ -82,11 +87,7 @@ def test_after_the_imports_the_thread_compiles_the_formula_programs_at_low_prior
 
 
 def test_without_the_opt_in_the_formula_programs_are_not_compiled(monkeypatch):
-    monkeypatch.setattr(warm_up, "_started", False)
-    monkeypatch.setattr(warm_up, "done", threading.Event())
-    monkeypatch.setattr(warm_up, "formulas_done", threading.Event())
-    monkeypatch.setattr(gc_freeze, "_frozen", True)
-    monkeypatch.setattr(warm_up, "LAZY_LIBRARIES", ())
+    _fresh_warm_up(monkeypatch)
     monkeypatch.delenv("LLL_WARM_FORMULAS", raising=False)
     compiled = []
     monkeypatch.setattr(warm_up, "compile_formula_programs", compiled.append)
