@@ -570,13 +570,17 @@ export default function ({ parentElement, data: payload, setTriggerValue, setSta
 }
 
 // The toolbar's camera downloads a PNG (Plotly's own button); this one an SVG, for slides
-// that scale it without blur.
+// that scale it without blur. One object per Plotly instance and file name, like `pngButton`.
 function svgButton(Plotly, config) {
   const filename = config?.toImageButtonOptions?.filename ?? 'chart';
-  return {
-    name: 'svg', title: 'Download plot as SVG', icon: Plotly.Icons.camera,
-    click: (gd) => Plotly.downloadImage(gd, {format: 'svg', filename}),
-  };
+  Plotly.__lllSvgButtons ??= new Map();
+  if (!Plotly.__lllSvgButtons.has(filename)) {
+    Plotly.__lllSvgButtons.set(filename, {
+      name: 'svg', title: 'Download plot as SVG', icon: Plotly.Icons.camera,
+      click: (gd) => Plotly.downloadImage(gd, {format: 'svg', filename}),
+    });
+  }
+  return Plotly.__lllSvgButtons.get(filename);
 }
 
 function drawFigure(parentElement, gd, data) {
@@ -636,6 +640,11 @@ function drawFigure(parentElement, gd, data) {
         config.displayModeBar = false; // it would cover the legend moved above the plot
       }
       await Plotly.react(gd, {data: figure.data, layout, frames: figure.frames ?? [], config});
+      // Plotly.react draws a chart whose config changed anew, and then leaves its frames out
+      // (Plotly.js 3.x): add them back.
+      if (figure.frames?.length && !gd._transitionData?._frames?.length) {
+        await Plotly.addFrames(gd, figure.frames);
+      }
       if (!data.fillFrame) await trimMap(gd, gd.__lllFit, Boolean(animation));
       if (!gd.__lllListening) {
         gd.__lllListening = true;
