@@ -66,7 +66,10 @@ INIT_SCRIPT = """
       const tag = varint(), wire = tag & 7;
       if (tag >>> 3 === 6 && wire === 0) return true;
       if (wire === 0) varint();
-      else if (wire === 2) i += varint();
+      else if (wire === 2) {
+        const length = varint(); // read first: `i += varint()` adds it to `i` before the read
+        i += length;
+      }
       else if (wire === 1) i += 8;
       else if (wire === 5) i += 4;
       else return false;

@@ -13,6 +13,7 @@ from typing import NamedTuple
 
 import pytest
 from playwright.sync_api import Page
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
 from app_support.presets import PLAYGROUND_PRESETS
 from bench import chromium
@@ -157,6 +158,26 @@ def test_moving_a_slider_redraws_the_chart(open_page, path):
             redrawn = True
             break
     assert redrawn
+
+
+def test_the_run_count_is_the_servers_count_of_finished_runs(page, app_url):
+    # What every wait of these tests stands on (`chromium.runs_finished`): the page's count of
+    # script runs equals the `script_finished` messages the server sent, decoded here by
+    # Streamlit's own protobuf classes, on a first load and after a slider move.
+    finished = []
+
+    def count(payload) -> None:
+        message = ForwardMsg()
+        message.ParseFromString(payload)
+        finished.append(message.WhichOneof("type") == "script_finished")
+
+    page.on("websocket", lambda ws: ws.on("framereceived", count))
+    chromium.open_app(page, f"{app_url}/backprop")
+    assert chromium.runs_finished(page) == sum(finished) >= 1
+    runs = chromium.runs_finished(page)
+    chromium.nudge(chromium.sliders(page).first)
+    chromium.wait_for_app(page, runs)
+    assert chromium.runs_finished(page) == sum(finished) > runs
 
 
 def requests_for_frames(path: str) -> int:
