@@ -4,6 +4,7 @@ embed view, through Streamlit's AppTest on the playground."""
 import io
 from pathlib import Path
 
+import pytest
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
@@ -73,3 +74,47 @@ def test_a_chart_that_sends_frames_on_request_gets_them_for_the_file():
     assert asked[0] == "networks.chart.boundary" and lazy is not None
     assert Image.open(io.BytesIO(made)).n_frames == 4
     assert "_charts.export_frames" not in at.session_state  # asked once, not on every run
+
+
+# Every page with an animation, in the view that shows it (a query, if its default has none).
+ANIMATED = {
+    "playground": {},
+    "momentum": {},
+    "saddles": {"tab": "escape"},
+    "minibatches": {},
+    "permutation": {},
+    "networks": {},
+    "backprop": {},
+    "depth": {},
+}
+
+
+@pytest.mark.parametrize("name", list(ANIMATED))
+def test_every_animation_of_every_page_downloads_as_a_gif(name):
+    """Each animated chart of the page's view, as a student asks for it in the menu: a GIF
+    with the frames asked for (a chart that sends its frames on request gets them first)."""
+    at = AppTest.from_file(str(ROOT / "pages" / f"{name}.py"), default_timeout=TIMEOUT)
+    for key, value in ANIMATED[name].items():
+        at.query_params[key] = value
+    at.run()
+    assert not at.exception
+    at.session_state[f"{name}.download_menu"] = True
+    at.run()
+    charts = [w for w in at.selectbox if w.key == f"{name}.download.chart"]
+    keys = charts[0].options if charts else [None]
+    assert keys, "the menu offers an animation"
+    for chart in keys:
+        if charts:
+            [picker] = [w for w in at.selectbox if w.key == f"{name}.download.chart"]
+            picker.set_value(next(k for k in picker.options if k == chart))
+            at.run()
+        [frames] = [w for w in at.number_input if w.key == f"{name}.download.frames"]
+        frames.set_value(3)
+        at.run()
+        [make] = [b for b in at.button if b.key == f"{name}.download.make"]
+        make.click()
+        at.run()
+        assert not at.exception
+        made = at.session_state[f"{name}.download.made"][1]
+        gif = Image.open(io.BytesIO(made))
+        assert (gif.format, gif.n_frames) == ("GIF", 3), chart
