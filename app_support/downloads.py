@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping, Set
+from concurrent.futures.process import BrokenProcessPool
 
 import streamlit as st
 
@@ -105,10 +106,14 @@ def download_menu(
         args=(key,),
     ):
         st.session_state.pop(EXPORT_FRAMES, None)
-        with heavy_job(f"Drawing {int(frames)} frames…", cost=HEAVY_COST):
-            data = animation_file(spec, kind, size, float(fps), int(frames), HEAVY_SLOTS)
-        asked = (key, kind, size, int(fps), int(frames), _fingerprint(spec))
-        st.session_state[made_key] = (asked, data)
+        try:
+            with heavy_job(f"Drawing {int(frames)} frames…", cost=HEAVY_COST):
+                data = animation_file(spec, kind, size, float(fps), int(frames), HEAVY_SLOTS)
+        except BrokenProcessPool:  # its worker died twice: out of memory, most likely
+            box.error("The file could not be made: try fewer frames or a smaller size.")
+        else:
+            asked = (key, kind, size, int(fps), int(frames), _fingerprint(spec))
+            st.session_state[made_key] = (asked, data)
     made = st.session_state.get(made_key)
     if made is not None and made[0] == asked:
         box.download_button(

@@ -28,6 +28,7 @@ import os
 import threading
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 import plotly
@@ -126,7 +127,8 @@ def _pool(workers: int) -> ProcessPoolExecutor:
     an export shares the cores with every student's reruns, and the reruns come first."""
     global _POOL
     with _POOL_LOCK:
-        if _POOL is None:
+        if _POOL is None or _POOL._broken:  # a worker that died (killed, out of memory)
+            # leaves its pool unusable for good: the next export starts a new one.
             context = multiprocessing.get_context("spawn")
             _POOL = ProcessPoolExecutor(
                 max_workers=workers, mp_context=context, initializer=_lower_priority
@@ -142,7 +144,9 @@ def _lower_priority() -> None:
 def start_workers(workers: int = 1) -> None:
     """Start the worker processes now (a no-op job), so that the first export does not wait
     for a process to start: called when a download menu opens."""
-    _pool(workers).submit(int)
+    # A pool that broke since the last look: the next call starts a new one.
+    with contextlib.suppress(BrokenProcessPool):
+        _pool(workers).submit(int)
 
 
 def animation_file(
@@ -152,4 +156,8 @@ def animation_file(
     frames per second, `frames` of its frames (all when None), drawn in a worker process."""
     if kind not in FORMATS:
         raise ValueError(f"unknown animation format {kind!r}: choose one of {sorted(FORMATS)}")
-    return _pool(workers).submit(render.animation_bytes, spec, kind, size, fps, frames).result()
+    job = (render.animation_bytes, spec, kind, size, fps, frames)
+    try:
+        return _pool(workers).submit(*job).result()
+    except BrokenProcessPool:  # a worker died before or during the job: once more, in a new pool
+        return _pool(workers).submit(*job).result()
