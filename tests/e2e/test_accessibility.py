@@ -1,6 +1,7 @@
 """Accessibility in Chromium: axe-core on every page in the light theme, the dark theme and
-presentation mode; every control reachable with the Tab key; the optimizers' paths seen as a
-reader with deuteranopia sees them.
+presentation mode (the last in `test_pages`, on the presented page that test opens anyway);
+every control reachable with the Tab key; the optimizers' paths seen as a reader with
+deuteranopia sees them.
 
 axe-core is the npm package (`run_tests.sh` installs it into a cache directory outside the
 repository, `LLL_AXE_DIR`); without it these tests fail, they do not skip.
@@ -30,27 +31,18 @@ AXE_DIR = Path(os.environ.get("LLL_AXE_DIR") or _CACHE / "loss-landscape-lab" / 
 AXE_JS = AXE_DIR / "node_modules" / "axe-core" / "axe.min.js"
 # Rules about a page's own content, WCAG 2.x A and AA and best practices.
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
+PAGES = [pytest.param(path, id=name) for name, path, _ in APP_PAGES]
 MODERATE_LEFT: dict[str, str] = {}  # rule id -> why it is left
 
-MODES = {
-    "light": ("light", ""),
-    "dark": ("dark", ""),
-    "present": ("light", "present=1"),
-}
-ALL = [
-    pytest.param(path, mode, id=f"{name}-{mode}") for name, path, _ in APP_PAGES for mode in MODES
-]
 
-
-def open_in(browser, app_url: str, path: str, mode: str) -> Page:
-    """The page at URL `path` in a fresh context, in the theme and mode `mode`: Streamlit
-    follows the browser's colour scheme when no theme is configured."""
-    scheme, query = MODES[mode]
-    context = browser.new_context(viewport=chromium.VIEWPORT, color_scheme=scheme)
+def open_dark(browser, app_url: str, path: str) -> Page:
+    """The page at URL `path` in a fresh context whose browser prefers a dark colour scheme:
+    Streamlit follows it when no theme is configured (the default context prefers light)."""
+    context = browser.new_context(viewport=chromium.VIEWPORT, color_scheme="dark")
     context.add_init_script(chromium.INIT_SCRIPT)
     context.set_default_timeout(90_000)
     page = context.new_page()
-    chromium.open_app(page, f"{app_url}/{path}" + (f"?{query}" if query else ""))
+    chromium.open_app(page, f"{app_url}/{path}")
     return page
 
 
@@ -80,17 +72,25 @@ def axe_violations(page: Page) -> list[dict]:
     )
 
 
-@pytest.mark.parametrize("path, mode", ALL)
-def test_axe_finds_no_serious_violation(browser, app_url, path, mode):
-    page = open_in(browser, app_url, path, mode)
-    try:
-        violations = axe_violations(page)
-    finally:
-        page.context.close()
+def assert_no_serious_violation(page: Page) -> None:
+    """axe-core finds nothing serious or critical on the page, and no moderate finding that
+    `MODERATE_LEFT` does not list."""
+    violations = axe_violations(page)
     grave = [v for v in violations if v["impact"] in ("serious", "critical")]
     assert grave == [], json.dumps(grave, indent=1, ensure_ascii=False)
     unlisted = [v for v in violations if v["impact"] == "moderate" and v["id"] not in MODERATE_LEFT]
     assert unlisted == [], json.dumps(unlisted, indent=1, ensure_ascii=False)
+
+
+# The light theme is checked on the keyboard test's page below, presentation mode on
+# `test_pages.test_presentation_mode_folds_the_sidebar_away`'s: one page load each.
+@pytest.mark.parametrize("path", PAGES)
+def test_axe_finds_no_serious_violation_in_the_dark_theme(browser, app_url, path):
+    page = open_dark(browser, app_url, path)
+    try:
+        assert_no_serious_violation(page)
+    finally:
+        page.context.close()
 
 
 # What a keyboard user can Tab to: native controls and elements made focusable, visible and
@@ -134,11 +134,12 @@ def reached_by_arrows(page: Page, start: int, members: set[int]) -> set[int]:
     return seen
 
 
-@pytest.mark.parametrize("path", [pytest.param(p, id=n) for n, p, _ in APP_PAGES])
-def test_every_control_is_reached_from_the_keyboard(open_page, path):
-    """Tab from the top of the page reaches every control or its group, and the arrow keys
-    reach every member of a group."""
+@pytest.mark.parametrize("path", PAGES)
+def test_axe_and_the_keyboard_reach_every_control_in_the_light_theme(open_page, path):
+    """axe-core finds nothing serious; Tab from the top of the page reaches every control or
+    its group, and the arrow keys reach every member of a group."""
     page = open_page(path)
+    assert_no_serious_violation(page)
     controls = page.evaluate(CONTROLS_JS)
     assert controls, "no control found"
     reached: set[int] = set()
@@ -185,27 +186,20 @@ def test_play_is_operated_from_the_keyboard(open_page):
 OPTIMIZERS = ["gd", "momentum", "nesterov", "adagrad", "rmsprop", "adam"]
 
 
-def test_optimizers_differ_in_dash_as_a_reader_with_deuteranopia_sees_them(browser, app_url):
+def test_optimizers_differ_in_dash_as_a_reader_with_deuteranopia_sees_them(open_page):
     """Six optimizers on the playground's map, seen through Chromium's deuteranopia filter
     (screenshot saved for a look); their paths' dash patterns differ, whatever the colours."""
-    page = open_in(
-        browser, app_url, "playground?opt=gd,momentum,nesterov,adagrad,rmsprop,adam", "light"
+    page = open_page("playground?opt=gd,momentum,nesterov,adagrad,rmsprop,adam")
+    # each optimizer's path as Plotly drew it (its full data: defaults resolved)
+    dashes = page.evaluate(
+        """(names) => Object.fromEntries(
+             document.querySelector('.lll-chart')._fullData
+               .filter((t) => names.includes(t.legendgroup) && t.mode.includes('lines'))
+               .map((t) => [t.legendgroup, [t.line.dash, t.line.color]]))""",
+        OPTIMIZERS,
     )
-    try:
-        # each optimizer's path as Plotly drew it (its full data: defaults resolved)
-        dashes = page.evaluate(
-            """(names) => Object.fromEntries(
-                 document.querySelector('.lll-chart')._fullData
-                   .filter((t) => names.includes(t.legendgroup) && t.mode.includes('lines'))
-                   .map((t) => [t.legendgroup, [t.line.dash, t.line.color]]))""",
-            OPTIMIZERS,
-        )
-        cdp = page.context.new_cdp_session(page)
-        cdp.send("Emulation.setEmulatedVisionDeficiency", {"type": "deuteranopia"})
-        page.locator(".lll-chart").first.screenshot(
-            path=SCREENSHOTS / "playground-deuteranopia.png"
-        )
-    finally:
-        page.context.close()
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("Emulation.setEmulatedVisionDeficiency", {"type": "deuteranopia"})
+    page.locator(".lll-chart").first.screenshot(path=SCREENSHOTS / "playground-deuteranopia.png")
     assert sorted(dashes) == sorted(OPTIMIZERS)
     assert len({dash for dash, _ in dashes.values()}) == len(OPTIMIZERS), dashes

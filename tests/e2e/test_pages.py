@@ -19,6 +19,7 @@ from app_support.presets import PLAYGROUND_PRESETS
 from bench import chromium
 from bench.serve import streamlit_server
 from tests.e2e.conftest import APP_PAGES, ARTIFACTS, SCREENSHOTS
+from tests.e2e.test_accessibility import assert_no_serious_violation
 
 pytestmark = pytest.mark.e2e
 
@@ -412,11 +413,12 @@ def test_presentation_mode_folds_the_sidebar_away(open_page, browser, path):
     page.screenshot(path=SCREENSHOTS / f"{name}-presentation.png", full_page=True)
     assert_healthy(page)
 
-    # The link of a presented page opens presented.
+    # The link of a presented page opens presented, and axe-core finds nothing serious there.
     reopened = chromium.new_page(browser)
     try:
         chromium.open_app(reopened, page.url)
         assert not sidebar_open(reopened)
+        assert_no_serious_violation(reopened)
     finally:
         reopened.context.close()
 
