@@ -9,6 +9,12 @@ as its `view` state (one rerun); `ChartView.report` puts it into the two setting
 (and the page's link) carries ``zoom=x0,x1,y0,y1`` and ``frame=k``. A deep link draws the
 chart at that zoom and frame. The figure sent does not change with its view (the browser
 already shows it), so a pause redraws nothing.
+
+Every page keeps the view of its main animated chart this way (one chart per page: the URL
+has one ``zoom`` and one ``frame``). A chart that is no 2-D map (a network's graph, a map
+beside a loss curve) keeps its frame only: ``chart_view(state, key, zoom=False)``. A chart
+whose frames are sent on request sends them at once when the link names a frame
+(`ChartView.needs_frames`): the step a link shows is one of its frames.
 """
 
 from __future__ import annotations
@@ -54,6 +60,13 @@ class ChartView(NamedTuple):
     state: PageState
     zoom: tuple[float, float, float, float] | None
     frame: int | None
+    keeps_zoom: bool = True
+
+    @property
+    def needs_frames(self) -> bool:
+        """Whether a chart sent with its frames on request needs them now: the link shows a
+        step other than the first (one the still figure cannot show)."""
+        return bool(self.frame)
 
     def sent(self) -> dict:
         """What the browser applies to a figure it draws: ``{"zoom": [x0, x1, y0, y1] or
@@ -65,13 +78,14 @@ class ChartView(NamedTuple):
         reported = (st.session_state.get(self.key) or {}).get("view")
         if not isinstance(reported, dict):
             return
-        zoom = reported.get("zoom")
-        try:
-            text = format_zoom(zoom) if zoom else ""
-            parse_zoom(text)
-        except (TypeError, ValueError):
-            text = ""  # not four ordered numbers: the chart's full extent
-        self.state.set_later(ZOOM.name, text)
+        if self.keeps_zoom:
+            zoom = reported.get("zoom")
+            try:
+                text = format_zoom(zoom) if zoom else ""
+                parse_zoom(text)
+            except (TypeError, ValueError):
+                text = ""  # not four ordered numbers: the chart's full extent
+            self.state.set_later(ZOOM.name, text)
         frame = reported.get("frame")
         if isinstance(frame, int) and FRAME.low <= frame <= FRAME.high:
             self.state.set_later(FRAME.name, frame)
@@ -80,16 +94,24 @@ class ChartView(NamedTuple):
         """For a callback: back to the full extent and the first frame (a new surface)."""
         self.state.reset([ZOOM.name, FRAME.name])
 
+    def forget_frame(self) -> None:
+        """For a callback: back to the first frame, the zoom kept (a setting of the page that
+        picks the step the figure is drawn at has moved: it shows that step again)."""
+        self.state.reset([FRAME.name])
 
-def chart_view(state: PageState, key: str) -> ChartView:
-    """Declare the URL settings ``zoom`` and ``frame`` of the chart `key` on this page and
-    read them; a zoom that is not four ordered numbers warns and falls back to none."""
-    text = state.value(ZOOM)
-    try:
-        zoom = parse_zoom(text)
-    except ValueError as reason:
-        state.warn(f"The link's **zoom** was ignored ({reason}); showing the whole map.")
-        state.set_later(ZOOM.name, "")
-        zoom = None
+
+def chart_view(state: PageState, key: str, *, zoom: bool = True) -> ChartView:
+    """Declare the URL settings ``zoom`` (unless `zoom` is false) and ``frame`` of the chart
+    `key` on this page and read them; a zoom that is not four ordered numbers warns and falls
+    back to none, a frame that is no whole number in range warns and falls back to the first.
+    Call it on every run, whichever tab is open, so that the link keeps the view."""
+    kept = None
+    if zoom:
+        text = state.value(ZOOM)
+        try:
+            kept = parse_zoom(text)
+        except ValueError as reason:
+            state.warn(f"The link's **zoom** was ignored ({reason}); showing the whole map.")
+            state.set_later(ZOOM.name, "")
     frame = state.value(FRAME)
-    return ChartView(key, state, zoom, frame if frame else None)
+    return ChartView(key, state, kept, frame if frame else None, zoom)

@@ -432,7 +432,10 @@ function animationBar(parentElement, gd) {
   const resume = (action) => {
     if (!state.animation) return;
     if (action.play) play();
-    else if (action.step < state.animation.steps.length) scrub(action.step);
+    else if (action.step < state.animation.steps.length) {
+      scrub(action.step);
+      settled(); // again: the figure that brought the frames reset the view to the page's
+    }
   };
   // A new figure stops the animation first: a frame still queued would restyle the new
   // figure's traces after it is drawn (the map's image back to contours, say).

@@ -17,6 +17,7 @@ import numpy as np
 import streamlit as st
 
 from app_support import notation
+from app_support.chart_view import chart_view
 from app_support.charts import clicked_point, plotly_chart
 from app_support.page import page_setup
 from app_support.quiz import quiz_box
@@ -68,6 +69,7 @@ TAB_SETTINGS = {  # each tab's own settings, in rows of four columns
 
 page = page_setup(PAGE, "Backpropagation", icon="🔁")
 state = page.state
+graph_view = chart_view(state, GRAPH_CHART, zoom=False)  # the graph's step, in the URL
 
 top = st.columns([3, 2], vertical_alignment="center")
 page.scenes(topic.SCENES, where=top[0])
@@ -134,7 +136,7 @@ weights = tuple(
     float(state.control(setting, editing[1], open_tab == "step" and setting.name == picked))
     for setting in topic.weight_settings(arch, seed)
 )
-chosen_step = control(
+chosen_step = state.control(
     Setting.integer(
         "step",
         "Step whose equation is written out below the graph",
@@ -144,7 +146,8 @@ chosen_step = control(
         help="▶ Play under the graph walks through all steps in the browser.",
     ),
     containers["step"],
-    "step",
+    open_tab == "step",
+    on_change=graph_view.forget_frame,  # the graph shows the step chosen here again
 )
 value, slots = {}, {}
 for tab, settings in TAB_SETTINGS.items():
@@ -176,6 +179,7 @@ def step_view() -> None:
         look=page.look,
         on_click=_pick_from_click,
         config=PLOT_CONFIG,
+        view=graph_view,
     )
     step = order[chosen_step]
     st.markdown(f"**Step {chosen_step}: {figures.step_label(step)}**")

@@ -15,6 +15,7 @@ import numpy as np
 import streamlit as st
 
 from app_support import budget, notation
+from app_support.chart_view import chart_view
 from app_support.charts import frames_requested, plotly_chart
 from app_support.page import page_setup
 from app_support.quiz import quiz_box
@@ -70,6 +71,7 @@ WINDOW_HELP = "Regions met by the map's grid; some crossings lie outside the win
 
 page = page_setup(PAGE, "Depth and No Free Lunch", icon="🏗️")
 state = page.state
+tilt_view = chart_view(state, f"{PAGE}.tilt")  # the tilting map's zoom and step, in the URL
 
 top = st.columns([3, 2], vertical_alignment="center")
 page.scenes(topic.SCENES, where=top[0])
@@ -84,7 +86,7 @@ def metrics(pairs, where=None) -> None:
         column.metric(label, value, help=help_[0] if help_ else None)
 
 
-def chart(fig, key: str, where=None, frames_on_request: bool = False) -> None:
+def chart(fig, key: str, where=None, frames_on_request: bool = False, view=None) -> None:
     plotly_chart(
         fig,
         key=f"{PAGE}.{key}",
@@ -92,6 +94,7 @@ def chart(fig, key: str, where=None, frames_on_request: bool = False) -> None:
         where=where,
         config=PLOT_CONFIG,
         frames_on_request=frames_on_request,
+        view=view,
     )
 
 
@@ -115,7 +118,7 @@ def count_view(shown: bool) -> None:
     kind = state.control(KIND, row[1], shown)
     n = state.control(Setting.integer("n", "n hyperplanes", 6, 1, 10), row[2], shown)
     tilting = kind == "general" and d > 1
-    t = state.control(TILTED, row[3], shown and tilting)
+    t = state.control(TILTED, row[3], shown and tilting, on_change=tilt_view.forget_frame)
     seed = state.control(Setting.integer("seed", "Seed", 0, 0, 99, widget="number"), row[4], shown)
     if not shown:
         return
@@ -147,8 +150,9 @@ def count_view(shown: bool) -> None:
     elif d == 2:
         states = topic.tilt_states(n, kind, seed)
         active = t if kind == "general" else 0
-        # The map shown costs one region map; the other frames only when Play asks.
-        every_frame = frames_requested(f"{PAGE}.tilt")
+        # The map shown costs one region map; the other frames only when Play asks (or a link
+        # shows another step than t).
+        every_frame = frames_requested(f"{PAGE}.tilt") or tilt_view.needs_frames
         shown = tuple(range(len(states.counts))) if every_frame else (active,)
         xs, ys, region_maps = topic.tilt_maps(n, kind, seed, shown)
         visible = int(region_maps[shown.index(active)].max()) + 1
@@ -157,7 +161,7 @@ def count_view(shown: bool) -> None:
             xs, ys, region_maps if every_frame else region_maps[0], states.lines, states.counts,
             states.crossings, states.box, active=active, look=page.look,
         )  # fmt: skip
-        chart(fig, "tilt", frames_on_request=True)
+        chart(fig, "tilt", frames_on_request=True, view=tilt_view)
         st.caption(
             "Notice: ▶ Play tilts the lines one by one (the slider under the map goes through "
             "them too); red dots are the crossings the last tilt made, one new region each."

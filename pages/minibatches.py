@@ -18,6 +18,7 @@ import streamlit as st
 
 import optim
 from app_support import notation
+from app_support.chart_view import chart_view
 from app_support.charts import plotly_chart
 from app_support.optimizers import swatch
 from app_support.page import page_setup
@@ -53,6 +54,7 @@ page = page_setup(PAGE, "Minibatches and noise", icon="🎲")
 state = page.state
 side = st.sidebar
 look = page.look
+kept_view = chart_view(state, f"{PAGE}.animation")  # the minibatch map's zoom and step, in the URL
 
 
 # --- lecture scenes ------------------------------------------------------------------------
@@ -69,7 +71,7 @@ uses_data = view != "adam"
 
 if uses_data:
     side.subheader("Data")
-data_name = state.control(topic.data_setting(), side, uses_data)
+data_name = state.control(topic.data_setting(), side, uses_data, on_change=kept_view.forget)
 data_params = {}
 for param, setting in topic.data_param_settings(data_name):
     value = state.control(setting, side, uses_data)
@@ -145,8 +147,8 @@ exercise_hypers = {
 }
 
 
-def chart(fig, key: str, where=None) -> None:
-    plotly_chart(fig, key=f"{PAGE}.{key}", look=look, where=where, config=PLOT_CONFIG)
+def chart(fig, key: str, where=None, view=None) -> None:
+    plotly_chart(fig, key=f"{PAGE}.{key}", look=look, where=where, config=PLOT_CONFIG, view=view)
 
 
 def report(traj, title: str) -> None:
@@ -185,6 +187,7 @@ def surfaces_tab() -> None:
     chart(
         figs.minibatch_animation_figure(xs, ys, panels[0].Z, panels[1:], minima, look=look),
         "animation",
+        view=kept_view,
     )
     st.caption(
         "Notice: ▶ Play or drag the slider — the minibatch surface changes under the "

@@ -16,6 +16,7 @@ import streamlit as st
 
 import optim
 from app_support import alt_text, core, notation
+from app_support.chart_view import chart_view
 from app_support.charts import plotly_chart
 from app_support.page import page_setup
 from app_support.quiz import quiz_box
@@ -42,6 +43,7 @@ VIEWS = {
 
 page = page_setup(PAGE, "Momentum", icon="🛷")
 state = page.state
+kept_view = chart_view(state, f"{PAGE}.ravine")  # the ravine map's zoom and step, in the URL
 
 # --- controls ------------------------------------------------------------------------------
 
@@ -80,8 +82,8 @@ LRS = {"gd": lr_gd, "momentum": lr, "nesterov": lr}
 TITLES = {name: optim.get_rule(name).title for name in LRS}
 
 
-def chart(fig, key: str, alt: str | None = None) -> None:
-    plotly_chart(fig, key=f"{PAGE}.{key}", look=page.look, config=PLOT_CONFIG, alt=alt)
+def chart(fig, key: str, alt: str | None = None, view=None) -> None:
+    plotly_chart(fig, key=f"{PAGE}.{key}", look=page.look, config=PLOT_CONFIG, alt=alt, view=view)
 
 
 def report_divergence(traj, name: str) -> None:
@@ -223,6 +225,7 @@ def ravine_view() -> None:
     chart(
         fig,
         "ravine",
+        view=kept_view,
         alt=f"Contour map of {surface.title} with the runs' paths from "
         f"({start[0]:.3g}, {start[1]:.3g}). "
         + alt_text.arrivals(

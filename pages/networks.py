@@ -21,6 +21,7 @@ import streamlit as st
 
 import optim
 from app_support import budget, notation
+from app_support.chart_view import chart_view
 from app_support.charts import frames_requested, plotly_chart
 from app_support.network_sidebar import OPTIMIZERS, NetworkSidebar, network_sidebar
 from app_support.optimizers import swatch
@@ -39,6 +40,7 @@ SIDEBAR = NetworkSidebar(resets_with_steps=("at",))  # a new run length: inspect
 
 page = page_setup(PAGE, "Small networks", icon="🧠")
 state = page.state
+boundary_view = chart_view(state, BOUNDARY_CHART)  # the decision map's zoom and step, in the URL
 side = st.sidebar
 page.scenes(topic.SCENES)
 page.notation(notation.ROWS[PAGE])
@@ -147,8 +149,9 @@ if tab == "training":
         )
         right.markdown(swatch(optimizer), unsafe_allow_html=True)
         right.latex(optim.get_rule(optimizer).latex)
-        # The still map costs one map of the network; its 60 frames only when Play asks.
-        every_frame = frames_requested(BOUNDARY_CHART)
+        # The still map costs one map of the network; its 60 frames only when Play asks (or a
+        # link shows another step than the last).
+        every_frame = frames_requested(BOUNDARY_CHART) or boundary_view.needs_frames
         xs, ys, values, frame_steps, planes = topic.boundary(*run_key, value_range, every_frame)
         chart(
             figures.decision_figure(
@@ -167,6 +170,7 @@ if tab == "training":
             "boundary",
             left,
             frames_on_request=True,
+            view=boundary_view,
         )
         left.caption(
             "▶ Play: the colour is the network's answer, each black line one first-layer neuron "

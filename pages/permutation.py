@@ -17,6 +17,7 @@ import numpy as np
 import streamlit as st
 
 from app_support import notation
+from app_support.chart_view import chart_view
 from app_support.charts import plotly_chart
 from app_support.page import page_setup
 from app_support.topics import permutation as topic
@@ -48,6 +49,8 @@ def pair_choices(n: int) -> dict[str, str]:
 
 page = page_setup(PAGE, "Permutation symmetry", icon="🔀")
 state = page.state
+# The training animation's step in the URL (its map sits beside a loss curve: no zoom kept)
+training_view = chart_view(state, f"{PAGE}.teacher_chart", zoom=False)
 
 
 # --- settings (all declared on every run, so that the link always holds them) ---------------
@@ -174,6 +177,7 @@ def teacher_view() -> None:
         key=f"{PAGE}.teacher_chart",
         look=page.look,
         config=PLOT_CONFIG,
+        view=training_view,
     )
     if run.minimum_loss < SOLVED:
         st.caption(

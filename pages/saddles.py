@@ -16,6 +16,7 @@ import numpy as np
 import streamlit as st
 
 from app_support import core, notation
+from app_support.chart_view import chart_view
 from app_support.charts import clicked_point, plotly_chart
 from app_support.page import page_setup
 from app_support.quiz import quiz_box
@@ -33,6 +34,7 @@ TITLES = topic.TITLES
 
 page = page_setup(PAGE, "Minima and saddles", icon="🐎")
 state = page.state
+escape_view = chart_view(state, f"{PAGE}.escape_paths")  # zoom and step of the escape's map
 
 
 # --- tab: critical points ----------------------------------------------------------------------
@@ -196,7 +198,9 @@ def escape_tab(where, spec, surface, panel) -> None:
     saddle_setting = topic.saddle_setting(topic.critical_points(spec))
     top = panel.columns([4, 3, 3]) if shown else [None] * 3
     which = int(
-        state.control(saddle_setting, top[0], shown, on_change=lambda: state.reset(["escape_lr"]))
+        state.control(
+            saddle_setting, top[0], shown, on_change=lambda: state.reset(topic.SADDLE_DEPENDENT)
+        )
     )
     frame = frames[which] if frames else None
     (x0, x1), (y0, y1) = surface.bounds
@@ -275,6 +279,7 @@ def escape_tab(where, spec, surface, panel) -> None:
         look=page.look,
         where=right,
         config=PLOT_CONFIG,
+        view=escape_view,
     )
 
     where.markdown(

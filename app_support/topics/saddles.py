@@ -17,6 +17,7 @@ import streamlit as st
 import landscapes
 import optim
 from app_support import budget, core
+from app_support.chart_view import FRAME, ZOOM
 from app_support.presets import Preset, scene
 from app_support.urlstate import Setting, format_number, load_url, log_grid
 from landscapes import basins, random_matrices, symmetry
@@ -58,7 +59,9 @@ TABS = {
 }
 SURFACE_TABS = ("points", "basins", "escape")  # the tabs under the surface picker
 # A new surface has new critical points, a new box and new curvatures: these start afresh.
-SURFACE_DEPENDENT = ("px", "py", "saddle", "lr", "adam_lr", "escape_lr", "escape_adam_lr")
+# The escape map's kept zoom and step (`app_support.chart_view`) belong to its saddle's window.
+SADDLE_DEPENDENT = ("escape_lr", ZOOM.name, FRAME.name)
+SURFACE_DEPENDENT = ("px", "py", "saddle", "lr", "adam_lr", "escape_adam_lr", *SADDLE_DEPENDENT)
 
 # --- lecture scenes ---------------------------------------------------------------------------
 

@@ -2,14 +2,13 @@
 numbers shown are the core's, a picked weight can be changed, bad links warn and fall back to
 defaults, scenes load, the quiz answers, and warm widget moves compile nothing."""
 
-import json
 from pathlib import Path
 
 import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from app_support.charts import COMPONENT, drawn_figures
+from app_support.charts import drawn_figures, sent_payloads
 from app_support.topics import backprop as topic
 from landscapes import backprop as bp
 from tests.compiles import CompileCounter
@@ -74,11 +73,7 @@ def test_the_step_tab_shows_the_cores_numbers_for_the_chosen_step():
 
 def test_the_animation_bar_starts_at_the_chosen_step():
     at = load(step="5")
-    payloads = [
-        json.loads(e.proto.bytes)
-        for e in at.get("bidi_component")
-        if e.proto.component_name == COMPONENT
-    ]
+    payloads = [payload for _, payload in sent_payloads(at)]  # after the view a chart keeps
     (graph,) = [p for p in payloads if "animation" in p and p["animation"]]
     assert graph["animation"]["active"] == 5
     assert len(graph["animation"]["steps"]) == 7

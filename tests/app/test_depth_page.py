@@ -2,7 +2,6 @@
 the core's, deep links round-trip, bad links warn and fall back, scenes load, warm slider
 moves compile nothing, the quiz answers."""
 
-import json
 import re
 from fractions import Fraction
 from pathlib import Path
@@ -11,7 +10,7 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from app_support.charts import COMPONENT, drawn_figures
+from app_support.charts import drawn_figures, sent_payloads
 from app_support.topics import depth as topic
 from landscapes import depth, nfl
 from tests.compiles import CompileCounter
@@ -79,8 +78,7 @@ def test_the_counts_shown_are_the_cores(d, n, kind, t):
 
 def sent_animations(at: AppTest) -> list[dict]:
     """The animation controls each chart was sent with (drawn by the chart, not by Plotly)."""
-    charts = [e for e in at.get("bidi_component") if e.proto.component_name == COMPONENT]
-    sent = [json.loads(e.proto.bytes) for e in charts]
+    sent = [payload for _, payload in sent_payloads(at)]  # after the view a chart keeps
     return [payload["animation"] for payload in sent if payload.get("animation")]
 
 

@@ -65,15 +65,9 @@ def test_default_page_loads_with_boundary_and_curves():
 
 def _decision_map_payload(at: AppTest) -> dict:
     """What the decision map's chart was sent: settings, animation bar and figure."""
-    import json
+    from app_support.charts import sent_payloads
 
-    from app_support.charts import COMPONENT
-
-    payloads = [
-        json.loads(e.proto.bytes)
-        for e in at.get("bidi_component")
-        if e.proto.component_name == COMPONENT
-    ]
+    payloads = [payload for _, payload in sent_payloads(at)]  # after the view a chart keeps
     (decision,) = [p for p in payloads if p.get("framesOnRequest")]
     return decision
 

@@ -1,9 +1,10 @@
 """Every page of the app in a real headless Chromium, as a student or a lecturer uses it.
 
 For every page: it loads with no exception box and no script error, under the navigation's
-titles; a deep link reopens the same state; presentation mode folds the sidebar away; a screenshot
-is saved. Where the page offers it: moving a slider redraws a chart, ▶ Play animates the
-figure in the browser, a click on the contour map moves the start point there.
+titles; a deep link reopens the same state (the animation's step included); presentation mode
+folds the sidebar away; a screenshot is saved. Where the page offers it: moving a slider
+redraws a chart, ▶ Play animates the figure in the browser, a click on the contour map moves
+the start point there.
 """
 
 from __future__ import annotations
@@ -33,6 +34,10 @@ class Offers(NamedTuple):
     play_view: str = ""  # the query that opens a view with an animation, if the default has none
     click_start: bool = False  # a click on the contour map sets the start point
     frames_on_request: bool = False  # its animated chart asks for its frames on first use
+
+    @property
+    def play_in_default_view(self) -> bool:
+        return self.play and not self.play_view
 
 
 OFFERS = {
@@ -376,6 +381,29 @@ def test_a_click_on_the_map_sets_the_start_point(open_page, path):
     assert_healthy(page)
 
 
+ANIMATION_STEP = ".lll-animation:not([hidden]) .lll-step"
+SHOWS_STEP = """(step) => Array.from(document.querySelectorAll('.lll-chart.lll-animated'))
+  .some((gd) => gd.dataset.step === step)"""
+
+
+def step_the_animation(page: Page) -> str | None:
+    """Drag the step slider of the page's animated chart to its middle step, as a lecturer
+    does before copying a link, and wait until the URL keeps that step
+    (`app_support.chart_view`); the step, or None on a page with no animation in view."""
+    bar = page.locator(ANIMATION_STEP)
+    if not bar.count():
+        return None
+    step = str(int(bar.first.get_attribute("max")) // 2)
+    runs = chromium.runs_finished(page)
+    bar.first.fill(step)  # an input event per value, then a change event: let go
+    page.wait_for_function(
+        "(step) => new URLSearchParams(location.search).get('frame') === step", arg=step
+    )
+    chromium.wait_for_app(page, runs)
+    page.wait_for_function(SHOWS_STEP, arg=step)
+    return step
+
+
 @pytest.mark.parametrize("path", ALL)
 def test_a_deep_link_reopens_the_same_state(open_page, browser, path):
     page = open_page(path)
@@ -385,12 +413,16 @@ def test_a_deep_link_reopens_the_same_state(open_page, browser, path):
         chromium.nudge(sliders.first, big=True)
         chromium.wait_for_app(page, runs)
     chromium.draw_waiting_charts(page)  # charts out of sight draw when scrolled to
+    step = step_the_animation(page)
+    assert (step is not None) == OFFERS[page_name(path)].play_in_default_view
     link, values, charts = page.url, widget_values(page), chromium.chart_fingerprints(page)
     assert values
 
     reopened = chromium.new_page(browser)
     try:
         chromium.open_app(reopened, link)
+        if step is not None:  # the link opens the animation at the step it was left at
+            reopened.wait_for_function(SHOWS_STEP, arg=step)
         assert widget_values(reopened) == values
         assert chromium.chart_fingerprints(reopened) == charts
         assert reopened.url == link

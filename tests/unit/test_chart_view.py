@@ -50,3 +50,16 @@ def test_a_report_becomes_the_settings_and_a_bad_one_nothing_or_the_full_map(
     monkeypatch.setattr(chart_view.st, "session_state", {"map": {"view": reported}})
     ChartView("map", state, None, None).report()
     assert state.later == expected
+
+
+def test_a_chart_that_keeps_no_zoom_takes_only_the_frame_of_a_report(monkeypatch):
+    state = FakeState()
+    reported = {"zoom": [-1, 1, -0.5, 0.5], "frame": 5}
+    monkeypatch.setattr(chart_view.st, "session_state", {"graph": {"view": reported}})
+    ChartView("graph", state, None, None, keeps_zoom=False).report()
+    assert state.later == {FRAME.name: 5}
+
+
+@pytest.mark.parametrize(("frame", "needs"), [(None, False), (3, True)])
+def test_a_chart_sent_with_frames_on_request_needs_them_for_a_frame_after_the_first(frame, needs):
+    assert ChartView("map", FakeState(), None, frame).needs_frames is needs
