@@ -145,8 +145,8 @@ exercise_hypers = {
 }
 
 
-def chart(fig, key: str, where=None) -> None:
-    plotly_chart(fig, key=f"{PAGE}.{key}", look=look, where=where, config=PLOT_CONFIG)
+def chart(fig, key: str, where=None, alt: str | None = None) -> None:
+    plotly_chart(fig, key=f"{PAGE}.{key}", look=look, where=where, config=PLOT_CONFIG, alt=alt)
 
 
 def report(traj, title: str) -> None:
@@ -216,6 +216,8 @@ def sgd_tab() -> None:
         ),
     ]
     saddles = [p.w for p in topic.full_critical_points(spec) if p.kind == "saddle"]
+    minima = np.reshape(data.minima, (-1, 2))
+    ends = [noise.distances_to_nearest(run.params[-1], minima) for run in (full, single)]
     chart(
         figs.cloud_figure(
             xs,
@@ -229,21 +231,21 @@ def sgd_tab() -> None:
             look=look,
         ),
         "sgd",
+        alt=topic.sgd_alt(ends, seed),
     )
     st.caption(
         "Notice: SGD follows the slope of the full loss on average, but each step "
         "follows one minibatch, so the path jitters; ▶ Play moves every seed together."
     )
-    minima = np.reshape(data.minima, (-1, 2))
     numbers = st.columns(3)
     numbers[0].metric(
         "Full batch: distance to w* at the end",
-        f"{noise.distances_to_nearest(full.params[-1], minima):.3g}",
+        f"{ends[0]:.3g}",
         help="Distance from the last point to the nearest full-batch minimum.",
     )
     numbers[1].metric(
         f"SGD seed {seed}: distance to w*",
-        f"{noise.distances_to_nearest(single.params[-1], minima):.3g}",
+        f"{ends[1]:.3g}",
     )
     if many is None:
         return
@@ -290,6 +292,7 @@ def noise_tab() -> None:
     chart(
         figs.cloud_figure(xs, ys, Z, clouds, rings=rings, minima=minima, log_color=True, look=look),
         "ball",
+        alt=topic.rings_alt("Minibatch noise balls around the full-batch minimum", rings, theory),
     )
     numbers = st.columns(3)
     numbers[0].metric(
@@ -329,16 +332,7 @@ def noise_tab() -> None:
         "every example has been used once, and near w* their kicks largely cancel."
     )
     with st.expander("Why can the measured ball be smaller than the theory?"):
-        st.markdown(
-            "The theory draws a fresh random minibatch at every step; then the radius grows "
-            "like √ε for small ε. The lab, like training code, shuffles the data once per "
-            "epoch and walks through it, so within an epoch every example is used once and at "
-            "w* the minibatch gradients of an epoch add up to exactly zero. When an epoch "
-            "takes fewer steps than a run needs to forget where it was (about 1/(εh) steps for "
-            "curvature h), the kicks of an epoch largely cancel and the ball is smaller — it "
-            "then shrinks like ε rather than √ε. With long epochs (B = 1 and many examples) "
-            "the two agree."
-        )
+        st.markdown(topic.SMALLER_BALL)
 
 
 def radius_of(runs) -> np.ndarray:
@@ -383,6 +377,7 @@ def optimizers_tab() -> None:
     chart(
         figs.cloud_figure(xs, ys, Z, clouds, rings=rings, minima=minima, log_color=True, look=look),
         "optimizers",
+        alt=topic.rings_alt("Four optimizers' noise balls under the same minibatches", rings),
     )
     left, right = st.columns([3, 2])
     chart(
@@ -474,12 +469,14 @@ def examples_tab() -> None:
         if diverged_at is not None:
             st.error(f"**{labels[key]} diverged at step {diverged_at}** — lower ε.", icon="💥")
         curves.append((labels[key], colors[key], loss, seen))
-    chart(figs.examples_figure(curves, reference_loss=best, look=look), "examples")
+    gaps = [(labels[key], loss[-1] - best) for key, (loss, _, _) in runs.items()]
+    alt = topic.examples_alt(gaps, EPOCHS)
+    chart(figs.examples_figure(curves, reference_loss=best, look=look), "examples", alt=alt)
     numbers = st.columns(3)
     for column, (key, (loss, seen, _)) in zip(numbers, runs.items(), strict=True):
         column.metric(
             f"{labels[key]}: E − E* at the end",
-            f"{loss[-1] - best:.3g}",
+            f"{dict(gaps)[labels[key]]:.3g}",
             help=f"After {len(loss) - 1} updates and {int(seen[-1])} examples.",
         )
     st.caption(

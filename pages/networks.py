@@ -137,6 +137,7 @@ if tab == "training":
             ),
             "curves",
             right,
+            alt=topic.curves_alt(run, best, arch.num_weights),
         )
         right.caption(
             "Where the validation loss turns up while the training loss keeps falling, the "
@@ -167,6 +168,7 @@ if tab == "training":
             "boundary",
             left,
             frames_on_request=True,
+            alt=topic.boundary_alt(run, arch.first_width),
         )
         left.caption(
             "▶ Play: the colour is the network's answer, each black line one first-layer neuron "
@@ -240,6 +242,7 @@ elif tab == "spectrum":
             ),
             "spectrum",
             left,
+            alt=topic.spectrum_alt(at, result, arch.num_weights, method),
         )
         left.caption(topic.spectrum_text(at, result["negative"], arch.num_weights, method))
         chart(
@@ -248,6 +251,7 @@ elif tab == "spectrum":
             ),
             "index",
             right,
+            alt=topic.index_alt(steps_shown, counts, at),
         )
         right.caption("The index (number of downhill directions) over training.")
         page.explain(

@@ -19,7 +19,7 @@ import numpy as np
 import streamlit as st
 
 import optim
-from app_support import budget
+from app_support import alt_text, budget
 from app_support.network_sidebar import NetworkSettings
 from app_support.presets import Preset, scene
 from app_support.urlstate import format_number
@@ -228,6 +228,59 @@ def spectrum_text(at: int, negative: float, weights: int, method: str) -> str:
             "vectors sharpen the estimate."
         )
     return text
+
+
+def curves_alt(run: networks.TrainingRun, best: int, weights: int) -> str:
+    """The training curves' text alternative: the numbers of the page's summary (the last
+    step's losses and accuracies) and the early-stopping step `best` (an index of run.steps)."""
+    end = int(run.steps[-1])
+    return alt_text.chart(
+        f"Loss and accuracy against the step for a network of {alt_text.count(weights, 'weight')}",
+        alt_text.train_test(end, run.train_loss[-1], run.test_loss[-1]),
+        alt_text.train_test(end, run.train_accuracy[-1], run.test_accuracy[-1], "accuracy"),
+        f"Early stopping keeps step {run.steps[best]}, test loss there "
+        f"{alt_text.number(run.test_loss[best])}.",
+    )
+
+
+def boundary_alt(run: networks.TrainingRun, lines: int) -> str:
+    """The decision map's text alternative: its first-layer lines and the final accuracies."""
+    return alt_text.chart(
+        f"Decision map of the network's answer over the input plane with "
+        f"{alt_text.count(lines, 'first-layer line')}",
+        alt_text.train_test(
+            int(run.steps[-1]), run.train_accuracy[-1], run.test_accuracy[-1], "accuracy"
+        ),
+    )
+
+
+def spectrum_alt(at: int, result: dict, weights: int, method: str) -> str:
+    """The spectrum's text alternative: its extreme eigenvalues (the exact ones, or Lanczos's
+    Ritz values) and how many are negative, as the caption counts them."""
+    exact = method == "exact"
+    extremes = result["values"] if exact else result["ritz"]
+    approx = "" if exact else "about "
+    return alt_text.chart(
+        f"Hessian eigenvalue {'histogram' if exact else 'density'} at step {at}",
+        alt_text.extremes("Eigenvalues" if exact else "Extreme Ritz values", extremes),
+        f"{approx}{result['negative']:.0f} of {weights:,} eigenvalues are negative.",
+    )
+
+
+def index_alt(steps_shown, counts, at: int) -> str:
+    """The index curve's text alternative: the number of negative eigenvalues at the first
+    and the last step computed, and its largest value."""
+    if len(counts) == 0:
+        return alt_text.chart("Number of negative Hessian eigenvalues against the step")
+    peak = int(np.nanargmax(counts)) if np.isfinite(counts).any() else 0
+    return alt_text.chart(
+        f"Number of negative Hessian eigenvalues against the step, marked at step {at}",
+        alt_text.values(
+            "Index",
+            [(f"step {steps_shown[0]}", counts[0]), (f"step {steps_shown[-1]}", counts[-1])],
+        ),
+        f"Largest {alt_text.number(counts[peak])} at step {steps_shown[peak]}.",
+    )
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
