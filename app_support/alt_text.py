@@ -12,6 +12,9 @@ import re
 from collections.abc import Mapping, Sequence
 
 _TAGS = re.compile(r"<[^>]+>")
+# A hyphen that is a number's minus sign (a screen reader reads "−" as "minus"): before a digit,
+# after a space, "(", "=" or the start, or after a mantissa's "e" (1e-05); not in "2-3-2".
+_MINUS = re.compile(r"(?:(?<=^)|(?<=[\s(=])|(?<=\de))-(?=\d)")
 
 
 def _plain(text) -> str:
@@ -92,10 +95,11 @@ def percent(fraction: float) -> str:
 
 def chart(what: str, *sentences: str) -> str:
     """A chart's text alternative: what it shows, then its sentences with the numbers (empty
-    ones left out). E.g. chart("Loss against step", "Final loss 0.12.")."""
+    ones left out), numbers' minus signs as "−". E.g. chart("Loss against step", "Final loss
+    0.12.") -> "Loss against step: Final loss 0.12."."""
     head = what.rstrip(".: ")
     body = " ".join(s for s in sentences if s)
-    return f"{head}: {body}" if body else f"{head}."
+    return _MINUS.sub("−", f"{head}: {body}" if body else f"{head}.")
 
 
 def values(label: str, pairs: Sequence[tuple[str, float]], digits: int = 3) -> str:

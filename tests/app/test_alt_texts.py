@@ -30,7 +30,8 @@ def alt_of(at: AppTest, start: str) -> str:
 
 
 def metrics(at: AppTest) -> dict[str, str]:
-    return {m.label: m.value for m in at.metric}
+    """The page's metrics by label, their minus signs as the text alternatives write them."""
+    return {m.label: m.value.replace("-", "−") for m in at.metric}
 
 
 def test_networks_training_charts_say_the_summary_numbers():
@@ -81,3 +82,73 @@ def test_minibatches_maps_say_the_distances_and_radii_shown():
     gaps = alt_of(at, "Loss above the best")
     for label, value in metrics(at).items():
         assert f"{label.removesuffix(': E − E* at the end')} {value}" in gaps
+
+
+def test_permutation_charts_say_the_loss_barriers_and_regions_shown():
+    at = open_page("permutation")
+    shown = metrics(at)
+    teacher = alt_of(at, "The teacher's")
+    assert "Final loss " + shown["Student's final loss E"] + ";" in teacher
+    assert f"teacher order {shown['Student units, in teacher order']};" in teacher
+    assert f"cos {shown['Worst match: cos ∠ between lines']}." in teacher
+
+    at = open_page("permutation", {"tab": "line"})
+    shown = metrics(at)
+    line = alt_of(at, "Loss along the straight line")
+    assert f"straight line {shown['Barrier of the straight line']}," in line
+    assert f"through the saddle {shown['Barrier through the saddle']}." in line
+
+    at = open_page("permutation", {"tab": "regions", "lines": "5"})
+    regions = alt_of(at, "5 random lines")
+    # five lines in general position: 1 + 5 + 5·4/2 = 16 regions
+    assert "16 regions in all (the formula 1 + n + n(n−1)/2 gives 16)" in regions
+    assert f"{metrics(at)['Visible in this window']} visible" in regions
+    assert alt_of(at, "Number of regions against").endswith("5 lines give 16 regions.")
+
+
+def test_backprop_graph_says_every_gradient_by_autodiff():
+    import jax
+    import jax.numpy as jnp
+    import numpy as np
+
+    from app_support.topics import backprop as topic
+    from landscapes import backprop as bp
+
+    at = open_page("backprop")
+    weights, biases = topic.initial_network("2-3-2", 0)
+    x, y = np.array(topic.DEFAULT_X[:2]), np.array(topic.DEFAULT_Y[:2])
+
+    def cost(ws):  # the quadratic cost of the sigmoid network, written out for autodiff
+        a = jnp.asarray(x)
+        for w, b in zip(ws, biases, strict=True):
+            a = jax.nn.sigmoid(w @ a + b)
+        return 0.5 * jnp.sum((a - y) ** 2)
+
+    grads = jax.grad(cost)([jnp.asarray(w) for w in weights])
+    graph = alt_of(at, "Network graph of layer sizes 2-3-2")
+    assert f"Cost C = {bp.backprop(weights, biases, x, y).cost:.6g}." in graph
+    assert graph.count("∂C/∂w") == 2 * 3 + 3 * 2
+    for layer, grad in enumerate(grads, start=1):
+        for (j, k), value in np.ndenumerate(np.asarray(grad)):
+            name = f"∂C/∂w{str(layer).translate(SUP)}{str(j + 1).translate(SUB)}"
+            name += str(k + 1).translate(SUB)
+            assert f"{name} {value:.3g}".replace("-", "−") in graph, name
+
+
+SUP = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
+SUB = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
+
+
+def test_backprop_check_and_depth_charts_say_the_errors_and_norms():
+    at = open_page("backprop", {"tab": "check", "h": "1e-05"})
+    shown = metrics(at)
+    compare = alt_of(at, "Every parameter's gradient")
+    assert f"differ by {shown['Backprop vs autodiff (relative)']} (relative)" in compare
+    sweep = alt_of(at, "Relative error of one- and two-sided")
+    assert f"error is {shown['Finite difference at h = 1e-05']};" in sweep
+    assert f"smallest {shown['Smallest error (two-sided)']} at h" in sweep
+
+    at = open_page("backprop", {"tab": "slowdown"})
+    quadratic, entropy = metrics(at)["First step |Δw|: quadratic, cross-entropy"].split(", ")
+    slow = alt_of(at, "One saturated sigmoid neuron")
+    assert f"|Δw| {quadratic} quadratic, {entropy} cross-entropy." in slow
