@@ -149,3 +149,20 @@ def count(value: float, noun: str, plural: str | None = None) -> str:
     regions"."""
     value = int(value)
     return f"{value:,} " + (noun if value == 1 else plural or noun + "s")
+
+
+def rows(table: Sequence[Mapping[str, str]], name: str, columns: Sequence[str]) -> str:
+    """A table's rows as the page shows them, one clause per row: each row's `name` then its
+    `columns` with their headers. E.g. "unclipped: longest step 41.2, final loss 3.1;
+    clipped by norm: longest step 0.1, final loss 0.02."; no rows: ""."""
+    clauses = [
+        f"{row[name]}: " + ", ".join(f"{column} {row[column]}" for column in columns)
+        for row in table
+    ]
+    return "; ".join(clauses) + "." if clauses else ""
+
+
+def listed(pairs: Sequence[tuple]) -> str:
+    """The numbers a page shows next to a chart (its metrics: (label, value as shown, ...)),
+    in one sentence: "Counted exactly: 22; Closed form: 22."; none: ""."""
+    return "; ".join(f"{label}: {value}" for label, value, *_ in pairs) + "." if pairs else ""

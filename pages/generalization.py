@@ -106,8 +106,8 @@ def draw_maps(runs, titles, *, key, where=None, extra_points=None, seed=0, run_s
     return result
 
 
-def chart(fig, key, where=None):
-    plotly_chart(fig, key=f"{PAGE}.chart.{key}", look=page.look, where=where)
+def chart(fig, key, where=None, alt=None):
+    plotly_chart(fig, key=f"{PAGE}.chart.{key}", look=page.look, where=where, alt=alt)
 
 
 def compare(before, after, labels, key, where=None):
@@ -115,7 +115,8 @@ def compare(before, after, labels, key, where=None):
     curves = topic.split_curves(before, f", {labels[0]}", True) + topic.split_curves(
         after, f", {labels[1]}"
     )
-    chart(figures.curves_figure(curves, look=page.look), key, where)
+    alt = topic.curves_alt(list(zip(labels, (before, after), strict=True)))
+    chart(figures.curves_figure(curves, look=page.look), key, where, alt)
 
 
 def metrics(pairs):
@@ -289,6 +290,7 @@ elif open_tab == "augment":
             ),
             "augment_curves",
             right,
+            topic.curves_alt([("original", plain_full), ("augmented", augmented)]),
         )
         right.caption("Full batch on this tab; faint: without augmentation.")
         page.explain(topic.EXPLAIN["augment"])
@@ -322,6 +324,7 @@ elif open_tab == "normalize":
                 ),
                 f"norm_{how}",
                 column,
+                topic.race_alt(how, r),
             )
             column.markdown(topic.race_text(how, r))
         page.explain(topic.EXPLAIN["normalize"])
@@ -389,6 +392,7 @@ elif open_tab == "early":
             ),
             "early_curves",
             left,
+            topic.early_alt(plain, stop, best),
         )
         left.caption(
             f"The validation loss is evaluated about every {every} steps; training stops after "
@@ -443,6 +447,7 @@ elif open_tab == "decay":
             ),
             "decay_curves",
             right,
+            topic.curves_alt([("λ = 0", undecayed), (f"λ = {format_number(lam)}", decayed)]),
         )
         page.explain(topic.decay_text(n_train, float(lam)))
 

@@ -5,6 +5,7 @@ the chart's `alt`."""
 import re
 from pathlib import Path
 
+import pytest
 from streamlit.testing.v1 import AppTest
 
 from app_support.charts import sent_payloads
@@ -152,3 +153,99 @@ def test_backprop_check_and_depth_charts_say_the_errors_and_norms():
     quadratic, entropy = metrics(at)["First step |Δw|: quadratic, cross-entropy"].split(", ")
     slow = alt_of(at, "One saturated sigmoid neuron")
     assert f"|Δw| {quadratic} quadratic, {entropy} cross-entropy." in slow
+
+
+def test_regularization_charts_say_the_shrink_factors_and_the_runs_ends():
+    from landscapes import regularization as reg
+
+    at = open_page("regularization", {"view": "shrink", "lam": "2"})
+    quad = reg.make_quadratic(**{h.name: h.default for h in reg.QUADRATIC_PARAMS})
+    shrink = alt_of(at, "Fraction of w* kept")
+    for i, d in enumerate(quad.curvatures):  # weight decay keeps D/(D + λ) along q_i
+        assert f"q{'₁₂'[i]} (D = {d:.4g}) {d / (d + 2):.6f}" in shrink
+
+    at = open_page("regularization", {"view": "clip"})
+    (table,) = [frame.value for frame in at.dataframe]
+    clip = alt_of(at, "Contour map of a cliff")
+    for _, row in table.iterrows():
+        assert f"{row['run']}: longest step {row['longest step']}," in clip
+        assert f"final loss {row['final loss']}" in clip
+
+
+def test_generalization_curves_say_the_losses_and_the_early_stop():
+    at = open_page("generalization", {"tab": "early"})
+    shown = metrics(at)
+    early = alt_of(at, "Training, validation and test loss against the step, with early")
+    assert f"stops at step {shown['Stops at step']} and restores" in early
+    assert f"weights of {shown['Best weights (restored)']}:" in early
+    assert f"test loss {shown['Test loss at the restored weights']} there" in early
+    assert f"{shown['Test loss at the end']} at the end." in early
+
+    at = open_page("generalization", {"tab": "batchnorm"})
+    shown = metrics(at)
+    curves = alt_of(at, "Training, validation and test loss against the step, plain and batch")
+    plain, normed = shown["Training loss, plain"], shown["Training loss, batch norm"]
+    assert f"Training loss at the end: plain {plain}, batch norm {normed}." in curves
+    assert f"Test loss at the end: plain {shown['Test loss, plain']}," in curves
+
+
+def test_depth_charts_say_the_region_counts_and_no_free_lunch():
+    from landscapes import nfl
+
+    at = open_page("depth", {"tab": "count"})
+    # six lines in general position: 1 + 6 + C(6, 2) = 22 regions
+    tilt = alt_of(at, "6 hyperplanes (general) cutting 2-D space")
+    assert "Counted exactly: 22; Closed form: 22;" in tilt
+    assert alt_of(at, "Number of regions against the number of tilted").endswith(
+        "Regions: t = 0 7, t = 6 22."  # six parallel lines: 7 strips
+    )
+
+    at = open_page("depth", {"tab": "nfl", "K": "9", "train": "1,4"})
+    text = alt_of(at, "Mean accuracy on the unseen points of 9 inputs, trained at 1, 4")
+    for learner in nfl.LEARNERS:  # averaged over every problem, any learner scores ½
+        structured = nfl.off_training_accuracy(learner, 9, (1, 4), "threshold")
+        assert f"{nfl.LEARNER_TITLES[learner]}: 1/2 over all, {structured} over" in text
+
+
+def test_adaptive_charts_say_the_steps_and_the_race():
+    import numpy as np
+
+    from optim import adaptive
+
+    at = open_page("adaptive", {"tab": "bias", "uncorrected": "1", "b1": "0.9", "b2": "0.99"})
+    bias = alt_of(at, "Adam's running average")
+    found = re.findall(
+        r"step (\d+): g [^,]+, step with correction \(ε\) ([^,]+), step without \(ε\) ([^,]+),",
+        bias,
+    )
+    assert found and found[0][0] == "1"
+    for t, corrected, uncorrected in found:  # a constant gradient: ε corrected, else the factor
+        assert float(corrected) == pytest.approx(1.0, rel=1e-3)
+        expected = adaptive.uncorrected_factor(int(t), 0.9, 0.99)
+        assert float(uncorrected) == pytest.approx(expected, rel=1e-3)
+    assert np.isclose(float(found[0][2]), 0.1 / np.sqrt(0.01), rtol=1e-3)
+
+    at = open_page("adaptive", {"tab": "adagrad"})
+    (table,) = [frame.value for frame in at.dataframe]
+    race = alt_of(at, "Contour map of a long valley")
+    for _, row in table.iterrows():
+        assert f"{row['optimizer']}: rate along x, step 1 {row['rate along x, step 1']}," in race
+        assert f"steps to ‖w − w*‖ ≤ 0.001 {row['steps to ‖w − w*‖ ≤ 0.001']}" in race
+
+
+def test_momentum_charts_say_the_rates_and_the_step_lengths():
+    at = open_page("momentum", {"view": "map", "kappa": "100"})
+    rate_map = alt_of(at, "Map of the convergence rate")
+    # κ = 100: Goh's optimum shrinks the error by (√κ − 1)/(√κ + 1) = 9/11 per step, the best
+    # gradient descent by (κ − 1)/(κ + 1) = 99/101
+    assert f"at Goh's optimum {9 / 11:.4f}, of gradient descent at its best ε {99 / 101:.4f}." in (
+        rate_map
+    )
+    assert f"current (ε, α) {metrics(at)['ρ at the current (ε, α)']}," in rate_map
+
+    at = open_page("momentum", {"view": "slope", "learning_rate": "0.1", "momentum": "0.9"})
+    steps = alt_of(at, "Step length against the step on a constant slope")
+    # ‖g‖ = 1: gradient descent steps ε = 0.1; momentum's second step is 1 + α = 1.9 times
+    # that, and the steps tend to 1/(1 − α) = 10 times
+    assert "steps 0.1 every time; momentum's second step is × 1.9 that" in steps
+    assert steps.endswith("the limit 1/(1 − α) is × 10.")
