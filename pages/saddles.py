@@ -77,6 +77,7 @@ def points_tab(where, spec, surface) -> None:
         where=map_column,
         on_click=inspect_click,
         config=PLOT_CONFIG,
+        alt=topic.critical_alt(points, point),
     )
     arrows = "" if len(points) <= figures.MAX_ARROWS else " (too many for arrows)"
     map_column.caption(

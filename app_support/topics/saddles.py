@@ -16,7 +16,7 @@ import streamlit as st
 
 import landscapes
 import optim
-from app_support import budget, core
+from app_support import alt_text, budget, core
 from app_support.presets import Preset, scene
 from app_support.urlstate import Setting, format_number, load_url, log_grid
 from landscapes import basins, random_matrices, symmetry
@@ -337,6 +337,18 @@ def found_text(points) -> str:
     counts = {kind: sum(p.kind == kind for p in points) for kind in figures.KIND_SYMBOLS}
     found = ", ".join(f"{n} {kind if n == 1 else PLURALS[kind]}" for kind, n in counts.items() if n)
     return found or "no critical point"
+
+
+def critical_alt(points, point) -> str:
+    """The critical-point map's text alternative: what was found, and the inspected point w₀
+    with its loss and Hessian eigenvalues as the sidebar shows them."""
+    lam = point.eigenvalues
+    return alt_text.chart(
+        f"Contour map of the loss with its critical points: {found_text(points)}",
+        f"Inspected w₀ = ({figures.short_number(point.w[0])}, {figures.short_number(point.w[1])}): "
+        f"E = {point.value:.5g}, λ₁ = {figures.short_number(lam[0])}, "
+        f"λ₂ = {figures.short_number(lam[1])}.",
+    )
 
 
 def points_table(points) -> list[dict]:

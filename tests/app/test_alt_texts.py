@@ -249,3 +249,12 @@ def test_momentum_charts_say_the_rates_and_the_step_lengths():
     # that, and the steps tend to 1/(1 − α) = 10 times
     assert "steps 0.1 every time; momentum's second step is × 1.9 that" in steps
     assert steps.endswith("the limit 1/(1 − α) is × 10.")
+
+
+def test_saddles_map_says_what_was_found_and_the_inspected_point():
+    at = open_page("saddles")
+    (caption,) = [c.value for c in at.caption if c.value.startswith("Found ")]
+    found = re.match(r"Found (.+?)(?: \(too many for arrows\))?\. Notice", caption).group(1)
+    critical = alt_of(at, "Contour map of the loss with its critical points")
+    assert critical.startswith(f"Contour map of the loss with its critical points: {found}:")
+    assert f"E = {metrics(at)['E(w₀)']}," in critical
