@@ -384,6 +384,7 @@ def optimizers_tab() -> None:
         figs.curves_figure(curves, x_title="step", y_title="radius √mean ‖w − w*‖²", look=look),
         "optimizer_radius",
         left,
+        topic.rings_alt("Radius of each optimizer's cloud against the step", rings),
     )
     right.dataframe(rows, hide_index=True, key=f"{PAGE}.optimizer_table")
     st.caption(
@@ -404,6 +405,7 @@ def adam_tab() -> None:
     grads, stats, long_run, replays = topic.exercise(
         tuple(patterns), tuple(sorted(exercise_hypers.items()))
     )
+    moments = topic.moments_table(stats, long_run)
     chart(
         figs.statistics_figure(
             grads,
@@ -415,28 +417,24 @@ def adam_tab() -> None:
             look=look,
         ),
         "statistics",
+        alt=topic.table_alt("Adam's ŝ, r̂ and ŝ/√r̂ per weight against the step", moments),
     )
     st.caption(
         "Notice: ŝ settles at the mean gradient and r̂ at the mean square (dotted: the "
         "long-run values); the ratio ŝ/√r̂ — Adam's step in units of ε — is about 1 for w₁ "
         "and w₂ but about 0.1 for the noisy w₃."
     )
-    page.explain(
-        "Two quotients in the table. ⟨g⟩/√⟨g²⟩ is the mean over the root mean square "
-        "(RMS), which is what Adam's step tends to: it does not change when every gradient "
-        "is scaled, so w₁ and w₂ move alike. It is not a signal-to-noise ratio in the "
-        "statistician's sense (that would divide by the standard deviation). The lecture's "
-        "exercise writes ⟨g⟩/⟨g²⟩ without the root; that quotient grows as the gradient "
-        "shrinks (10 for w₂), so it is not Adam's step — take the root to get it."
-    )
-    st.dataframe(topic.moments_table(stats, long_run), hide_index=True, key=f"{PAGE}.moments")
+    page.explain(topic.QUOTIENTS)
+    st.dataframe(moments, hide_index=True, key=f"{PAGE}.moments")
     st.header("How far each optimizer moves each weight", anchor=False)
     runs = [
         (optim.get_rule(name).title, optimizer_color(name), replays[name].steps)
         for name in COMPARED
     ]
-    chart(figs.travel_figure(runs, weight_labels=WEIGHTS, look=look), "travel")
-    st.dataframe(topic.speeds_table(replays), hide_index=True, key=f"{PAGE}.speeds")
+    speeds = topic.speeds_table(replays)
+    alt = topic.table_alt("Distance each optimizer moves each weight against the step", speeds)
+    chart(figs.travel_figure(runs, weight_labels=WEIGHTS, look=look), "travel", alt=alt)
+    st.dataframe(speeds, hide_index=True, key=f"{PAGE}.speeds")
     st.caption(
         "Average step per weight over the second half, in units of ε. Notice: gradient "
         "descent and momentum move w₂ and w₃ alike (same mean gradient); RMSProp and "

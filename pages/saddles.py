@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from app_support import core, notation
+from app_support import alt_text, core, notation
 from app_support.charts import clicked_point, plotly_chart
 from app_support.page import page_setup
 from app_support.quiz import quiz_box
@@ -238,6 +238,9 @@ def escape_tab(where, spec, surface, panel) -> None:
     i = int(np.argmin(np.abs(np.log(topic.DISTANCES / start))))
     numbers = topic.escape_numbers(sweeps, i, estimate[i], frame.unstable_curvature, lr)
     from_d = f"d = {figures.short_number(distances[i], 2)}"
+    escaped = (
+        f"From {from_d}: " + ", ".join(f"{label} {value}" for label, value, _ in numbers) + "."
+    )
     left, right = where.columns(2)
     plotly_chart(
         figures.escape_figure(
@@ -252,9 +255,7 @@ def escape_tab(where, spec, surface, panel) -> None:
         where=left,
         config=PLOT_CONFIG,
         alt=f"Steps within r = {figures.short_number(radius, 3)} of the saddle against the "
-        f"start's distance d, one line per optimizer. From {from_d}: "
-        + ", ".join(f"{label} {value}" for label, value, _ in numbers)
-        + ".",
+        f"start's distance d, one line per optimizer. {escaped}",
     )
 
     xs, ys, Z = topic.escape_window(spec, which, radius)
@@ -276,6 +277,7 @@ def escape_tab(where, spec, surface, panel) -> None:
         look=page.look,
         where=right,
         config=PLOT_CONFIG,
+        alt=f"Contour map near the saddle with each optimizer's path. Steps within r: {escaped}",
     )
 
     where.markdown(
@@ -289,16 +291,7 @@ def escape_tab(where, spec, surface, panel) -> None:
         "factor 10 closer (a straight line); Newton is drawn into the saddle and stays; "
         "saddle-free Newton is pushed out at once."
     )
-    page.explain(
-        "Each run starts d away from the saddle along its unstable direction u, where the "
-        "surface curves down (λ_u < 0): gradient descent multiplies that distance by "
-        "1 + ε|λ_u| per step — slowly, when d is tiny. Momentum accumulates the small steps; "
-        "Adam divides the gradient by its size, so its steps hardly depend on d. Newton's "
-        "step −H⁻¹∇E jumps to where the quadratic model has zero slope — the saddle itself; "
-        "saddle-free Newton uses |H| instead and turns the attraction along u into repulsion "
-        "(Dauphin et al. 2014). A run that falls off a surface without a floor (x² − y²) is "
-        "stopped by the runner far away; its count is not affected."
-    )
+    page.explain(topic.ESCAPE_EXPLAIN)
 
 
 # --- tab: random Hessians ----------------------------------------------------------------------
@@ -315,6 +308,8 @@ def random_tab(where) -> None:
         return
     counts = topic.goe_histogram(seed, n, samples)
     positive = topic.goe_positive(seed, samples)
+    numbers = topic.random_numbers(counts, n, samples)
+    said = alt_text.listed(numbers)
     left, right = where.columns(2)
     plotly_chart(
         figures.index_histogram_figure(counts, samples=samples, look=page.look),
@@ -322,6 +317,7 @@ def random_tab(where) -> None:
         look=page.look,
         where=left,
         config=PLOT_CONFIG,
+        alt=alt_text.chart(f"Index of {samples:,} random {n} × {n} Hessians (GOE)", said),
     )
     plotly_chart(
         figures.positive_fraction_figure(
@@ -336,10 +332,11 @@ def random_tab(where) -> None:
         look=page.look,
         where=right,
         config=PLOT_CONFIG,
+        alt=alt_text.chart(
+            "Fraction of random Hessians with no negative eigenvalue against n", said
+        ),
     )
-    for column, (label, value, note) in zip(
-        where.columns(4), topic.random_numbers(counts, n, samples), strict=True
-    ):
+    for column, (label, value, note) in zip(where.columns(4), numbers, strict=True):
         column.metric(label, value, help=note)
     none_from = topic.first_size_without_minimum(positive)
     where.caption(

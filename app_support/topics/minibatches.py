@@ -52,6 +52,14 @@ SMALLER_BALL = (
     "then shrinks like ε rather than √ε. With long epochs (B = 1 and many examples) "
     "the two agree."
 )
+QUOTIENTS = (  # the Adam exercise's two quotients, under its table
+    "Two quotients in the table. ⟨g⟩/√⟨g²⟩ is the mean over the root mean square "
+    "(RMS), which is what Adam's step tends to: it does not change when every gradient "
+    "is scaled, so w₁ and w₂ move alike. It is not a signal-to-noise ratio in the "
+    "statistician's sense (that would divide by the standard deviation). The lecture's "
+    "exercise writes ⟨g⟩/⟨g²⟩ without the root; that quotient grows as the gradient "
+    "shrinks (10 for w₂), so it is not Adam's step — take the root to get it."
+)
 EXERCISE_HYPERS = (("adam", "b1"), ("adam", "b2"), ("momentum", "momentum"), ("rmsprop", "decay"))
 
 _scene = functools.partial(scene, PAGE_FILE)
@@ -521,3 +529,11 @@ def examples_alt(gaps, epochs: int) -> str:
         f"Loss above the best against the examples seen over {epochs} epochs",
         alt_text.values("E − E* at the end", gaps),
     )
+
+
+def table_alt(what: str, table: list[dict]) -> str:
+    """A chart whose numbers are the table under it (first column: the row's name)."""
+    if not table:
+        return alt_text.chart(what)
+    name, *columns = list(table[0])
+    return alt_text.chart(what, alt_text.rows(table, name, columns))

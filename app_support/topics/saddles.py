@@ -424,6 +424,18 @@ def escape_numbers(
 # --- what the tabs "Random Hessians" and "Counting" say ------------------------------------------
 
 
+ESCAPE_EXPLAIN = (  # under the escape tab's charts
+    "Each run starts d away from the saddle along its unstable direction u, where the "
+    "surface curves down (λ_u < 0): gradient descent multiplies that distance by "
+    "1 + ε|λ_u| per step — slowly, when d is tiny. Momentum accumulates the small steps; "
+    "Adam divides the gradient by its size, so its steps hardly depend on d. Newton's "
+    "step −H⁻¹∇E jumps to where the quadratic model has zero slope — the saddle itself; "
+    "saddle-free Newton uses |H| instead and turns the attraction along u into repulsion "
+    "(Dauphin et al. 2014). A run that falls off a surface without a floor (x² − y²) is "
+    "stopped by the runner far away; its count is not affected."
+)
+
+
 def random_numbers(counts, n: int, samples: int) -> list[tuple[str, str, str]]:
     """(label, value, help) of the numbers under the index histogram of N × N matrices:
     `counts[k]` samples with k negative eigenvalues, k = 0 … N."""

@@ -258,3 +258,49 @@ def test_saddles_map_says_what_was_found_and_the_inspected_point():
     critical = alt_of(at, "Contour map of the loss with its critical points")
     assert critical.startswith(f"Contour map of the loss with its critical points: {found}:")
     assert f"E = {metrics(at)['E(w₀)']}," in critical
+
+
+def test_networks_weight_space_and_exploding_charts_say_their_numbers():
+    at = open_page("networks", {"tab": "weights"})
+    line = alt_of(at, "Loss on the straight line from the initial")
+    final = re.search(r"Training loss: t = 0 \S+, t = 1 (\S+)\.", line).group(1)
+    # the line's end is the trained network: the loss the summary shows
+    assert float(final) == pytest.approx(float(metrics(at)["Training loss"]), rel=1e-2)
+    assert "At the centre " in alt_of(at, "Training loss on a plane through the weights")
+
+    at = open_page("networks", {"tab": "exploding", "a": "1", "b": "2", "depth_n": "30"})
+    chain = alt_of(at, "Gradient norm against the depth n")
+    # E = aⁿ + bⁿ: ∇E = (n aⁿ⁻¹, n bⁿ⁻¹) at a = 1, b = 2, n = 30
+    assert chain.endswith(f"At n = 30 the gradient is ({30:.3g}, {30 * 2.0**29:.3g}).")
+    assert "Plain gradient descent " in alt_of(at, "Contour map of a cliff made by a deep chain")
+
+
+def test_minibatches_adam_exercise_charts_say_their_tables():
+    at = open_page("minibatches", {"view": "adam"})
+    moments, speeds = [frame.value for frame in at.dataframe]
+    statistics = alt_of(at, "Adam's ŝ, r̂ and ŝ/√r̂ per weight")
+    adam = "Adam's ŝ/√r̂, second half"
+    for _, row in moments.iterrows():
+        assert f"{row['weight']}: mean ⟨g⟩ {row['mean ⟨g⟩']}," in statistics
+        assert f"{adam} {row[adam]}" in statistics
+    travel = alt_of(at, "Distance each optimizer moves each weight")
+    for _, row in speeds.iterrows():
+        assert f"{row['optimizer']}: w₁ {row['w₁']}, w₂ {row['w₂']}, w₃ {row['w₃']}" in travel
+
+
+def test_saddles_random_hessians_say_the_counts_shown():
+    at = open_page("saddles", {"tab": "random"})
+    shown = metrics(at)
+    histogram = alt_of(at, "Index of ")
+    assert f"All eigenvalues positive: {shown['All eigenvalues positive']};" in histogram
+    assert alt_of(at, "Fraction of random Hessians").endswith(histogram.partition(": ")[2])
+
+
+def test_generalization_decision_maps_say_the_numbers_shown_with_them():
+    at = open_page("generalization", {"tab": "dropout"})
+    maps = alt_of(at, "Decision maps of the network: without dropout, with dropout")
+    for label, value in metrics(at).items():
+        assert f"{label}: {value}" in maps
+    walk = alt_of(at, "Dropout's walk in weight space")
+    (text,) = [m.value for m in at.markdown if "A dropout step lies" in m.value]
+    assert walk.endswith(text.replace("**", ""))
