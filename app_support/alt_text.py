@@ -1,8 +1,13 @@
 """Text alternatives for charts: what a chart shows and its key numbers, in one sentence or
 two, for a screen reader (`plotly_chart(alt=...)` puts it on the chart as its accessible name).
 
-Pure string building: the numbers come from the core (a page passes them in), and a chart
-that gets no text of its own is described from its figure's own labels (`describe_figure`).
+Pure string building: the numbers come from the core (a page passes them in, the values it
+shows, formatted as it shows them), and a chart that gets no text of its own is described from
+its figure's own labels (`describe_figure`). One function per kind of chart: `arrivals` (runs
+racing to a goal), `values` (a value per curve or bar), `train_test` (training against test),
+`best` (a curve's lowest point), `extremes` (a spectrum's range), `rows` (the table under a
+chart), `listed` (the metrics beside it), `count`; `chart` joins what a chart shows and these
+sentences. A diverged value (NaN) reads "not a number (diverged)".
 """
 
 from __future__ import annotations
