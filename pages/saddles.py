@@ -417,7 +417,7 @@ def minima_tab(where) -> None:
     if not shown:
         return
     well = topic.good_and_poor(tilt, lr, w0)
-    runs = well.runs
+    runs, numbers = well.runs, topic.well_numbers(well)
     with where:
         page.explain(
             "E(w) = ¼(w² − 1)² + t·w has two minima; the tilt t makes the left one lower. "
@@ -441,10 +441,9 @@ def minima_tab(where) -> None:
             ),
             key=f"{PAGE}.well",
             look=page.look,
+            alt=topic.well_alt(numbers),
         )
-        for column, (label, value, delta) in zip(
-            st.columns(4), topic.well_numbers(well), strict=True
-        ):
+        for column, (label, value, delta) in zip(st.columns(4), numbers, strict=True):
             column.metric(label, value, delta, delta_color="off")
         ends = {0: "the good minimum", 1: "the poor minimum"}
         verdict = ends.get(well.path_ends_in, "neither minimum (it has not settled)")

@@ -659,6 +659,18 @@ def well_numbers(well: Well) -> list[tuple[str, str, str | None]]:
     ]
 
 
+def well_alt(numbers) -> str:
+    """The double well's text alternative: its minima, the peak between them and the share of
+    starts that end in the good minimum (`well_numbers`, as shown)."""
+    return alt_text.chart(
+        "Loss E(w) of a double well with gradient descent from many starts",
+        "; ".join(
+            f"{label}: {value}" + (f", {loss}" if loss else "") for label, value, loss in numbers
+        )
+        + ".",
+    )
+
+
 # --- the lecture's quiz: each statement, its answer, and the evidence shown once answered ----
 
 

@@ -5,6 +5,7 @@ the chart's `alt`."""
 import re
 from pathlib import Path
 
+import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -110,7 +111,6 @@ def test_permutation_charts_say_the_loss_barriers_and_regions_shown():
 def test_backprop_graph_says_every_gradient_by_autodiff():
     import jax
     import jax.numpy as jnp
-    import numpy as np
 
     from app_support.topics import backprop as topic
     from landscapes import backprop as bp
@@ -208,7 +208,6 @@ def test_depth_charts_say_the_region_counts_and_no_free_lunch():
 
 
 def test_adaptive_charts_say_the_steps_and_the_race():
-    import numpy as np
 
     from optim import adaptive
 
@@ -304,3 +303,14 @@ def test_generalization_decision_maps_say_the_numbers_shown_with_them():
     walk = alt_of(at, "Dropout's walk in weight space")
     (text,) = [m.value for m in at.markdown if "A dropout step lies" in m.value]
     assert walk.endswith(text.replace("**", ""))
+
+
+def test_saddles_double_well_says_its_minima_and_starts():
+    at = open_page("saddles", {"tab": "minima", "well_tilt": "0.2"})
+    well = alt_of(at, "Loss E(w) of a double well")
+    for label, value in metrics(at).items():
+        assert f"{label}: {value}" in well
+    # E = ¼(w² − 1)² + 0.2 w: the minima and the peak are the roots of E′ = w³ − w + 0.2
+    roots = sorted(np.roots([1.0, 0.0, -1.0, 0.2]).real)
+    assert f"good minimum: w = {roots[0]:.3g}".replace("-", "−") in well
+    assert f"peak between them: w = {roots[1]:.3g}" in well
