@@ -6,8 +6,9 @@ shows, formatted as it shows them), and a chart that gets no text of its own is 
 its figure's own labels (`describe_figure`). One function per kind of chart: `arrivals` (runs
 racing to a goal), `values` (a value per curve or bar), `train_test` (training against test),
 `best` (a curve's lowest point), `extremes` (a spectrum's range), `rows` (the table under a
-chart), `listed` (the metrics beside it), `count`; `chart` joins what a chart shows and these
-sentences. A diverged value (NaN) reads "not a number (diverged)".
+chart), `listed` (the metrics beside it), `tally` (a poll's votes), `count`; `chart` joins
+what a chart shows and these sentences. A diverged value (NaN) reads "not a number
+(diverged)".
 """
 
 from __future__ import annotations
@@ -171,3 +172,13 @@ def listed(pairs: Sequence[tuple]) -> str:
     """The numbers a page shows next to a chart (its metrics: (label, value as shown, ...)),
     in one sentence: "Counted exactly: 22; Closed form: 22."; none: ""."""
     return "; ".join(f"{label}: {value}" for label, value, *_ in pairs) + "." if pairs else ""
+
+
+def tally(labels: Sequence[str], counts: Sequence[int] | None, answer: str | None = None) -> str:
+    """Bars of counts (a poll's votes): the total, then each bar's count in order and, once
+    revealed, the answer. E.g. "3 votes: yes 2, no 1. The answer: yes."."""
+    counts = tuple(counts or (0,) * len(labels))
+    text = f"{count(sum(counts), 'vote')}: " + ", ".join(
+        f"{label} {n:,}" for label, n in zip(labels, counts, strict=True)
+    )
+    return text + "." + (f" The answer: {answer}." if answer is not None else "")

@@ -16,6 +16,7 @@ from app_support.alt_text import (
     number,
     percent,
     rows,
+    tally,
     train_test,
     values,
 )
@@ -141,3 +142,10 @@ def test_extremes_and_counts():
     assert extremes("Eigenvalues", [math.nan]) == "No eigenvalues."
     assert count(1, "region") == "1 region" and count(1234, "region") == "1,234 regions"
     assert count(2, "unit", "units") == "2 units"
+
+
+def test_a_tally_says_the_total_each_count_and_the_answer():
+    assert tally(["yes", "no"], [2, 1]) == "3 votes: yes 2, no 1."
+    assert tally(["yes", "no"], [1, 0], "yes") == "1 vote: yes 1, no 0. The answer: yes."
+    assert tally(["a", "b"], None) == "0 votes: a 0, b 0."
+    assert tally(["0–10"], [1234]) == "1,234 votes: 0–10 1,234."
