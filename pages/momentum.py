@@ -363,11 +363,7 @@ def map_view() -> None:
 
 
 def eigen_view() -> None:
-    page.explain(
-        "On a quadratic the two eigen-directions of the Hessian do not interact: each error "
-        "evolves on its own, by powers of the 2×2 iteration matrix. Left: along the valley "
-        "floor (small curvature, the “boring” direction). Right: across it."
-    )
+    page.explain(topic.EIGEN_EXPLAIN)
     ask_for_runs()
     measured, predicted = [], []
     for name in shown:
@@ -389,6 +385,9 @@ def eigen_view() -> None:
             look=page.look,
         ),
         "eigen",
+        topic.eigen_alt(
+            {TITLES[n]: topic.ravine_arrival(kappa, angle, n, LRS[n], alpha) for n in shown}
+        ),
     )
     st.caption(
         "Notice: along the floor momentum gets to zero far sooner (it speeds up the "

@@ -302,6 +302,13 @@ def quiz_boring_steps():
     return result
 
 
+EIGEN_EXPLAIN = (
+    "On a quadratic the two eigen-directions of the Hessian do not interact: each error "
+    "evolves on its own, by powers of the 2×2 iteration matrix. Left: along the valley "
+    "floor (small curvature, the “boring” direction). Right: across it."
+)
+
+
 def steps_text(value: float, budget: int = RAVINE_STEPS) -> str:
     """A measured step count, or "> budget" for a run that did not get there."""
     return f"> {budget}" if not np.isfinite(value) else f"{value:.0f}"
@@ -337,4 +344,16 @@ def rate_map_alt(current: float, optimum: float, gd: float) -> str:
         "Map of the convergence rate ρ over ε and α",
         f"ρ at the current (ε, α) {current:.4f}, at Goh's optimum {optimum:.4f}, of gradient "
         f"descent at its best ε {gd:.4f}.",
+    )
+
+
+def eigen_alt(arrivals: dict) -> str:
+    """The eigen-direction errors' text alternative: when each run's error along the floor and
+    across the valley stays within 1 % (`ravine_arrival` by title; NaN: diverged)."""
+    return alt_text.chart(
+        "Error along each eigen-direction of the ravine against the step, measured and predicted",
+        "Along the floor: "
+        + alt_text.arrivals([(t, a.along) for t, a in arrivals.items()], "1 %", RAVINE_STEPS),
+        "Across the valley: "
+        + alt_text.arrivals([(t, a.across) for t, a in arrivals.items()], "1 %", RAVINE_STEPS),
     )

@@ -314,3 +314,18 @@ def test_saddles_double_well_says_its_minima_and_starts():
     roots = sorted(np.roots([1.0, 0.0, -1.0, 0.2]).real)
     assert f"good minimum: w = {roots[0]:.3g}".replace("-", "−") in well
     assert f"peak between them: w = {roots[1]:.3g}" in well
+
+
+def test_momentum_eigen_errors_say_when_each_run_arrives():
+    at = open_page("momentum", {"view": "eigen"})
+    alt = alt_of(at, "Error along each eigen-direction of the ravine")
+    along_floor, across = alt.split("Along the floor: ")[1].split(" Across the valley: ")
+    (table,) = [m.value for m in at.markdown if m.value.count("|") > 8]
+    rows = [r.split("|")[1:4] for r in table.splitlines() if r.startswith("| ") and "---" not in r]
+    checked = 0
+    for title, along, over in ([cell.strip() for cell in row] for row in rows):
+        for steps, text in ((along, along_floor), (over, across)):
+            if steps.isdigit():
+                assert re.search(rf"{re.escape(title)} (reaches 1 % )?after {steps}\b", text)
+                checked += 1
+    assert checked >= 2
