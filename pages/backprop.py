@@ -358,6 +358,7 @@ def quiz_view() -> None:
 
 def _quiz_layers() -> None:
     norms = topic.depth_norms(10, "sigmoid", "xavier", 1.0, 0.5, seed).grad_w[0, :10]
+    said = f"10 sigmoid layers: ‖∂C/∂w¹‖ = {norms[0]:.2g}, ‖∂C/∂w¹⁰‖ = {norms[-1]:.2g}."
     plotly_chart(
         figures.depth_figure(
             {"‖∂C/∂wˡ‖ at initialisation": norms},
@@ -368,8 +369,11 @@ def _quiz_layers() -> None:
         key=f"{PAGE}.chart.quiz_layers",
         look=page.look,
         config=PLOT_CONFIG,
+        alt=alt_text.chart(
+            "‖∂C/∂wˡ‖ per layer of a 10-layer sigmoid network at initialisation", said
+        ),
     )
-    st.caption(f"10 sigmoid layers: ‖∂C/∂w¹‖ = {norms[0]:.2g}, ‖∂C/∂w¹⁰‖ = {norms[-1]:.2g}.")
+    st.caption(said)
 
 
 def _quiz_entropy() -> None:

@@ -329,3 +329,12 @@ def test_momentum_eigen_errors_say_when_each_run_arrives():
                 assert re.search(rf"{re.escape(title)} (reaches 1 % )?after {steps}\b", text)
                 checked += 1
     assert checked >= 2
+
+
+def test_backprop_quiz_chart_says_the_first_and_last_layers_norms():
+    at = open_page("backprop", {"tab": "quiz"})
+    at.radio(key="backprop.quiz.fastest").set_value("the last").run()
+    (caption,) = [c.value for c in at.caption if c.value.startswith("10 sigmoid layers")]
+    first, last = (float(v) for v in re.findall(r"= (\d+(?:\.\d+)?(?:e[+-]\d+)?)", caption))
+    assert first < last  # at initialisation the first layer's gradient is the smaller
+    assert alt_of(at, "‖∂C/∂wˡ‖ per layer of a 10-layer").endswith(caption.replace("e-", "e−"))
