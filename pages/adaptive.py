@@ -68,6 +68,14 @@ if open_tab == "bias":
         b2 = state.widget(bias_settings[2], top[2])
         show_raw = state.widget(bias_settings[3])
         run = topic.bias_run(series, BIAS_STEPS, b1, b2)
+        rows = []
+        for t in SHOWN_STEPS:
+            row = {"step t": t, "g": f"{run.grads[t - 1, 0]:.3g}"}
+            row["step with correction (ε)"] = f"{abs(run.corrected[t - 1, 0]):.4g}"
+            if show_raw:
+                row["step without (ε)"] = f"{abs(run.uncorrected[t - 1, 0]):.4g}"
+                row["(1 − ρ₁ᵗ)/√(1 − ρ₂ᵗ)"] = f"{adaptive.uncorrected_factor(t, b1, b2):.4g}"
+            rows.append(row)
         plotly_chart(
             figs.bias_figure(
                 run.grads[:, 0],
@@ -79,15 +87,8 @@ if open_tab == "bias":
             ),
             key=f"{PAGE}.bias",
             look=page.look,
+            alt=topic.bias_alt(rows),
         )
-        rows = []
-        for t in SHOWN_STEPS:
-            row = {"step t": t, "g": f"{run.grads[t - 1, 0]:.3g}"}
-            row["step with correction (ε)"] = f"{abs(run.corrected[t - 1, 0]):.4g}"
-            if show_raw:
-                row["step without (ε)"] = f"{abs(run.uncorrected[t - 1, 0]):.4g}"
-                row["(1 − ρ₁ᵗ)/√(1 − ρ₂ᵗ)"] = f"{adaptive.uncorrected_factor(t, b1, b2):.4g}"
-            rows.append(row)
         st.dataframe(rows, hide_index=True, key=f"{PAGE}.bias_table")
         first = adaptive.uncorrected_factor(1, b1, b2)
         page.explain(
@@ -126,25 +127,6 @@ if open_tab == "adagrad":
         paths = [
             OptimizerPath.from_trajectory(runs[n].trajectory, TITLES[n]) for n in COMPARED[::-1]
         ]
-        plotly_chart(
-            contour_figure(
-                xs,
-                ys,
-                Z,
-                paths,
-                look=page.look,
-                log_color=True,
-                minima=[(0.0, 0.0)],
-                start=topic.VALLEY_START,
-            ),
-            key=f"{PAGE}.valley",
-            look=page.look,
-        )
-        plotly_chart(
-            figs.rates_figure({n: r.rates for n, r in runs.items()}, TITLES, look=page.look),
-            key=f"{PAGE}.rates",
-            look=page.look,
-        )
         table = []
         for name, r in runs.items():
             traj = r.trajectory
@@ -158,6 +140,29 @@ if open_tab == "adagrad":
                     "steps to ‖w − w*‖ ≤ 0.001": "—" if reached is None else str(reached),
                 }
             )
+        plotly_chart(
+            contour_figure(
+                xs,
+                ys,
+                Z,
+                paths,
+                look=page.look,
+                log_color=True,
+                minima=[(0.0, 0.0)],
+                start=topic.VALLEY_START,
+            ),
+            key=f"{PAGE}.valley",
+            look=page.look,
+            alt=topic.valley_alt(
+                "Contour map of a long valley with AdaGrad's and RMSProp's paths", table
+            ),
+        )
+        plotly_chart(
+            figs.rates_figure({n: r.rates for n, r in runs.items()}, TITLES, look=page.look),
+            key=f"{PAGE}.rates",
+            look=page.look,
+            alt=topic.valley_alt("Effective learning rates against the step", table),
+        )
         st.dataframe(table, hide_index=True, key=f"{PAGE}.valley_table")
         page.explain(
             f"E = ½(x²/κ + y²) with κ = {topic.VALLEY_KAPPA:g}: the floor along x is κ times "

@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from app_support import notation
+from app_support import alt_text, notation
 from app_support.chart_view import chart_view
 from app_support.charts import clicked_point, plotly_chart
 from app_support.page import page_setup
@@ -180,6 +180,7 @@ def step_view() -> None:
         on_click=_pick_from_click,
         config=PLOT_CONFIG,
         view=graph_view,
+        alt=topic.gradients_alt(net, sizes),
     )
     step = order[chosen_step]
     st.markdown(f"**Step {chosen_step}: {figures.step_label(step)}**")
@@ -206,10 +207,8 @@ def check_view() -> None:
         f"two-sided, h = {bp.H_SWEEP[at]:.0e}": result["central"][at],
     }
     numbers = slots["check"][1:]
-    numbers[0].metric(
-        "Backprop vs autodiff (relative)",
-        f"{bp.relative_error(result['autodiff'], result['backprop']):.1e}",
-    )
+    agreement = f"{bp.relative_error(result['autodiff'], result['backprop']):.1e}"
+    numbers[0].metric("Backprop vs autodiff (relative)", agreement)
     numbers[1].metric(f"Finite difference at h = {bp.H_SWEEP[at]:.0e}", f"{check.central[at]:.1e}")
     best = int(np.argmin(check.central))
     numbers[2].metric(
@@ -224,6 +223,10 @@ def check_view() -> None:
         look=page.look,
         where=left,
         config=PLOT_CONFIG,
+        alt=alt_text.chart(
+            "Every parameter's gradient by backpropagation, autodiff and a finite difference",
+            f"Backprop and autodiff differ by {agreement} (relative).",
+        ),
     )
     plotly_chart(
         figures.h_sweep_figure(
@@ -237,6 +240,11 @@ def check_view() -> None:
         look=page.look,
         where=right,
         config=PLOT_CONFIG,
+        alt=alt_text.chart(
+            "Relative error of one- and two-sided finite differences against the step h",
+            f"At h = {bp.H_SWEEP[at]:.0e} the two-sided error is {check.central[at]:.1e}; "
+            f"smallest {check.central[best]:.1e} at h = {bp.H_SWEEP[best]:.0e}.",
+        ),
     )
     page.explain(
         "A finite difference costs two forward passes per parameter — millions for a real "
@@ -264,6 +272,12 @@ def slowdown_view() -> None:
         key=f"{PAGE}.chart.slowdown",
         look=page.look,
         config=PLOT_CONFIG,
+        alt=alt_text.chart(
+            "One saturated sigmoid neuron learning with the quadratic and the cross-entropy cost",
+            f"Start a = {quad.a[0]:.3f}, σ′(z) = {quad.sigma_prime[0]:.3g}; first step |Δw| "
+            f"{abs(quad.w[1] - quad.w[0]):.2g} quadratic, {abs(entropy.w[1] - entropy.w[0]):.2g} "
+            "cross-entropy.",
+        ),
     )
     st.latex(
         r"\text{quadratic: } \delta = (a - y)\,\sigma'(z) \qquad \text{cross-entropy: } "
@@ -300,6 +314,15 @@ def deep_view() -> None:
         key=f"{PAGE}.chart.deep",
         look=page.look,
         config=PLOT_CONFIG,
+        alt=alt_text.chart(
+            f"{NORM_LABELS[quantity]} per layer of a {depth}-layer network",
+            alt_text.values(
+                "At initialisation",
+                [("layer 1", values[0][0]), (f"layer {depth}", values[0][depth - 1])],
+            ),
+            f"Per layer factor: theory {factor:.3g}, measured "
+            f"{bp.measured_factor(norms.delta[0]):.3g}.",
+        ),
     )
     st.caption(
         f"{depth} layers of {topic.DEEP_WIDTH} units, {bp.DEEP_EXAMPLES} examples; cost "
@@ -339,6 +362,7 @@ def quiz_view() -> None:
 
 def _quiz_layers() -> None:
     norms = topic.depth_norms(10, "sigmoid", "xavier", 1.0, 0.5, seed).grad_w[0, :10]
+    said = f"10 sigmoid layers: ‖∂C/∂w¹‖ = {norms[0]:.2g}, ‖∂C/∂w¹⁰‖ = {norms[-1]:.2g}."
     plotly_chart(
         figures.depth_figure(
             {"‖∂C/∂wˡ‖ at initialisation": norms},
@@ -349,8 +373,11 @@ def _quiz_layers() -> None:
         key=f"{PAGE}.chart.quiz_layers",
         look=page.look,
         config=PLOT_CONFIG,
+        alt=alt_text.chart(
+            "‖∂C/∂wˡ‖ per layer of a 10-layer sigmoid network at initialisation", said
+        ),
     )
-    st.caption(f"10 sigmoid layers: ‖∂C/∂w¹‖ = {norms[0]:.2g}, ‖∂C/∂w¹⁰‖ = {norms[-1]:.2g}.")
+    st.caption(said)
 
 
 def _quiz_entropy() -> None:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from app_support import budget, notation
+from app_support import alt_text, budget, notation
 from app_support.chart_view import chart_view
 from app_support.charts import frames_requested, plotly_chart
 from app_support.page import page_setup
@@ -80,13 +80,15 @@ with top[1]:
 open_tab, tabs = page.tabs(TABS)
 
 
-def metrics(pairs, where=None) -> None:
+def metrics(pairs, where=None) -> str:
+    """Shows the numbers and returns them as a sentence for the charts' text alternatives."""
     columns = (where or st).columns(len(pairs))
     for column, (label, value, *help_) in zip(columns, pairs, strict=True):
         column.metric(label, value, help=help_[0] if help_ else None)
+    return alt_text.listed(pairs)
 
 
-def chart(fig, key: str, where=None, frames_on_request: bool = False, view=None) -> None:
+def chart(fig, key: str, where=None, frames_on_request: bool = False, alt=None, view=None) -> None:
     plotly_chart(
         fig,
         key=f"{PAGE}.{key}",
@@ -95,11 +97,12 @@ def chart(fig, key: str, where=None, frames_on_request: bool = False, view=None)
         config=PLOT_CONFIG,
         frames_on_request=frames_on_request,
         view=view,
+        alt=alt,
     )
 
 
-def maps(key: str, *panels: figures.Panel) -> None:
-    chart(figures.maps_figure(panels, look=page.look), key)
+def maps(key: str, *panels: figures.Panel, alt: str | None = None) -> None:
+    chart(figures.maps_figure(panels, look=page.look), key, alt=alt)
 
 
 def net_panel(title: str, net: topic.NetResult, data, lines: bool = True) -> figures.Panel:
@@ -141,11 +144,14 @@ def count_view(shown: bool) -> None:
         ("Closed form", f"{formula:,}", FORMULA_HELP),
         ("General position: Σ C(n, k)", f"{depth.regions_formula(n, d):,}"),
     ]
+    what = f"{alt_text.count(n, 'hyperplane')} ({kind}) cutting {d}-D space into regions"
     if d == 1:
-        metrics(numbers)
+        said = metrics(numbers)
         points = -planes[:, 1] / planes[:, 0]
         chart(
-            figures.points_figure(points, (-n / 2 - 2, n / 2 + 2), exact, look=page.look), "points"
+            figures.points_figure(points, (-n / 2 - 2, n / 2 + 2), exact, look=page.look),
+            "points",
+            alt=alt_text.chart(what, said),
         )
     elif d == 2:
         states = topic.tilt_states(n, kind, seed)
@@ -156,20 +162,22 @@ def count_view(shown: bool) -> None:
         shown = tuple(range(len(states.counts))) if every_frame else (active,)
         xs, ys, region_maps = topic.tilt_maps(n, kind, seed, shown)
         visible = int(region_maps[shown.index(active)].max()) + 1
-        metrics([*numbers, ("Seen in this window", f"{visible:,}", WINDOW_HELP)])
+        said = metrics([*numbers, ("Seen in this window", f"{visible:,}", WINDOW_HELP)])
         fig = figures.tilt_figure(
             xs, ys, region_maps if every_frame else region_maps[0], states.lines, states.counts,
             states.crossings, states.box, active=active, look=page.look,
         )  # fmt: skip
-        chart(fig, "tilt", frames_on_request=True, view=tilt_view)
+        alt = alt_text.chart(what, said)
+        chart(fig, "tilt", frames_on_request=True, alt=alt, view=tilt_view)
         st.caption(
             "Notice: ▶ Play tilts the lines one by one (the slider under the map goes through "
             "them too); red dots are the crossings the last tilt made, one new region each."
         )
     else:
-        metrics(numbers)
+        said = metrics(numbers)
         box = ((-3.0, 3.0),) * 3
-        chart(figures.planes_figure(planes, planes[:, 2] != 0, box, look=page.look), "planes")
+        figure = figures.planes_figure(planes, planes[:, 2] != 0, box, look=page.look)
+        chart(figure, "planes", alt=alt_text.chart(what, said))
         st.caption(
             "Grey planes are vertical: seen from above they are lines. Untilted (t = 0), "
             "the n planes cut space into 1 + n + C(n, 2) columns. Drag to turn the view."
@@ -178,7 +186,7 @@ def count_view(shown: bool) -> None:
         ts, counts, closed = topic.tilt_sequence(n, d, seed)
         start = f"{closed[0]}"
         chart(figures.tilt_count_figure(ts, counts, closed, start_label=start, look=page.look),
-              "tilt_counts")  # fmt: skip
+              "tilt_counts", alt=topic.tilt_alt(ts, counts))  # fmt: skip
     st.markdown(
         "Random lines, and their regions counted two more ways: the "
         "[Permutation page's regions](/permutation?tab=regions)."
@@ -203,7 +211,7 @@ def xor_view(shown: bool) -> None:
         "(0, 1), (1, 0). A second layer can: OR minus AND."
     )
     separable, two_layers = topic.separable_quadrants(), topic.two_layer_quadrants()
-    metrics(
+    said = metrics(
         [
             (
                 "Labellings of the 4 quadrants one output unit makes",
@@ -223,11 +231,12 @@ def xor_view(shown: bool) -> None:
         "xor_maps",
         figures.Panel("1 layer: OR, never XOR", xs, ys, orr, lines=axes),
         figures.Panel("2 layers: XOR = OR − AND", xs, ys, xor, lines=axes),
+        alt=alt_text.chart("Class maps of OR with one layer and XOR with two", said),
     )
     st.header("Generalized XOR: an m × m checkerboard, trained live", anchor=False)
     with budget.heavy_job("Training the two networks…"):
         data, one, two = topic.checkerboard_nets(cells, shallow, deep, seed)
-    metrics(
+    said = metrics(
         [
             ("One layer: N", f"{one.num_weights}"),
             ("One layer: test accuracy", f"{one.test_accuracy:.0%}"),
@@ -239,6 +248,9 @@ def xor_view(shown: bool) -> None:
         "checker_maps",
         net_panel(f"1 layer, {shallow} units", one, data),
         net_panel(f"2 layers, {deep} + {deep}", two, data),
+        alt=alt_text.chart(
+            f"Class maps of two ReLU nets on a {cells} × {cells} checkerboard", said
+        ),
     )
     st.caption(
         f"ReLU nets trained with Adam ({topic.STEPS} steps) on {topic.N_TRAIN} points; test "
@@ -266,7 +278,7 @@ def local_view(shown: bool) -> None:
     with budget.heavy_job("Training the network…"):
         (x, y), (cells, labels, nn_accuracy), net = topic.local_and_distributed(units, new, seed)
     xs, ys, _ = depth.grid_points(depth.BOX, topic.MAP_GRID)
-    metrics(
+    said = metrics(
         [
             ("1-NN: cells (numbers)", f"{len(x)} ({2 * len(x)})"),
             ("1-NN: test accuracy", f"{nn_accuracy:.0%}"),
@@ -284,6 +296,7 @@ def local_view(shown: bool) -> None:
         figures.Panel("1-NN: Voronoi cells", xs, ys, labels, points=x, labels=y,
                       edges=voronoi),
         net_panel(f"net, {units} units", net, (x, y)),
+        alt=alt_text.chart("Class maps of nearest neighbour and of a net", said),
     )  # fmt: skip
     st.caption(
         "Notice: nearest neighbour needs new prototypes for every new region, but no "
@@ -313,7 +326,7 @@ def deep_view(shown: bool) -> None:
     )
     with budget.heavy_job("Training the deep and the shallow network…"):
         data, one, three = topic.deep_and_shallow(folds, width, seed)
-    metrics(
+    said = metrics(
         [
             ("One layer: test accuracy", f"{one.test_accuracy:.0%}"),
             (
@@ -329,12 +342,16 @@ def deep_view(shown: bool) -> None:
         "deep_maps",
         net_panel(f"1 layer, {h} units", one, data, lines=False),
         net_panel(f"3 layers of {width}", three, data, lines=False),
+        alt=alt_text.chart(
+            f"Class maps of a 1-layer and a 3-layer net on a {folds}-fold sawtooth", said
+        ),
     )
     xs, ys, _ = depth.grid_points(depth.BOX, topic.REGION_GRIDS[-1])
     maps(
         "deep_regions",
         figures.Panel("regions: 1 layer", xs, ys, one.region_map, kind="regions"),
         figures.Panel("regions: 3 layers", xs, ys, three.region_map, kind="regions"),
+        alt=alt_text.chart("Linear regions of the 1-layer and the 3-layer net", said),
     )
     grids = ", ".join(
         f"{g}: {a} / {b}"
@@ -394,6 +411,7 @@ def nfl_view(shown: bool) -> None:
             look=page.look,
         ),
         "nfl",
+        alt=topic.nfl_alt(table, points, train),
     )
     st.markdown(
         " · ".join(

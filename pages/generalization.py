@@ -13,7 +13,7 @@ import numpy as np
 import streamlit as st
 
 import optim
-from app_support import budget, notation
+from app_support import alt_text, budget, notation
 from app_support.charts import plotly_chart
 from app_support.network_sidebar import NetworkSidebar, network_sidebar
 from app_support.page import page_setup
@@ -86,8 +86,9 @@ def run_key(run_settings=None, run_steps=None):
     return (data_spec, model_spec, optimizer, run_settings or chosen(), run_steps or steps)
 
 
-def draw_maps(runs, titles, *, key, where=None, extra_points=None, seed=0, run_steps=None):
-    """Decision maps of runs ((settings, reg, aug, kept index), ...) side by side."""
+def draw_maps(runs, titles, *, key, where=None, extra_points=None, seed=0, run_steps=None, said=""):
+    """Decision maps of runs ((settings, reg, aug, kept index), ...) side by side; `said`: the
+    numbers shown with them, for the text alternative."""
     with budget.heavy_job("Drawing the decision maps…"):
         result = topic.maps(data_spec, model_spec, optimizer, run_steps or steps, tuple(runs), seed)
     panels = [figures.Panel(t, v) for t, v in zip(titles, result.values, strict=True)]
@@ -102,12 +103,13 @@ def draw_maps(runs, titles, *, key, where=None, extra_points=None, seed=0, run_s
         ),
         key,
         where,
+        alt_text.chart(f"Decision maps of the network: {', '.join(titles)}", said),
     )
     return result
 
 
-def chart(fig, key, where=None):
-    plotly_chart(fig, key=f"{PAGE}.chart.{key}", look=page.look, where=where)
+def chart(fig, key, where=None, alt=None):
+    plotly_chart(fig, key=f"{PAGE}.chart.{key}", look=page.look, where=where, alt=alt)
 
 
 def compare(before, after, labels, key, where=None):
@@ -115,12 +117,15 @@ def compare(before, after, labels, key, where=None):
     curves = topic.split_curves(before, f", {labels[0]}", True) + topic.split_curves(
         after, f", {labels[1]}"
     )
-    chart(figures.curves_figure(curves, look=page.look), key, where)
+    alt = topic.curves_alt(list(zip(labels, (before, after), strict=True)))
+    chart(figures.curves_figure(curves, look=page.look), key, where, alt)
 
 
-def metrics(pairs):
+def metrics(pairs) -> str:
+    """Shows the numbers and returns them as a sentence for the charts' text alternatives."""
     for column, (label, value) in zip(st.columns(len(pairs)), pairs, strict=True):
         column.metric(label, value)
+    return alt_text.listed(pairs)
 
 
 open_tab, containers = page.tabs(topic.TABS)
@@ -161,7 +166,7 @@ if open_tab == "dropout":
         drop_settings = chosen(seed=int(drop_seed))
         with budget.heavy_job("Training with dropout…"):
             dropped, _ = topic.fit(*run_key(drop_settings), reg)
-        metrics(
+        said = metrics(
             [
                 ("Training loss, plain", f"{plain.train_loss[-1]:.3g}"),
                 ("Training loss, dropout", f"{dropped.train_loss[-1]:.3g}"),
@@ -180,6 +185,7 @@ if open_tab == "dropout":
             key="dropout_maps",
             where=left,
             seed=int(drop_seed),
+            said=said,
         )
         compare(plain, dropped, ("plain", "dropout"), "dropout_curves", right)
         right.caption("Faint: without dropout. The curves are the whole network's (test time).")
@@ -217,6 +223,9 @@ if open_tab == "dropout":
             ),
             "walk",
             left,
+            alt_text.chart(
+                "Dropout's walk in weight space", topic.walk_text(masks).replace("**", "")
+            ),
         )
         right.markdown(topic.walk_text(masks))
         page.explain(topic.EXPLAIN["dropout"])
@@ -249,7 +258,7 @@ elif open_tab == "augment":
             plain_full, _ = topic.fit(*run_key(full, plan.steps))
             augmented, _ = topic.fit(*run_key(full, plan.steps), topic.PLAIN, aug)
         kept = topic.agreement(data_name, tuple(transforms))
-        metrics(
+        said = metrics(
             [
                 ("Test loss, original", f"{plain_full.test_loss[-1]:.3g}"),
                 ("Test loss, augmented", f"{augmented.test_loss[-1]:.3g}"),
@@ -280,6 +289,7 @@ elif open_tab == "augment":
             where=left,
             extra_points=extra,
             run_steps=plan.steps,
+            said=said,
         )
         chart(
             figures.curves_figure(
@@ -289,6 +299,7 @@ elif open_tab == "augment":
             ),
             "augment_curves",
             right,
+            topic.curves_alt([("original", plain_full), ("augmented", augmented)]),
         )
         right.caption("Full batch on this tab; faint: without augmentation.")
         page.explain(topic.EXPLAIN["augment"])
@@ -322,6 +333,7 @@ elif open_tab == "normalize":
                 ),
                 f"norm_{how}",
                 column,
+                topic.race_alt(how, r),
             )
             column.markdown(topic.race_text(how, r))
         page.explain(topic.EXPLAIN["normalize"])
@@ -371,7 +383,7 @@ elif open_tab == "early":
         )
         every = max(round(steps / max(len(plain.steps) - 1, 1)), 1)
         stop, best = networks.early_stopping(plain.val_loss, int(patience))
-        metrics(
+        said = metrics(
             [
                 ("Stops at step", f"{plain.steps[stop]}"),
                 ("Best weights (restored)", f"step {plain.steps[best]}"),
@@ -389,6 +401,7 @@ elif open_tab == "early":
             ),
             "early_curves",
             left,
+            topic.early_alt(plain, stop, best),
         )
         left.caption(
             f"The validation loss is evaluated about every {every} steps; training stops after "
@@ -399,6 +412,7 @@ elif open_tab == "early":
             (f"restored: step {plain.steps[best]}", f"end: step {plain.steps[-1]}"),
             key="early_maps",
             where=right,
+            said=said,
         )
         st.markdown(
             "🧲 [Early stopping ≈ L2: the Regularization page's view](/regularization?view=early)"
@@ -421,7 +435,7 @@ elif open_tab == "decay":
             [np.linalg.norm(run.params[-1][part]) for run in (undecayed, decayed)]
             for part in (mask, ~mask)
         ]
-        metrics(
+        said = metrics(
             [
                 ("‖w‖ weights, λ = 0 → λ", "{:.3g} → {:.3g}".format(*norms[0])),
                 ("‖b‖ biases (not decayed)", "{:.3g} → {:.3g}".format(*norms[1])),
@@ -434,6 +448,7 @@ elif open_tab == "decay":
             ("λ = 0", f"λ = {format_number(lam)}"),
             key="decay_maps",
             where=left,
+            said=said,
         )
         chart(
             figures.curves_figure(
@@ -443,6 +458,7 @@ elif open_tab == "decay":
             ),
             "decay_curves",
             right,
+            topic.curves_alt([("λ = 0", undecayed), (f"λ = {format_number(lam)}", decayed)]),
         )
         page.explain(topic.decay_text(n_train, float(lam)))
 

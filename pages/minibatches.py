@@ -147,8 +147,10 @@ exercise_hypers = {
 }
 
 
-def chart(fig, key: str, where=None, view=None) -> None:
-    plotly_chart(fig, key=f"{PAGE}.{key}", look=look, where=where, config=PLOT_CONFIG, view=view)
+def chart(fig, key: str, where=None, alt: str | None = None, view=None) -> None:
+    plotly_chart(
+        fig, key=f"{PAGE}.{key}", look=look, where=where, config=PLOT_CONFIG, alt=alt, view=view
+    )
 
 
 def report(traj, title: str) -> None:
@@ -219,6 +221,8 @@ def sgd_tab() -> None:
         ),
     ]
     saddles = [p.w for p in topic.full_critical_points(spec) if p.kind == "saddle"]
+    minima = np.reshape(data.minima, (-1, 2))
+    ends = [noise.distances_to_nearest(run.params[-1], minima) for run in (full, single)]
     chart(
         figs.cloud_figure(
             xs,
@@ -232,21 +236,21 @@ def sgd_tab() -> None:
             look=look,
         ),
         "sgd",
+        alt=topic.sgd_alt(ends, seed),
     )
     st.caption(
         "Notice: SGD follows the slope of the full loss on average, but each step "
         "follows one minibatch, so the path jitters; ▶ Play moves every seed together."
     )
-    minima = np.reshape(data.minima, (-1, 2))
     numbers = st.columns(3)
     numbers[0].metric(
         "Full batch: distance to w* at the end",
-        f"{noise.distances_to_nearest(full.params[-1], minima):.3g}",
+        f"{ends[0]:.3g}",
         help="Distance from the last point to the nearest full-batch minimum.",
     )
     numbers[1].metric(
         f"SGD seed {seed}: distance to w*",
-        f"{noise.distances_to_nearest(single.params[-1], minima):.3g}",
+        f"{ends[1]:.3g}",
     )
     if many is None:
         return
@@ -293,6 +297,7 @@ def noise_tab() -> None:
     chart(
         figs.cloud_figure(xs, ys, Z, clouds, rings=rings, minima=minima, log_color=True, look=look),
         "ball",
+        alt=topic.rings_alt("Minibatch noise balls around the full-batch minimum", rings, theory),
     )
     numbers = st.columns(3)
     numbers[0].metric(
@@ -332,16 +337,7 @@ def noise_tab() -> None:
         "every example has been used once, and near w* their kicks largely cancel."
     )
     with st.expander("Why can the measured ball be smaller than the theory?"):
-        st.markdown(
-            "The theory draws a fresh random minibatch at every step; then the radius grows "
-            "like √ε for small ε. The lab, like training code, shuffles the data once per "
-            "epoch and walks through it, so within an epoch every example is used once and at "
-            "w* the minibatch gradients of an epoch add up to exactly zero. When an epoch "
-            "takes fewer steps than a run needs to forget where it was (about 1/(εh) steps for "
-            "curvature h), the kicks of an epoch largely cancel and the ball is smaller — it "
-            "then shrinks like ε rather than √ε. With long epochs (B = 1 and many examples) "
-            "the two agree."
-        )
+        st.markdown(topic.SMALLER_BALL)
 
 
 def radius_of(runs) -> np.ndarray:
@@ -386,12 +382,14 @@ def optimizers_tab() -> None:
     chart(
         figs.cloud_figure(xs, ys, Z, clouds, rings=rings, minima=minima, log_color=True, look=look),
         "optimizers",
+        alt=topic.rings_alt("Four optimizers' noise balls under the same minibatches", rings),
     )
     left, right = st.columns([3, 2])
     chart(
         figs.curves_figure(curves, x_title="step", y_title="radius √mean ‖w − w*‖²", look=look),
         "optimizer_radius",
         left,
+        topic.rings_alt("Radius of each optimizer's cloud against the step", rings),
     )
     right.dataframe(rows, hide_index=True, key=f"{PAGE}.optimizer_table")
     st.caption(
@@ -412,6 +410,7 @@ def adam_tab() -> None:
     grads, stats, long_run, replays = topic.exercise(
         tuple(patterns), tuple(sorted(exercise_hypers.items()))
     )
+    moments = topic.moments_table(stats, long_run)
     chart(
         figs.statistics_figure(
             grads,
@@ -423,28 +422,24 @@ def adam_tab() -> None:
             look=look,
         ),
         "statistics",
+        alt=topic.table_alt("Adam's ŝ, r̂ and ŝ/√r̂ per weight against the step", moments),
     )
     st.caption(
         "Notice: ŝ settles at the mean gradient and r̂ at the mean square (dotted: the "
         "long-run values); the ratio ŝ/√r̂ — Adam's step in units of ε — is about 1 for w₁ "
         "and w₂ but about 0.1 for the noisy w₃."
     )
-    page.explain(
-        "Two quotients in the table. ⟨g⟩/√⟨g²⟩ is the mean over the root mean square "
-        "(RMS), which is what Adam's step tends to: it does not change when every gradient "
-        "is scaled, so w₁ and w₂ move alike. It is not a signal-to-noise ratio in the "
-        "statistician's sense (that would divide by the standard deviation). The lecture's "
-        "exercise writes ⟨g⟩/⟨g²⟩ without the root; that quotient grows as the gradient "
-        "shrinks (10 for w₂), so it is not Adam's step — take the root to get it."
-    )
-    st.dataframe(topic.moments_table(stats, long_run), hide_index=True, key=f"{PAGE}.moments")
+    page.explain(topic.QUOTIENTS)
+    st.dataframe(moments, hide_index=True, key=f"{PAGE}.moments")
     st.header("How far each optimizer moves each weight", anchor=False)
     runs = [
         (optim.get_rule(name).title, optimizer_color(name), replays[name].steps)
         for name in COMPARED
     ]
-    chart(figs.travel_figure(runs, weight_labels=WEIGHTS, look=look), "travel")
-    st.dataframe(topic.speeds_table(replays), hide_index=True, key=f"{PAGE}.speeds")
+    speeds = topic.speeds_table(replays)
+    alt = topic.table_alt("Distance each optimizer moves each weight against the step", speeds)
+    chart(figs.travel_figure(runs, weight_labels=WEIGHTS, look=look), "travel", alt=alt)
+    st.dataframe(speeds, hide_index=True, key=f"{PAGE}.speeds")
     st.caption(
         "Average step per weight over the second half, in units of ε. Notice: gradient "
         "descent and momentum move w₂ and w₃ alike (same mean gradient); RMSProp and "
@@ -477,12 +472,14 @@ def examples_tab() -> None:
         if diverged_at is not None:
             st.error(f"**{labels[key]} diverged at step {diverged_at}** — lower ε.", icon="💥")
         curves.append((labels[key], colors[key], loss, seen))
-    chart(figs.examples_figure(curves, reference_loss=best, look=look), "examples")
+    gaps = [(labels[key], loss[-1] - best) for key, (loss, _, _) in runs.items()]
+    alt = topic.examples_alt(gaps, EPOCHS)
+    chart(figs.examples_figure(curves, reference_loss=best, look=look), "examples", alt=alt)
     numbers = st.columns(3)
     for column, (key, (loss, seen, _)) in zip(numbers, runs.items(), strict=True):
         column.metric(
             f"{labels[key]}: E − E* at the end",
-            f"{loss[-1] - best:.3g}",
+            f"{dict(gaps)[labels[key]]:.3g}",
             help=f"After {len(loss) - 1} updates and {int(seen[-1])} examples.",
         )
     st.caption(

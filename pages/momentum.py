@@ -141,6 +141,7 @@ def slope_view() -> None:
             look=page.look,
         ),
         "step_lengths",
+        topic.step_lengths_alt(runs["gd"][1], runs["momentum"][1], speedup),
     )
     gd_steps, momentum_steps = runs["gd"][1], runs["momentum"][1]
     numbers = st.columns(3)
@@ -285,6 +286,7 @@ def sweep_view() -> None:
     best_lr, best_alpha = (float(v) for v in theory.momentum_optimal(lams[0], lams[-1]))
     best_rate = float(theory.momentum_optimal_rate(kappa))
     gd_rate = float(theory.gd_optimal_rate(kappa))
+    at_optima = " vs ".join(steps_text(n, topic.SWEEP_STEPS) for n in (at_optimum, gd_at_optimum))
     page.explain(
         f"{len(topic.SWEEP_ALPHAS)} runs on the ravine, one per α, all at ε = {lr:.3g}, in one "
         "batched call. Each dot is the measured number of steps until the error stays "
@@ -305,6 +307,7 @@ def sweep_view() -> None:
             look=page.look,
         ),
         "sweep",
+        topic.sweep_alt(best_lr, best_alpha, at_optima),
     )
     numbers = st.columns(5)
     numbers[0].metric("Goh's ε*", f"{best_lr:.3g}", help="(2/(√h₁ + √hₙ))²")
@@ -313,7 +316,7 @@ def sweep_view() -> None:
     numbers[3].metric("ρ of GD at its ε*", f"{gd_rate:.4f}", help="(κ − 1)/(κ + 1)")
     numbers[4].metric(
         "Measured at the optima",
-        " vs ".join(steps_text(n, topic.SWEEP_STEPS) for n in (at_optimum, gd_at_optimum)),
+        at_optima,
         help="Steps of momentum at (ε*, α*) vs gradient descent at its ε*: same "
         "start, same tolerance.",
     )
@@ -328,6 +331,11 @@ def sweep_view() -> None:
 def map_view() -> None:
     lrs, alphas, rates, boundary = topic.rate_map(kappa)
     best_lr, best_alpha = (float(v) for v in theory.momentum_optimal(lams[0], lams[-1]))
+    current_rate = float(theory.momentum_rate_quadratic(lr, alpha, lams))
+    optimal_rate, gd_rate = (
+        float(theory.momentum_optimal_rate(kappa)),
+        float(theory.gd_optimal_rate(kappa)),
+    )
     page.explain(
         "The rate ρ is how much the slowest direction's error shrinks per step (smaller is "
         "faster). Bright: fast. Grey: ρ ≥ 1, the run diverges — beyond the dashed line "
@@ -345,20 +353,12 @@ def map_view() -> None:
             look=page.look,
         ),
         "map",
+        topic.rate_map_alt(current_rate, optimal_rate, gd_rate),
     )
     numbers = st.columns(3)
-    current_rate = float(theory.momentum_rate_quadratic(lr, alpha, lams))
     numbers[0].metric("ρ at the current (ε, α)", f"{current_rate:.4f}")
-    numbers[1].metric(
-        "ρ at Goh's optimum",
-        f"{float(theory.momentum_optimal_rate(kappa)):.4f}",
-        help="(√κ − 1)/(√κ + 1) = √α*",
-    )
-    numbers[2].metric(
-        "ρ of GD at its best ε",
-        f"{float(theory.gd_optimal_rate(kappa)):.4f}",
-        help="(κ − 1)/(κ + 1)",
-    )
+    numbers[1].metric("ρ at Goh's optimum", f"{optimal_rate:.4f}", help="(√κ − 1)/(√κ + 1) = √α*")
+    numbers[2].metric("ρ of GD at its best ε", f"{gd_rate:.4f}", help="(κ − 1)/(κ + 1)")
     st.caption(
         "Notice: the bright ridge bends toward large α as ε shrinks; the star sits where "
         "both directions shrink equally fast."
@@ -366,11 +366,7 @@ def map_view() -> None:
 
 
 def eigen_view() -> None:
-    page.explain(
-        "On a quadratic the two eigen-directions of the Hessian do not interact: each error "
-        "evolves on its own, by powers of the 2×2 iteration matrix. Left: along the valley "
-        "floor (small curvature, the “boring” direction). Right: across it."
-    )
+    page.explain(topic.EIGEN_EXPLAIN)
     ask_for_runs()
     measured, predicted = [], []
     for name in shown:
@@ -392,6 +388,9 @@ def eigen_view() -> None:
             look=page.look,
         ),
         "eigen",
+        topic.eigen_alt(
+            {TITLES[n]: topic.ravine_arrival(kappa, angle, n, LRS[n], alpha) for n in shown}
+        ),
     )
     st.caption(
         "Notice: along the floor momentum gets to zero far sooner (it speeds up the "

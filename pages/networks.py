@@ -139,6 +139,7 @@ if tab == "training":
             ),
             "curves",
             right,
+            alt=topic.curves_alt(run, best, arch.num_weights),
         )
         right.caption(
             "Where the validation loss turns up while the training loss keeps falling, the "
@@ -171,6 +172,7 @@ if tab == "training":
             left,
             frames_on_request=True,
             view=boundary_view,
+            alt=topic.boundary_alt(run, arch.first_width),
         )
         left.caption(
             "▶ Play: the colour is the network's answer, each black line one first-layer neuron "
@@ -244,6 +246,7 @@ elif tab == "spectrum":
             ),
             "spectrum",
             left,
+            alt=topic.spectrum_alt(at, result, arch.num_weights, method),
         )
         left.caption(topic.spectrum_text(at, result["negative"], arch.num_weights, method))
         chart(
@@ -252,6 +255,7 @@ elif tab == "spectrum":
             ),
             "index",
             right,
+            alt=topic.index_alt(steps_shown, counts, at),
         )
         right.caption("The index (number of downhill directions) over training.")
         page.explain(
@@ -367,12 +371,14 @@ elif tab == "weights":
             ),
             "plane",
             left,
+            alt=topic.plane_alt(at, Z, axis_names),
         )
         left.caption(
             f"Training loss on a plane through the weights at step {at} (✕); paths projected "
             "on it (○ start, ★ end). The paths leave the plane: only their shadows are drawn."
         )
         line_train, line_test = topic.interpolation(*run_key)
+        verdict = topic.line_verdict(line_train)
         chart(
             figures.line_figure(
                 topic.LINE,
@@ -381,13 +387,7 @@ elif tab == "weights":
             ),
             "line",
             right,
-        )
-        between = (topic.LINE >= 0) & (topic.LINE <= 1)
-        rise = spectrum.largest_rise(line_train[between])
-        verdict = (
-            "here it falls all the way"
-            if rise <= 1e-3 * max(float(np.nanmax(line_train[between])), 1e-12)
-            else f"here it climbs a wall of {rise:.3g} on the way"
+            alt=topic.line_alt(line_train, line_test, verdict),
         )
         right.caption(
             "Loss on the straight line from the initial to the final weights. Goodfellow, "
@@ -432,6 +432,7 @@ else:
         )
         depths = np.arange(1, max_depth + 1)
         curves = topic.chain_curves(a, b, max_depth)
+        gradient = deep_chain.chain_gradients(a, b, [max_depth])[0]
         left, right = st.columns(2)
         chart(
             figures.chain_figure(
@@ -439,8 +440,8 @@ else:
             ),
             "chain",
             left,
+            alt=topic.chain_alt(max_depth, gradient),
         )
-        gradient = deep_chain.chain_gradients(a, b, [max_depth])[0]
         left.caption(
             f"h_i = diag(a, b)·h_(i−1), x = (1, 1), E = aⁿ + bⁿ: at n = {max_depth}, ∇E = "
             f"(n aⁿ⁻¹, n bⁿ⁻¹) = ({gradient[0]:.3g}, {gradient[1]:.3g})."
@@ -459,6 +460,7 @@ else:
         axis, grid, plain, clipped = topic.cliff_runs(
             cliff_depth, cliff_lr, start, threshold, cliff_steps
         )
+        fate = topic.cliff_fate(plain)
         chart(
             figures.plane_figure(
                 axis,
@@ -477,11 +479,7 @@ else:
             ),
             "cliff",
             right,
-        )
-        fate = (
-            f"leaves the picture at step 1 and diverges at step {plain.diverged_at}"
-            if plain.diverged_at is not None
-            else f"ends at ({plain.params[-1][0]:.2f}, {plain.params[-1][1]:.2f})"
+            alt=topic.cliff_alt(plain, clipped, threshold),
         )
         right.caption(
             f"E = ½(aⁿ + bⁿ − 2)² for n = {cliff_depth}, minimal on the curve aⁿ + bⁿ = 2, "

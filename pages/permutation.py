@@ -16,7 +16,7 @@ import itertools
 import numpy as np
 import streamlit as st
 
-from app_support import notation
+from app_support import alt_text, notation
 from app_support.chart_view import chart_view
 from app_support.charts import plotly_chart
 from app_support.page import page_setup
@@ -178,6 +178,13 @@ def teacher_view() -> None:
         look=page.look,
         config=PLOT_CONFIG,
         view=training_view,
+        alt=alt_text.chart(
+            f"The teacher's {alt_text.count(n_units, 'unit')} (dashed lines) and the student's "
+            "(solid) in the input plane, and the student's loss against the step",
+            f"Final loss {alt_text.number(run.minimum_loss, 2)}; student units in teacher "
+            f"order {' '.join(str(int(k) + 1) for k in matching.order)}; worst match "
+            f"cos {matching.cosines.min():.6f}.",
+        ),
     )
     if run.minimum_loss < SOLVED:
         st.caption(
@@ -238,6 +245,12 @@ def merge_view() -> None:
         key=f"{PAGE}.exchange_chart",
         look=page.look,
         config=PLOT_CONFIG,
+        alt=alt_text.chart(
+            f"Loss along the path that exchanges units {unit_i} and {unit_j} through their "
+            "permutation saddle, against the distance d of the two units",
+            f"d* = {d_star:.3f} at the minimum; barrier through the saddle "
+            f"{alt_text.number(path.barrier)}.",
+        ),
     )
     st.caption(
         "Notice: the loss rises only to the saddle at d = 0, where the two lines coincide; "
@@ -281,6 +294,11 @@ def merge_view() -> None:
         key=f"{PAGE}.hessian_chart",
         look=page.look,
         config=PLOT_CONFIG,
+        alt=alt_text.chart(
+            "Hessian eigenvalues at the permutation point",
+            alt_text.extremes("Eigenvalues", saddle.eigenvalues),
+            f"{saddle.negative} negative, {saddle.zero} zero.",
+        ),
     )
     st.caption(
         f"Hessian at the permutation point (‖∇E‖ = {saddle.grad_norm:.1e}): red goes down, grey "
@@ -320,6 +338,15 @@ def line_view() -> None:
         key=f"{PAGE}.line_chart",
         look=page.look,
         config=PLOT_CONFIG,
+        alt=alt_text.chart(
+            "Loss along the straight line from the minimum to its permuted copy and along the "
+            "path through the saddle",
+            alt_text.values(
+                "Barrier",
+                [("straight line", line.barrier), ("through the saddle", path.barrier)],
+                4,
+            ),
+        ),
     )
     st.caption(
         "Notice: equal loss at both ends, a barrier in between — and the detour through the "
@@ -350,6 +377,11 @@ def critical_view() -> None:
         key=f"{PAGE}.critical_chart",
         look=page.look,
         config=PLOT_CONFIG,
+        alt=alt_text.chart(
+            "Loss of points found by minimising the gradient's norm against their fraction of "
+            "downhill directions",
+            f"{found} of {len(sample.loss)} are critical points.",
+        ),
     )
     st.caption(
         "Notice: low loss comes with a small fraction of downhill directions — bad critical "
@@ -389,6 +421,12 @@ def regions_view() -> None:
         look=page.look,
         where=left,
         config=PLOT_CONFIG,
+        alt=alt_text.chart(
+            f"{alt_text.count(line_count, 'random line')} cutting the plane into regions",
+            f"{alt_text.count(result['exact'], 'region')} in all (the formula "
+            f"1 + n + n(n−1)/2 gives {result['formula']:,}), {result['visible']:,} visible in "
+            "this window.",
+        ),
     )
     ns, series = topic.region_growth(MAX_LINES)
     plotly_chart(
@@ -399,6 +437,11 @@ def regions_view() -> None:
         look=page.look,
         where=right,
         config=PLOT_CONFIG,
+        alt=alt_text.chart(
+            "Number of regions against the number of lines",
+            f"{alt_text.count(line_count, 'line')} give "
+            f"{alt_text.count(result['formula'], 'region')}.",
+        ),
     )
     right.caption(
         "Notice: with one layer, regions grow like n² in the plane (nᵈ/d! in d dimensions): "

@@ -154,14 +154,8 @@ cliff_values = {
 plot_config = {"displaylogo": False, "toImageButtonOptions": {"filename": "regularization"}}
 
 
-def _chart(figure, key: str, where=None):
-    plotly_chart(
-        figure,
-        key=f"{PAGE}.{key}",
-        look=look,
-        where=where,
-        config=plot_config,
-    )
+def _chart(figure, key: str, where=None, alt: str | None = None):
+    plotly_chart(figure, key=f"{PAGE}.{key}", look=look, where=where, config=plot_config, alt=alt)
 
 
 def _gd_stable(step: float) -> bool:
@@ -201,7 +195,7 @@ def view_paths():
             log_color=log_color,
             height=height,
         )
-        _chart(figure, f"map_{kind}", column)
+        _chart(figure, f"map_{kind}", column, topic.penalty_alt(kind, lam, current))
     st.caption(
         "Notice: the L2 minimiser slides toward 0 on a curve and never reaches it; the L1 "
         "minimiser meets an axis, stays on it, and reaches the origin at a finite λ."
@@ -232,6 +226,7 @@ def view_paths():
     _chart(
         figs.coefficient_paths(lams, l2, l1, lam=lam, zero_lambdas=zero_lambdas, look=look),
         "coefficients",
+        alt=topic.coefficients_alt(lam, w_l2, w_l1, zero_lambdas),
     )
     st.caption(
         "Notice: each L1 weight hits 0 at a finite λ and stays there (a sparse solution); "
@@ -256,6 +251,7 @@ def view_shrink():
     w_tilde = reg.l2_path(quad, [lam])[0]
     xs, ys, Z = topic.grid(quad_spec, topic.fitted_box(quad))
     left, right = st.columns([1, 1])
+    now = reg.shrink_factors(quad.curvatures, [lam])[0]
     _chart(
         figs.eigen_map(
             xs,
@@ -270,6 +266,9 @@ def view_shrink():
         ),
         "eigen_map",
         left,
+        topic.shrink_alt(
+            "Contour map of E with its eigenvectors, w* and w̃", quad.curvatures, now, lam
+        ),
     )
     _chart(
         figs.shrink_figure(
@@ -284,12 +283,12 @@ def view_shrink():
         ),
         "shrink",
         right,
+        topic.shrink_alt("Fraction of w* kept along each eigenvector", quad.curvatures, now, lam),
     )
     st.caption(
         "Notice: along each eigenvector L2 keeps the fraction D/(D + λ) of w\\* — measured (rings) "
         "on top of predicted (lines); the flat direction (small D) shrinks first."
     )
-    now = reg.shrink_factors(quad.curvatures, [lam])[0]
     st.dataframe(
         [
             {
@@ -335,6 +334,7 @@ def view_steps():
     for mode, t in runs.items():
         if t.diverged_at is not None:
             st.error(f"The {mode} run diverged at step {t.diverged_at}: lower ε.", icon="💥")
+    rows = topic.steps_table({labels[mode]: t.params[-1] for mode, t in runs.items()}, solution)
     markers = [(start, "start", "circle-open")]
     if np.all(np.isfinite(solution)):
         markers.append((solution, "minimum of E + λ‖w‖₁", "star"))
@@ -351,6 +351,7 @@ def view_steps():
             height=int(look.height * 0.8),
         ),
         "l1_map",
+        alt=topic.l1_steps_alt(rows),
     )
     st.caption(
         "Notice: at this scale the two runs look alike and end at the same place — the "
@@ -361,22 +362,6 @@ def view_steps():
         "Notice: once the path reaches an axis, the subgradient weight keeps jumping across 0 "
         "(|w| up to 2ελ); the proximal weight lands on exactly 0 and stays there."
     )
-    rows = [
-        {
-            "method": labels[mode],
-            "w after the last step": topic.vector(t.params[-1]),
-            "weights exactly 0": int(np.sum(t.params[-1] == 0.0)),
-        }
-        for mode, t in runs.items()
-    ]
-    if np.all(np.isfinite(solution)):
-        rows.append(
-            {
-                "method": "exact minimum of E + λ‖w‖₁",
-                "w after the last step": topic.vector(solution),
-                "weights exactly 0": int(np.sum(solution == 0.0)),
-            }
-        )
     st.dataframe(rows, hide_index=True, key=f"{PAGE}.steps_table")
     page.explain(
         "The subgradient step adds −ελ sgn(w): a fixed-size push toward 0 that overshoots "
@@ -393,6 +378,8 @@ def view_early():
     t, matches, chosen, all_steps, gaps, bound = topic.early_stopping(quad_params, lr, t_chosen)
     l2 = reg.l2_path(quad, reg.path_lambdas())
     xs, ys, Z = topic.grid(quad_spec, topic.fitted_box(quad))
+    gap = float(np.linalg.norm(chosen.gd_point - chosen.l2_point))
+    numbers = (t_chosen, lr, chosen, gap)
     left, right = st.columns([3, 2])
     _chart(
         figs.early_stopping_map(
@@ -409,6 +396,7 @@ def view_early():
         ),
         "early_map",
         left,
+        topic.early_alt("Contour map of E with gradient descent from 0 and the L2 path", *numbers),
     )
     _chart(
         figs.early_stopping_gaps(
@@ -416,12 +404,12 @@ def view_early():
         ),
         "early_gaps",
         right,
+        topic.early_alt("Distance of gradient descent after t steps from w̃(1/(εt))", *numbers),
     )
     st.caption(
         "Notice: gradient descent from 0 walks along the L2 path — stopping after t steps "
         "gives roughly the weight-decay solution with λ = 1/(εt)."
     )
-    gap = float(np.linalg.norm(chosen.gd_point - chosen.l2_point))
     within = ""
     if lr * quad.curvatures.max() <= 1.0:
         within = (
@@ -464,6 +452,7 @@ def view_clip():
             height=int(look.height * 0.6),  # the box is wide: a shorter figure wastes nothing
         ),
         "clip_map",
+        alt=topic.clip_alt("Contour map of a cliff with gradient descent, clipped and not", rows),
     )
     st.caption(
         "Notice: at the cliff edge the unclipped step flings w far past the minimum; both "
@@ -473,6 +462,7 @@ def view_clip():
     _chart(
         figs.clipping_steps(runs, lengths, angles, cap=clip_lr * threshold, look=look),
         "clip_steps",
+        alt=topic.clip_alt("Step lengths and turns against the step, clipped and not", rows),
     )
     st.caption(
         "Notice: clipping by norm caps every step at εu (dashed) and never turns it; clipping "

@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from app_support import core, notation
+from app_support import alt_text, core, notation
 from app_support.chart_view import chart_view
 from app_support.charts import clicked_point, plotly_chart
 from app_support.page import page_setup
@@ -79,6 +79,7 @@ def points_tab(where, spec, surface) -> None:
         where=map_column,
         on_click=inspect_click,
         config=PLOT_CONFIG,
+        alt=topic.critical_alt(points, point),
     )
     arrows = "" if len(points) <= figures.MAX_ARROWS else " (too many for arrows)"
     map_column.caption(
@@ -241,6 +242,9 @@ def escape_tab(where, spec, surface, panel) -> None:
     i = int(np.argmin(np.abs(np.log(topic.DISTANCES / start))))
     numbers = topic.escape_numbers(sweeps, i, estimate[i], frame.unstable_curvature, lr)
     from_d = f"d = {figures.short_number(distances[i], 2)}"
+    escaped = (
+        f"From {from_d}: " + ", ".join(f"{label} {value}" for label, value, _ in numbers) + "."
+    )
     left, right = where.columns(2)
     plotly_chart(
         figures.escape_figure(
@@ -255,9 +259,7 @@ def escape_tab(where, spec, surface, panel) -> None:
         where=left,
         config=PLOT_CONFIG,
         alt=f"Steps within r = {figures.short_number(radius, 3)} of the saddle against the "
-        f"start's distance d, one line per optimizer. From {from_d}: "
-        + ", ".join(f"{label} {value}" for label, value, _ in numbers)
-        + ".",
+        f"start's distance d, one line per optimizer. {escaped}",
     )
 
     xs, ys, Z = topic.escape_window(spec, which, radius)
@@ -280,6 +282,7 @@ def escape_tab(where, spec, surface, panel) -> None:
         where=right,
         config=PLOT_CONFIG,
         view=escape_view,
+        alt=f"Contour map near the saddle with each optimizer's path. Steps within r: {escaped}",
     )
 
     where.markdown(
@@ -293,16 +296,7 @@ def escape_tab(where, spec, surface, panel) -> None:
         "factor 10 closer (a straight line); Newton is drawn into the saddle and stays; "
         "saddle-free Newton is pushed out at once."
     )
-    page.explain(
-        "Each run starts d away from the saddle along its unstable direction u, where the "
-        "surface curves down (λ_u < 0): gradient descent multiplies that distance by "
-        "1 + ε|λ_u| per step — slowly, when d is tiny. Momentum accumulates the small steps; "
-        "Adam divides the gradient by its size, so its steps hardly depend on d. Newton's "
-        "step −H⁻¹∇E jumps to where the quadratic model has zero slope — the saddle itself; "
-        "saddle-free Newton uses |H| instead and turns the attraction along u into repulsion "
-        "(Dauphin et al. 2014). A run that falls off a surface without a floor (x² − y²) is "
-        "stopped by the runner far away; its count is not affected."
-    )
+    page.explain(topic.ESCAPE_EXPLAIN)
 
 
 # --- tab: random Hessians ----------------------------------------------------------------------
@@ -319,6 +313,8 @@ def random_tab(where) -> None:
         return
     counts = topic.goe_histogram(seed, n, samples)
     positive = topic.goe_positive(seed, samples)
+    numbers = topic.random_numbers(counts, n, samples)
+    said = alt_text.listed(numbers)
     left, right = where.columns(2)
     plotly_chart(
         figures.index_histogram_figure(counts, samples=samples, look=page.look),
@@ -326,6 +322,7 @@ def random_tab(where) -> None:
         look=page.look,
         where=left,
         config=PLOT_CONFIG,
+        alt=alt_text.chart(f"Index of {samples:,} random {n} × {n} Hessians (GOE)", said),
     )
     plotly_chart(
         figures.positive_fraction_figure(
@@ -340,10 +337,11 @@ def random_tab(where) -> None:
         look=page.look,
         where=right,
         config=PLOT_CONFIG,
+        alt=alt_text.chart(
+            "Fraction of random Hessians with no negative eigenvalue against n", said
+        ),
     )
-    for column, (label, value, note) in zip(
-        where.columns(4), topic.random_numbers(counts, n, samples), strict=True
-    ):
+    for column, (label, value, note) in zip(where.columns(4), numbers, strict=True):
         column.metric(label, value, help=note)
     none_from = topic.first_size_without_minimum(positive)
     where.caption(
@@ -424,7 +422,7 @@ def minima_tab(where) -> None:
     if not shown:
         return
     well = topic.good_and_poor(tilt, lr, w0)
-    runs = well.runs
+    runs, numbers = well.runs, topic.well_numbers(well)
     with where:
         page.explain(
             "E(w) = ¼(w² − 1)² + t·w has two minima; the tilt t makes the left one lower. "
@@ -448,10 +446,9 @@ def minima_tab(where) -> None:
             ),
             key=f"{PAGE}.well",
             look=page.look,
+            alt=topic.well_alt(numbers),
         )
-        for column, (label, value, delta) in zip(
-            st.columns(4), topic.well_numbers(well), strict=True
-        ):
+        for column, (label, value, delta) in zip(st.columns(4), numbers, strict=True):
             column.metric(label, value, delta, delta_color="off")
         ends = {0: "the good minimum", 1: "the poor minimum"}
         verdict = ends.get(well.path_ends_in, "neither minimum (it has not settled)")

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 
 import streamlit as st
 
+from app_support import alt_text
 from app_support.charts import plotly_chart
 from app_support.classroom import follow, store
 from app_support.classroom import seat as seats
@@ -151,7 +152,12 @@ def _counts(poll_id: str, look) -> None:
     else:
         labels, counts = poll.options, tally.counts
     st.caption(f"{tally.votes} vote{'s' if tally.votes != 1 else ''} · {poll.state}")
-    plotly_chart(poll_figure(labels, counts, answer, look=look), key="classroom.counts", look=look)
+    plotly_chart(
+        poll_figure(labels, counts, answer, look=look),
+        key="classroom.counts",
+        look=look,
+        alt=alt_text.chart(f"Answers to: {poll.question}", alt_text.tally(labels, counts, answer)),
+    )
 
 
 _live_counts = st.fragment(run_every=COUNTS_SECONDS)(_counts)

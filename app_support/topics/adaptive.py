@@ -10,6 +10,7 @@ import streamlit as st
 
 import landscapes
 import optim
+from app_support import alt_text
 from app_support.presets import Preset, scene
 from optim import adaptive, noise
 
@@ -92,3 +93,23 @@ def lecture_exercise(steps: int):
     """The lecture's three gradient series, Adam's steps on them and their long-run averages."""
     grads = noise.repeat_patterns(noise.LECTURE_SERIES, steps)
     return noise.replay("adam", grads), noise.long_run_moments(noise.LECTURE_SERIES)
+
+
+def bias_alt(rows) -> str:
+    """The bias-correction chart's text alternative: the table's gradient and step sizes at
+    the steps it lists."""
+    shown = [{**row, "at": f"step {row['step t']}"} for row in rows]
+    columns = [key for key in (rows[0] if rows else {}) if key != "step t"]
+    return alt_text.chart(
+        "Adam's running average of the gradient, with and without bias correction, and its "
+        "step size, against the step",
+        alt_text.rows(shown, "at", columns),
+    )
+
+
+def valley_alt(what: str, table) -> str:
+    """The valley race's text alternative: each optimizer's rates, where it ends and when it
+    gets within 0.001 of the minimum, as the table shows them."""
+    return alt_text.chart(
+        what, alt_text.rows(table, "optimizer", list(table[0])[1:] if table else [])
+    )

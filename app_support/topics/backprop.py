@@ -12,6 +12,7 @@ import itertools
 import numpy as np
 import streamlit as st
 
+from app_support import alt_text
 from app_support.presets import Preset, scene
 from app_support.urlstate import Setting
 from landscapes import backprop as bp
@@ -124,6 +125,21 @@ def step_through(
     result = bp.backprop(w, b, np.array(x), np.array(y), activation, cost)
     sigma_prime, grad_a = bp.factors(result, np.array(y), activation, cost)
     return figures.Net(result, w, b, sigma_prime, np.array(y), grad_a)
+
+
+def gradients_alt(net: figures.Net, sizes) -> str:
+    """The network graph's text alternative: the cost and every ∂C/∂w the graph writes on its
+    edges once backpropagation has run (3 significant digits, as on the graph)."""
+    grads = [
+        (f"∂C/∂{weight_symbol(e)}", net.result.grad_w[e.layer - 1][e.j - 1, e.k - 1])
+        for e in figures.edges(sizes)
+    ]
+    return alt_text.chart(
+        f"Network graph of layer sizes {'-'.join(map(str, sizes))} stepping through the "
+        "forward pass and BP1–BP4",
+        f"Cost C = {alt_text.number(net.result.cost, 6)}.",
+        alt_text.values("Gradients", grads),
+    )
 
 
 def parameter_names(arch: str) -> list[str]:

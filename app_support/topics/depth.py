@@ -13,6 +13,7 @@ from typing import NamedTuple
 import numpy as np
 import streamlit as st
 
+from app_support import alt_text
 from app_support.presets import Preset, scene
 from landscapes import depth, nfl, regions
 
@@ -219,6 +220,30 @@ def folding(folds: int) -> tuple[int, int]:
 @st.cache_data(max_entries=32, show_spinner=False)
 def nfl_table(points: int, train: tuple[int, ...]) -> dict[str, dict[str, Fraction]]:
     return nfl.accuracy_table(points, train)
+
+
+def tilt_alt(ts, counts) -> str:
+    """The tilt counts' text alternative: the regions before the first tilt and after the
+    last (counted exactly)."""
+    return alt_text.chart(
+        "Number of regions against the number of tilted hyperplanes t",
+        alt_text.values("Regions", [(f"t = {ts[0]}", counts[0]), (f"t = {ts[-1]}", counts[-1])]),
+    )
+
+
+def nfl_alt(table: dict, points: int, train: tuple[int, ...]) -> str:
+    """No Free Lunch's text alternative: each learner's mean accuracy on the unseen points,
+    over all 2^K problems and over the threshold problems (exact fractions, as shown)."""
+    return alt_text.chart(
+        f"Mean accuracy on the unseen points of {points} inputs, trained at "
+        f"{', '.join(map(str, train))}, by learner",
+        "; ".join(
+            f"{nfl.LEARNER_TITLES[n]}: {table[n]['all']} over all, "
+            f"{table[n]['threshold']} over thresholds"
+            for n in nfl.LEARNERS
+        )
+        + ".",
+    )
 
 
 _scene = functools.partial(scene, "pages/depth.py")

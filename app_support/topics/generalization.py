@@ -17,7 +17,7 @@ from typing import NamedTuple
 import numpy as np
 import streamlit as st
 
-from app_support import budget
+from app_support import alt_text, budget
 from app_support.presets import Preset, scene
 from landscapes import generalization, networks
 from viz.generalization import Curve
@@ -409,3 +409,37 @@ SCENES: tuple[Preset, ...] = (
         patience="10",
     ),
 )
+
+
+def curves_alt(runs) -> str:
+    """Loss curves' text alternative: each run's (label, run) training and test loss at the
+    end, as the page's metrics show them, and where the last run's validation loss is lowest."""
+    label, last = runs[-1]
+    return alt_text.chart(
+        "Training, validation and test loss against the step"
+        + (f", {' and '.join(name for name, _ in runs)}" if len(runs) > 1 else ""),
+        alt_text.values("Training loss at the end", [(n, r.train_loss[-1]) for n, r in runs]),
+        alt_text.values("Test loss at the end", [(n, r.test_loss[-1]) for n, r in runs]),
+        alt_text.best(
+            f"validation loss{f' ({label})' if len(runs) > 1 else ''}", last.steps, last.val_loss
+        ),
+    )
+
+
+def early_alt(run, stop: int, best: int) -> str:
+    """Early stopping's text alternative: where training stops, which step's weights it keeps
+    (indices of run.steps) and the test loss there and at the end (the page's metrics)."""
+    return alt_text.chart(
+        "Training, validation and test loss against the step, with early stopping",
+        f"Training stops at step {run.steps[stop]} and restores the weights of step "
+        f"{run.steps[best]}: test loss {alt_text.number(run.test_loss[best])} there, "
+        f"{alt_text.number(run.test_loss[-1])} at the end.",
+    )
+
+
+def race_alt(how: str, race) -> str:
+    """A normalization race's text alternative: its κ, best ε and steps (`race_text`)."""
+    return alt_text.chart(
+        f"Contour map of the loss with gradient descent's path, {NORMALIZATION_TITLES[how]}",
+        race_text(how, race).replace("**", "") + ".",
+    )

@@ -20,6 +20,7 @@ import streamlit as st
 
 import landscapes
 import optim
+from app_support import alt_text
 from app_support.optimizers import schedule_choice
 from app_support.presets import Preset, scene
 from app_support.urlstate import Setting
@@ -41,6 +42,24 @@ N_CHOICES = ("32", "64", "128", "256", "512", "1024")
 MAX_SEED = 9999
 COMPARED = ("gd", "momentum", "rmsprop", "adam")  # the lecture's four, side by side
 WEIGHTS = ("w₁", "w₂", "w₃")
+SMALLER_BALL = (
+    "The theory draws a fresh random minibatch at every step; then the radius grows "
+    "like √ε for small ε. The lab, like training code, shuffles the data once per "
+    "epoch and walks through it, so within an epoch every example is used once and at "
+    "w* the minibatch gradients of an epoch add up to exactly zero. When an epoch "
+    "takes fewer steps than a run needs to forget where it was (about 1/(εh) steps for "
+    "curvature h), the kicks of an epoch largely cancel and the ball is smaller — it "
+    "then shrinks like ε rather than √ε. With long epochs (B = 1 and many examples) "
+    "the two agree."
+)
+QUOTIENTS = (  # the Adam exercise's two quotients, under its table
+    "Two quotients in the table. ⟨g⟩/√⟨g²⟩ is the mean over the root mean square "
+    "(RMS), which is what Adam's step tends to: it does not change when every gradient "
+    "is scaled, so w₁ and w₂ move alike. It is not a signal-to-noise ratio in the "
+    "statistician's sense (that would divide by the standard deviation). The lecture's "
+    "exercise writes ⟨g⟩/⟨g²⟩ without the root; that quotient grows as the gradient "
+    "shrinks (10 for w₂), so it is not Adam's step — take the root to get it."
+)
 EXERCISE_HYPERS = (("adam", "b1"), ("adam", "b2"), ("momentum", "momentum"), ("rmsprop", "decay"))
 
 _scene = functools.partial(scene, PAGE_FILE)
@@ -481,3 +500,40 @@ def speeds_table(replays: dict) -> list[dict]:
         }
         for name in COMPARED
     ]
+
+
+def sgd_alt(ends: tuple[float, float], seed: int) -> str:
+    """The SGD map's text alternative: how far the full-batch path and SGD's end from the
+    nearest full-batch minimum (the page's metrics)."""
+    return alt_text.chart(
+        "Contour map of the full loss with the full-batch gradient descent path and SGD's",
+        alt_text.values(
+            "Distance to the nearest minimum at the end",
+            [("full batch", ends[0]), (f"SGD seed {seed}", ends[1])],
+        ),
+    )
+
+
+def rings_alt(what: str, rings, theory: float | None = None) -> str:
+    """A cloud map's text alternative: each ring's radius (a ring's label is its name, a
+    colon and its radius) and, where given, the theory's."""
+    radii = [(ring.label.rpartition(":")[0], ring.radius) for ring in rings]
+    if theory is not None:
+        radii.append(("theory, independent minibatches", theory))
+    return alt_text.chart(what, alt_text.values("Radius", radii))
+
+
+def examples_alt(gaps, epochs: int) -> str:
+    """The batch / minibatch / online chart's text alternative: each run's E − E* at the end."""
+    return alt_text.chart(
+        f"Loss above the best against the examples seen over {epochs} epochs",
+        alt_text.values("E − E* at the end", gaps),
+    )
+
+
+def table_alt(what: str, table: list[dict]) -> str:
+    """A chart whose numbers are the table under it (first column: the row's name)."""
+    if not table:
+        return alt_text.chart(what)
+    name, *columns = list(table[0])
+    return alt_text.chart(what, alt_text.rows(table, name, columns))

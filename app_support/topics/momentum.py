@@ -19,7 +19,7 @@ import numpy as np
 import streamlit as st
 
 import optim
-from app_support import core
+from app_support import alt_text, core
 from app_support.presets import Preset, scene
 from app_support.urlstate import Setting, log_grid
 from landscapes import geometry
@@ -302,6 +302,58 @@ def quiz_boring_steps():
     return result
 
 
+EIGEN_EXPLAIN = (
+    "On a quadratic the two eigen-directions of the Hessian do not interact: each error "
+    "evolves on its own, by powers of the 2×2 iteration matrix. Left: along the valley "
+    "floor (small curvature, the “boring” direction). Right: across it."
+)
+
+
 def steps_text(value: float, budget: int = RAVINE_STEPS) -> str:
     """A measured step count, or "> budget" for a run that did not get there."""
     return f"> {budget}" if not np.isfinite(value) else f"{value:.0f}"
+
+
+# --- text alternatives of the charts (their numbers as the page's metrics show them) ---------
+
+
+def step_lengths_alt(gd_steps, momentum_steps, speedup: float) -> str:
+    """The slope's step lengths: momentum's against gradient descent's at the second and the
+    last step, and the limit 1/(1 − α)."""
+    return alt_text.chart(
+        "Step length against the step on a constant slope, gradient descent and momentum",
+        f"Gradient descent steps {alt_text.number(gd_steps[-1], 4)} every time; momentum's "
+        f"second step is × {momentum_steps[1] / gd_steps[1]:.3g} that, step "
+        f"{len(gd_steps) - 1} × {momentum_steps[-1] / gd_steps[-1]:.4g}; the limit "
+        f"1/(1 − α) is × {speedup:.4g}.",
+    )
+
+
+def sweep_alt(best_lr: float, best_alpha: float, at_optima: str) -> str:
+    """The α sweep: Goh's optimum and the steps measured there."""
+    return alt_text.chart(
+        "Steps to the tolerance against α on the ravine, measured and predicted",
+        f"Goh's optimum ε* = {best_lr:.3g}, α* = {best_alpha:.3g}; measured at the optima, "
+        f"momentum against gradient descent: {at_optima}.",
+    )
+
+
+def rate_map_alt(current: float, optimum: float, gd: float) -> str:
+    """The rate map: ρ at the chosen (ε, α), at Goh's optimum and for gradient descent."""
+    return alt_text.chart(
+        "Map of the convergence rate ρ over ε and α",
+        f"ρ at the current (ε, α) {current:.4f}, at Goh's optimum {optimum:.4f}, of gradient "
+        f"descent at its best ε {gd:.4f}.",
+    )
+
+
+def eigen_alt(arrivals: dict) -> str:
+    """The eigen-direction errors' text alternative: when each run's error along the floor and
+    across the valley stays within 1 % (`ravine_arrival` by title; NaN: diverged)."""
+    return alt_text.chart(
+        "Error along each eigen-direction of the ravine against the step, measured and predicted",
+        "Along the floor: "
+        + alt_text.arrivals([(t, a.along) for t, a in arrivals.items()], "1 %", RAVINE_STEPS),
+        "Across the valley: "
+        + alt_text.arrivals([(t, a.across) for t, a in arrivals.items()], "1 %", RAVINE_STEPS),
+    )

@@ -19,7 +19,7 @@ import numpy as np
 import streamlit as st
 
 import optim
-from app_support import budget
+from app_support import alt_text, budget
 from app_support.network_sidebar import NetworkSettings
 from app_support.presets import Preset, scene
 from app_support.urlstate import format_number
@@ -228,6 +228,118 @@ def spectrum_text(at: int, negative: float, weights: int, method: str) -> str:
             "vectors sharpen the estimate."
         )
     return text
+
+
+def curves_alt(run: networks.TrainingRun, best: int, weights: int) -> str:
+    """The training curves' text alternative: the numbers of the page's summary (the last
+    step's losses and accuracies) and the early-stopping step `best` (an index of run.steps)."""
+    end = int(run.steps[-1])
+    return alt_text.chart(
+        f"Loss and accuracy against the step for a network of {alt_text.count(weights, 'weight')}",
+        alt_text.train_test(end, run.train_loss[-1], run.test_loss[-1]),
+        alt_text.train_test(end, run.train_accuracy[-1], run.test_accuracy[-1], "accuracy"),
+        f"Early stopping keeps step {run.steps[best]}, test loss there "
+        f"{alt_text.number(run.test_loss[best])}.",
+    )
+
+
+def boundary_alt(run: networks.TrainingRun, lines: int) -> str:
+    """The decision map's text alternative: its first-layer lines and the final accuracies."""
+    return alt_text.chart(
+        f"Decision map of the network's answer over the input plane with "
+        f"{alt_text.count(lines, 'first-layer line')}",
+        alt_text.train_test(
+            int(run.steps[-1]), run.train_accuracy[-1], run.test_accuracy[-1], "accuracy"
+        ),
+    )
+
+
+def spectrum_alt(at: int, result: dict, weights: int, method: str) -> str:
+    """The spectrum's text alternative: its extreme eigenvalues (the exact ones, or Lanczos's
+    Ritz values) and how many are negative, as the caption counts them."""
+    exact = method == "exact"
+    extremes = result["values"] if exact else result["ritz"]
+    approx = "" if exact else "about "
+    return alt_text.chart(
+        f"Hessian eigenvalue {'histogram' if exact else 'density'} at step {at}",
+        alt_text.extremes("Eigenvalues" if exact else "Extreme Ritz values", extremes),
+        f"{approx}{result['negative']:.0f} of {weights:,} eigenvalues are negative.",
+    )
+
+
+def index_alt(steps_shown, counts, at: int) -> str:
+    """The index curve's text alternative: the number of negative eigenvalues at the first
+    and the last step computed, and its largest value."""
+    if len(counts) == 0:
+        return alt_text.chart("Number of negative Hessian eigenvalues against the step")
+    peak = int(np.nanargmax(counts)) if np.isfinite(counts).any() else 0
+    return alt_text.chart(
+        f"Number of negative Hessian eigenvalues against the step, marked at step {at}",
+        alt_text.values(
+            "Index",
+            [(f"step {steps_shown[0]}", counts[0]), (f"step {steps_shown[-1]}", counts[-1])],
+        ),
+        f"Largest {alt_text.number(counts[peak])} at step {steps_shown[peak]}.",
+    )
+
+
+def plane_alt(at: int, Z, axis_names) -> str:
+    """The weight-plane slice's text alternative: the training loss at its centre (the
+    weights at step `at`) and its range over the slice."""
+    Z = np.asarray(Z, dtype=float)
+    centre = Z[Z.shape[0] // 2, Z.shape[1] // 2]
+    return alt_text.chart(
+        f"Training loss on a plane through the weights at step {at}, along "
+        f"{axis_names[0]} and {axis_names[1]}",
+        f"At the centre {alt_text.number(centre)}.",
+        alt_text.extremes("Over the slice, values", Z.ravel()),
+    )
+
+
+def line_verdict(line_train) -> str:
+    """Whether the training loss falls all the way from the initial to the final weights
+    (t in [0, 1]), or climbs a wall on the way (its largest rise)."""
+    between = (LINE >= 0) & (LINE <= 1)
+    rise = spectrum.largest_rise(line_train[between])
+    if rise <= 1e-3 * max(float(np.nanmax(line_train[between])), 1e-12):
+        return "here it falls all the way"
+    return f"here it climbs a wall of {rise:.3g} on the way"
+
+
+def line_alt(line_train, line_test, verdict: str) -> str:
+    """The interpolation line's text alternative: the losses at the initial (t = 0) and the
+    final (t = 1) weights and the caption's verdict."""
+    ends = [int(np.argmin(np.abs(LINE - t))) for t in (0.0, 1.0)]
+    return alt_text.chart(
+        "Loss on the straight line from the initial (t = 0) to the final (t = 1) weights",
+        alt_text.values("Training loss", [(f"t = {LINE[i]:g}", line_train[i]) for i in ends]),
+        alt_text.values("Test loss", [(f"t = {LINE[i]:g}", line_test[i]) for i in ends]),
+        verdict[0].upper() + verdict[1:] + ".",
+    )
+
+
+def chain_alt(depth: int, gradient) -> str:
+    """The deep chain's text alternative: the gradient at the deepest chain (the caption's)."""
+    return alt_text.chart(
+        "Gradient norm against the depth n of a linear chain",
+        f"At n = {depth} the gradient is ({gradient[0]:.3g}, {gradient[1]:.3g}).",
+    )
+
+
+def cliff_fate(run) -> str:
+    """Where plain gradient descent at the cliff goes: diverges, or where it ends."""
+    if run.diverged_at is not None:
+        return f"leaves the picture at step 1 and diverges at step {run.diverged_at}"
+    return f"ends at ({run.params[-1][0]:.2f}, {run.params[-1][1]:.2f})"
+
+
+def cliff_alt(plain, clipped, threshold: float) -> str:
+    """The cliff's text alternative: where the plain and the clipped run go."""
+    return alt_text.chart(
+        "Contour map of a cliff made by a deep chain, gradient descent plain and clipped",
+        f"Plain gradient descent {cliff_fate(plain)}; clipped at u = {format_number(threshold)} "
+        f"it {cliff_fate(clipped)}.",
+    )
 
 
 @st.cache_data(max_entries=32, show_spinner=False)

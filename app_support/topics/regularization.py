@@ -15,6 +15,7 @@ import streamlit as st
 
 import landscapes
 import optim
+from app_support import alt_text
 from app_support.presets import scene
 from app_support.urlstate import format_number
 from landscapes import regularization as reg
@@ -256,3 +257,86 @@ def clipped_runs(params: tuple, threshold: float, learning_rate: float) -> Clipp
     )
     view_box = tuple((max(float(a), -100.0), min(float(b), 100.0)) for a, b in view_box)
     return Clipped(spec, runs, lengths, angles, rows, view_box)
+
+
+def steps_table(ends: dict, solution) -> list[dict]:
+    """The L1 view's table: where each run ends (by its label) and how many of its weights
+    are exactly 0, then the exact minimiser of E + λ‖w‖₁ when it lies in the box."""
+    if np.all(np.isfinite(solution)):
+        ends = {**ends, "exact minimum of E + λ‖w‖₁": solution}
+    return [
+        {
+            "method": label,
+            "w after the last step": vector(w),
+            "weights exactly 0": int(np.sum(np.asarray(w) == 0.0)),
+        }
+        for label, w in ends.items()
+    ]
+
+
+# --- text alternatives of the charts (what each shows and its numbers, as the page shows them)
+
+
+def penalty_alt(kind: str, lam: float, w) -> str:
+    """A penalised map's text alternative: the minimiser w̃ at the chosen λ."""
+    name = {"l2": "L2 (λ/2 ‖w‖²)", "l1": "L1 (λ‖w‖₁)"}[kind]
+    return alt_text.chart(
+        f"Contour map of the loss plus the {name} penalty with the minimiser's path over λ",
+        f"At λ = {format_number(lam)} the minimiser w̃ is {vector(w)}.",
+    )
+
+
+def coefficients_alt(lam: float, w_l2, w_l1, zero_lambdas: dict | None) -> str:
+    """The coefficient paths' text alternative: both minimisers at λ and, for the quadratic,
+    the λ at which each L1 weight becomes exactly 0."""
+    zeros = ""
+    if zero_lambdas:
+        zeros = alt_text.values(
+            "L1 weights reach 0 at λ",
+            [(f"w{'₁₂'[i]}", value) for i, value in sorted(zero_lambdas.items())],
+            4,
+        )
+    return alt_text.chart(
+        "The minimiser's weights against λ, L2 and L1",
+        f"At λ = {format_number(lam)}: L2 w̃ = {vector(w_l2)}, L1 w̃ = {vector(w_l1)}.",
+        zeros,
+    )
+
+
+def shrink_alt(what: str, curvatures, kept, lam: float) -> str:
+    """The shrink chart's text alternative: the fraction D/(D + λ) kept along each
+    eigenvector at λ, as the table shows it."""
+    return alt_text.chart(
+        what,
+        alt_text.values(
+            f"At λ = {format_number(lam)}, D/(D + λ)",
+            [(f"q{'₁₂'[i]} (D = {curvatures[i]:.4g})", kept[i]) for i in range(len(kept))],
+            6,
+        ),
+    )
+
+
+def l1_steps_alt(table) -> str:
+    """The L1 runs' text alternative: where each run ends and how many weights are exactly 0."""
+    return alt_text.chart(
+        "Contour map of E + λ‖w‖₁ with the subgradient and the proximal runs",
+        alt_text.rows(table, "method", ("w after the last step", "weights exactly 0")),
+    )
+
+
+def early_alt(what: str, t: int, lr: float, chosen, gap: float) -> str:
+    """Early stopping's text alternative: the λ = 1/(εt) that t steps match, and how far the
+    two points are apart."""
+    return alt_text.chart(
+        what,
+        f"t = {t}, ε = {format_number(lr)}: λ = 1/(εt) = {chosen.lam:.4g}; "
+        f"w_t = {vector(chosen.gd_point)}, w̃(λ) = {vector(chosen.l2_point)}, distance {gap:.3g}.",
+    )
+
+
+def clip_alt(what: str, table) -> str:
+    """The clipping runs' text alternative: the table's longest step and final loss per run."""
+    return alt_text.chart(
+        what,
+        alt_text.rows(table, "run", ("longest step", "largest turn (°)", "final loss")),
+    )

@@ -16,7 +16,7 @@ import streamlit as st
 
 import landscapes
 import optim
-from app_support import budget, core
+from app_support import alt_text, budget, core
 from app_support.chart_view import FRAME, ZOOM
 from app_support.presets import Preset, scene
 from app_support.urlstate import Setting, format_number, load_url, log_grid
@@ -342,6 +342,18 @@ def found_text(points) -> str:
     return found or "no critical point"
 
 
+def critical_alt(points, point) -> str:
+    """The critical-point map's text alternative: what was found, and the inspected point w₀
+    with its loss and Hessian eigenvalues as the sidebar shows them."""
+    lam = point.eigenvalues
+    return alt_text.chart(
+        f"Contour map of the loss with its critical points: {found_text(points)}",
+        f"Inspected w₀ = ({figures.short_number(point.w[0])}, {figures.short_number(point.w[1])}): "
+        f"E = {point.value:.5g}, λ₁ = {figures.short_number(lam[0])}, "
+        f"λ₂ = {figures.short_number(lam[1])}.",
+    )
+
+
 def points_table(points) -> list[dict]:
     """The table of every critical point: kind, place, loss, eigenvalues, index, ‖∇E‖."""
     return [
@@ -413,6 +425,18 @@ def escape_numbers(
 
 
 # --- what the tabs "Random Hessians" and "Counting" say ------------------------------------------
+
+
+ESCAPE_EXPLAIN = (  # under the escape tab's charts
+    "Each run starts d away from the saddle along its unstable direction u, where the "
+    "surface curves down (λ_u < 0): gradient descent multiplies that distance by "
+    "1 + ε|λ_u| per step — slowly, when d is tiny. Momentum accumulates the small steps; "
+    "Adam divides the gradient by its size, so its steps hardly depend on d. Newton's "
+    "step −H⁻¹∇E jumps to where the quadratic model has zero slope — the saddle itself; "
+    "saddle-free Newton uses |H| instead and turns the attraction along u into repulsion "
+    "(Dauphin et al. 2014). A run that falls off a surface without a floor (x² − y²) is "
+    "stopped by the runner far away; its count is not affected."
+)
 
 
 def random_numbers(counts, n: int, samples: int) -> list[tuple[str, str, str]]:
@@ -636,6 +660,18 @@ def well_numbers(well: Well) -> list[tuple[str, str, str | None]]:
         ("peak between them", f"w = {well.peak:.3g}", None),
         ("starts ending in the good one", f"{np.mean(well.runs.ends_in == 0):.0%}", None),
     ]
+
+
+def well_alt(numbers) -> str:
+    """The double well's text alternative: its minima, the peak between them and the share of
+    starts that end in the good minimum (`well_numbers`, as shown)."""
+    return alt_text.chart(
+        "Loss E(w) of a double well with gradient descent from many starts",
+        "; ".join(
+            f"{label}: {value}" + (f", {loss}" if loss else "") for label, value, loss in numbers
+        )
+        + ".",
+    )
 
 
 # --- the lecture's quiz: each statement, its answer, and the evidence shown once answered ----

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from app_support.charts import drawn_figures
+from app_support.charts import drawn_figures, sent_payloads
 from app_support.classroom import model, seat, store
 
 PAGE = str(Path(__file__).resolve().parents[2] / "pages" / "adaptive.py")
@@ -143,6 +143,8 @@ def test_a_poll_from_a_quiz_question(lecturer):
     (figure,) = [f for f in drawn_figures(lecturer) if f["data"][0]["type"] == "bar"]
     assert figure["data"][0]["x"] == ["yes", "no"]
     assert figure["data"][0]["y"] == [2, 1]
+    (alt,) = [p["alt"] for _, p in sent_payloads(lecturer) if p.get("figure") == figure]
+    assert alt == f"Answers to: {poll.question.rstrip('.')}: 3 votes: yes 2, no 1."
 
     lecturer.button(key="classroom.close").click()
     rerun(lecturer)
