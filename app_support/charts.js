@@ -77,14 +77,14 @@ function mapRatio(layout) {
 }
 
 // The tallest a chart may be: in presentation mode, ending on screen with its animation bar
-// (at least 45 % of the window for a chart far down the page); else one window, bar included.
+// (at least 30 % of the window for a chart far down the page); else one window, bar included.
 function heightBudget(gd, fit, animated) {
   const bar = animated ? BAR_ROOM : 0;
   const view = window.innerHeight;
   if (!fit.presenting) return view - bar - 16;
   const scroller = gd.closest('[data-testid=stMain]');
   const top = gd.getBoundingClientRect().top + (scroller?.scrollTop ?? 0) + window.scrollY;
-  return Math.max(view - top - bar - 12, 0.45 * view);
+  return Math.max(view - top - bar - 12, 0.3 * view);
 }
 
 // The layout `sent` fitted to the chart's column and to the window.

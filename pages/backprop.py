@@ -128,6 +128,9 @@ order = figures.walk(len(sizes) - 1)
 with containers["step"]:
     editing = st.columns(2, vertical_alignment="bottom")
     example = editing[0].popover("✏️ Example: input x, target y", use_container_width=True)
+    # The graph above its step slider: presented on a 720-line screen, the graph and its
+    # Play bar then fit, and the slider sits next to the equation it picks.
+    graph_slot = st.container()
 x = tuple(control(setting, example, "step") for setting in topic.input_settings(sizes[0]))
 y = tuple(control(setting, example, "step") for setting in topic.target_settings(sizes[-1]))
 edge_names = {topic.weight_name(e): e for e in figures.edges(sizes)}
@@ -139,7 +142,7 @@ weights = tuple(
 chosen_step = state.control(
     Setting.integer(
         "step",
-        "Step whose equation is written out below the graph",
+        "Step whose equation is written out below",
         0,
         0,
         len(order) - 1,
@@ -177,6 +180,7 @@ def step_view() -> None:
         ),
         key=GRAPH_CHART,
         look=page.look,
+        where=graph_slot,
         on_click=_pick_from_click,
         config=PLOT_CONFIG,
         view=graph_view,
@@ -191,7 +195,7 @@ def step_view() -> None:
     )
     page.explain(
         "▶ **Play** under the graph walks through every step in the browser; the step slider "
-        "above picks the step whose equation is written out. BP2 sends the error back through "
+        "under it picks the step whose equation is written out. BP2 sends the error back through "
         "the *transposed* weights: neuron $k$ of layer $l$ collects $w^{l+1}_{jk}\\delta^{l+1}_j$ "
         "from every neuron $j$ it feeds."
     )
