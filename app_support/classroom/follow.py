@@ -192,7 +192,11 @@ def _room_version(code: str) -> int:
     return store.get_store().version(code)
 
 
-WATCHERS = Watchers(_room_version, streamlit_internals.rerun_session, PUSH_SECONDS)
+def _rerun_follower(session_id: str) -> bool | None:
+    return streamlit_internals.rerun_session(session_id, unless_running=True)
+
+
+WATCHERS = Watchers(_room_version, _rerun_follower, PUSH_SECONDS)
 
 
 def watch(code: str) -> None:
