@@ -110,18 +110,15 @@ def can_rerun_sessions() -> bool:
     return callable(getattr(manager, "get_active_session_info", None))
 
 
-def rerun_session(session_id: str, *, unless_running: bool = False) -> bool | None:
+def rerun_session(session_id: str) -> bool:
     """Rerun session `session_id`'s page as it is (its page, its URL as its newest run left
     it, its widget values), as Streamlit's "run on save" does; callable from any thread. False
-    when the session is gone (the tab was closed) or this Streamlit cannot be reached; with
-    `unless_running`, None (and nothing asked) while the session's page is running."""
+    when the session is gone (the tab was closed) or this Streamlit cannot be reached."""
     try:
         info = Runtime.instance()._session_mgr.get_active_session_info(session_id)
         if info is None:
             return False
         session = info.session
-        if unless_running and _running(session):
-            return None
         client_state = ClientState()
         client_state.CopyFrom(session._client_state)
         query = _running_query_string(session)
@@ -131,11 +128,6 @@ def rerun_session(session_id: str, *, unless_running: bool = False) -> bool | No
     except (AttributeError, RuntimeError):
         return False
     return True
-
-
-def _running(session) -> bool:
-    """Whether the session's script is running (`AppSession._state`: APP_IS_RUNNING)."""
-    return getattr(getattr(session, "_state", None), "name", "") == "APP_IS_RUNNING"
 
 
 def _running_query_string(session) -> str | None:

@@ -192,11 +192,7 @@ def _room_version(code: str) -> int:
     return store.get_store().version(code)
 
 
-def _rerun_follower(session_id: str) -> bool | None:
-    return streamlit_internals.rerun_session(session_id, unless_running=True)
-
-
-WATCHERS = Watchers(_room_version, _rerun_follower, PUSH_SECONDS)
+WATCHERS = Watchers(_room_version, streamlit_internals.rerun_session, PUSH_SECONDS)
 
 
 def watch(code: str) -> None:

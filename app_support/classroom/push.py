@@ -7,12 +7,6 @@ version of each room that has students on this server: one store read per room, 
 number of students, and with Redis each replica does so for its own students. A session whose
 version is older is rerun once; its new run registers the version it read. A session that is
 gone, or that left the room (`forget`), is dropped.
-
-A session whose page is still running is not interrupted: it is rerun at the first pass after
-its run has ended. Interrupting it would throw away the run's work and start again, and when a
-server's followers take longer to run than the lecturer takes to send the next view (50
-sessions on one process, whose runs share one core), every run would be interrupted by the
-next view and no student would see any view until the lecturer stopped sending.
 """
 
 from __future__ import annotations
@@ -26,14 +20,13 @@ class Watchers:
     """The sessions of this server that follow rooms, and the thread that wakes them.
 
     `version_of(code)` reads a room's version (raising for a room that is gone or a store that
-    is down: those sessions wait); `rerun(session_id)` reruns a session: True, False if it is
-    gone, None if its page is running now (it is asked again at the next pass).
+    is down: those sessions wait); `rerun(session_id)` reruns a session, False if it is gone.
     """
 
     def __init__(
         self,
         version_of: Callable[[str], int],
-        rerun: Callable[[str], bool | None],
+        rerun: Callable[[str], bool],
         period: float,
     ):
         self._version_of = version_of
@@ -76,8 +69,6 @@ class Watchers:
                 if seen == version:
                     continue
                 alive = self._rerun(session_id)
-                if alive is None:  # running: rerun when that run has ended
-                    continue
                 with self._lock:
                     current = self._rooms.get(code, {})
                     if not alive:

@@ -138,32 +138,3 @@ def test_a_rerun_between_runs_keeps_the_saved_url(monkeypatch):
     _runtime_with(monkeypatch, session)
     assert streamlit_internals.rerun_session("s") is True
     assert session.asked[0].query_string == "steps=230"
-
-
-def test_a_session_whose_page_is_running_is_rerun_once_that_run_has_ended():
-    fakes = Fakes()
-    running = {"a"}
-    w = Watchers(
-        fakes.version_of,
-        lambda s: None if s in running else fakes.rerun(s),
-        period=3600,
-    )
-    w.watch("ROOM1", "a", 1)
-    fakes.versions["ROOM1"] = 2
-    assert w.check() == 0 and fakes.reruns == []  # not interrupted
-    assert w.watched() == {"ROOM1": {"a": 1}}  # still behind: asked again next pass
-    running.clear()
-    assert w.check() == 1 and fakes.reruns == ["a"]
-
-
-def test_rerun_session_leaves_a_running_page_alone_when_asked(monkeypatch):
-    from app_support import streamlit_internals
-
-    session = _FakeSession(saved_query="steps=200", running_query="steps=210")
-    session._state = SimpleNamespace(name="APP_IS_RUNNING")
-    _runtime_with(monkeypatch, session)
-    assert streamlit_internals.rerun_session("s", unless_running=True) is None
-    assert session.asked == []
-    assert streamlit_internals.rerun_session("s") is True  # without: it is interrupted
-    session._state = SimpleNamespace(name="APP_NOT_RUNNING")
-    assert streamlit_internals.rerun_session("s", unless_running=True) is True
