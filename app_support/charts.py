@@ -28,7 +28,7 @@ import contextlib
 import json
 import re
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from pathlib import Path
 
 import orjson
@@ -40,6 +40,7 @@ from app_support.alt_text import describe_figure
 from app_support.chart_view import ChartView
 from viz.animation import controls_outside
 from viz.figure import figure_dict
+from viz.memo import Memo
 from viz.theme import Look, plotly_template
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
@@ -141,6 +142,15 @@ EXPORT_FRAMES = "_charts.export_frames"
 _component = st.components.v2.component(COMPONENT, js=_JS, css=_CSS, isolate_styles=False)
 
 
+# Charts as sent, shared by the sessions of this server that draw the same figure: (chart key,
+# look, `same_for`) -> (the figure as drawn for the downloads, its animation controls, its
+# description, its JSON text). A class that follows its lecturer reruns every student's page
+# with the same settings at once, on one core per server process (the GIL): building a
+# figure and writing its JSON once instead of once per student is most of the charts' share
+# of those runs (`python -m bench.classroom --followers websocket`, docs/deploy.md).
+SHARED_CHARTS: Memo[tuple[dict, dict | None, str, bytes]] = Memo(16)
+
+
 def plotly_chart(
     figure,
     *,
@@ -152,6 +162,7 @@ def plotly_chart(
     frames_on_request: bool = False,
     view: ChartView | None = None,
     alt: str | None = None,
+    same_for: Hashable | None = None,
 ) -> dict | None:
     """Draw ``figure`` (a Plotly figure) under ``key``; a new figure redraws the same chart.
 
@@ -170,6 +181,11 @@ def plotly_chart(
     (`app_support.alt_text`); the browser gives it to the chart as its accessible name
     (``role="figure"``, ``aria-label``). Without it the chart is described by its own labels
     (`describe_figure`: title, axis titles, legend entries).
+    same_for: a value that determines the figure (with `key` and `look`), such as the page's
+    settings; ``figure`` may then be a function that builds it. The figure is built and
+    written as JSON once for all the sessions of this server that draw this chart with equal
+    ``same_for`` (`SHARED_CHARTS`), not once per session. Whatever else the figure depends on
+    (a requested animation's frames) must be part of it.
     Returns the click of this run, if any."""
     install_plotly_js()
     page_charts = st.session_state.setdefault(PAGE_CHARTS, _page_charts(False))
@@ -178,11 +194,14 @@ def plotly_chart(
     page_charts["drawn"] += 1
     if frames_on_request:
         page_charts["lazy"].add(key)
-    spec = figure_dict(figure)
-    spec["layout"]["template"] = plotly_template(look)
+    if same_for is None:
+        drawn, animation, described, figure_text = _sent_figure(figure, look)
+    else:
+        drawn, animation, described, figure_text = SHARED_CHARTS.get_or_compute(
+            (key, look, same_for), lambda: _sent_figure(figure, look)
+        )
     # As drawn, with Plotly's own animation controls: for the page's downloads (export menu)
-    page_charts["figures"][key] = {**spec, "layout": dict(spec["layout"])}
-    spec["layout"], animation = controls_outside(spec["layout"])  # charts.js draws them
+    page_charts["figures"][key] = {**drawn, "layout": dict(drawn["layout"])}
     settings = {
         "config": {"displaylogo": False, **(config or {})},
         "bundles": BUNDLES,
@@ -190,12 +209,12 @@ def plotly_chart(
         "animation": animation,
         "framesOnRequest": frames_on_request,
         "fillFrame": page_charts["embed"],
-        "alt": alt or describe_figure(spec),
+        "alt": alt or described,
         "fit": {"presenting": look.presentation},  # charts.js: the window's height to fit
     }
     # Sent as bytes of one JSON text: a dict would be JSON-encoded twice more by Streamlit
     # (once to send, once sorted to hash an identity this keyed chart does not use).
-    data = json.dumps(settings).encode()[:-1] + b', "figure": ' + figure_json(spec) + b"}"
+    data = json.dumps(settings).encode()[:-1] + b', "figure": ' + figure_text + b"}"
     if view is not None:
         # The view goes first, on a line of its own: the browser knows a figure by the text
         # after it, so a view it reported itself (a pause, a zoom) redraws nothing.
@@ -208,6 +227,17 @@ def plotly_chart(
     with where if where is not None else contextlib.nullcontext():
         result = _component(key=key, data=data, **callbacks)
     return result.get("click") if on_click is not None else None
+
+
+def _sent_figure(figure, look: Look) -> tuple[dict, dict | None, str, bytes]:
+    """What a chart sends of `figure` (or of what the function `figure` builds): the figure as
+    drawn with Plotly's animation controls (for the downloads), the controls that charts.js
+    draws instead, the figure's description and its JSON text without those controls."""
+    spec = figure_dict(figure() if callable(figure) else figure)
+    spec["layout"]["template"] = plotly_template(look)
+    drawn = {**spec, "layout": dict(spec["layout"])}
+    spec["layout"], animation = controls_outside(spec["layout"])  # charts.js draws them
+    return drawn, animation, describe_figure(spec), figure_json(spec)
 
 
 def figure_json(spec: dict) -> bytes:

@@ -29,6 +29,13 @@ a core for 100 students; `python -m bench.classroom_watch`). Instead the server 
 follower's session itself, the way Streamlit's own "run on save" does when a source file
 changes: `AppSession.request_rerun` with the client state the session's last run ended with
 (its page, query and widget values). Sessions are found through the runtime's session manager.
+That client state is saved only when the session's script runner stops, so while runs follow
+one another it is the URL of an older run: a follower rerun then (a newer view interrupting the
+run that applied the last one, or a poll opened meanwhile) would run with the URL from before
+the view, show the old settings and count the view as seen — under load a student could miss
+every view until the lecturer stopped sending. A rerun asked for during a run therefore carries
+that run's own query string (its `ScriptRunContext`, which `st.query_params` writes keep
+current): the URL the page is at now.
 
 `embed_view_asked` — Streamlit reserves the URL parameters ``embed`` and ``embed_options`` for
 its own embedding and leaves them out of `st.query_params`, so the lab's embed view
@@ -41,8 +48,16 @@ from __future__ import annotations
 from urllib.parse import parse_qs
 
 import streamlit as st
+from streamlit.proto.ClientState_pb2 import ClientState
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 from streamlit.runtime.state import get_session_state
+
+try:
+    from streamlit.runtime.scriptrunner_utils.script_run_context import (
+        SCRIPT_RUN_CONTEXT_ATTR_NAME,
+    )
+except ImportError:  # another Streamlit version: a rerun keeps the saved client state
+    SCRIPT_RUN_CONTEXT_ATTR_NAME = ""
 
 try:
     from streamlit.runtime import Runtime
@@ -96,18 +111,36 @@ def can_rerun_sessions() -> bool:
 
 
 def rerun_session(session_id: str) -> bool:
-    """Rerun session `session_id`'s page as it is (its last page, query and widget values),
-    as Streamlit's "run on save" does; callable from any thread. False when the session is
-    gone (the tab was closed) or this Streamlit cannot be reached."""
+    """Rerun session `session_id`'s page as it is (its page, its URL as its newest run left
+    it, its widget values), as Streamlit's "run on save" does; callable from any thread. False
+    when the session is gone (the tab was closed) or this Streamlit cannot be reached."""
     try:
         info = Runtime.instance()._session_mgr.get_active_session_info(session_id)
         if info is None:
             return False
         session = info.session
-        session.request_rerun(session._client_state)
+        client_state = ClientState()
+        client_state.CopyFrom(session._client_state)
+        query = _running_query_string(session)
+        if query is not None:
+            client_state.query_string = query
+        session.request_rerun(client_state)
     except (AttributeError, RuntimeError):
         return False
     return True
+
+
+def _running_query_string(session) -> str | None:
+    """The query string of the run `session` is in now (what it started with, or wrote since),
+    None when no run is going on (its saved client state is then the newest)."""
+    thread = getattr(getattr(session, "_scriptrunner", None), "_script_thread", None)
+    ctx = (
+        getattr(thread, SCRIPT_RUN_CONTEXT_ATTR_NAME, None)
+        if SCRIPT_RUN_CONTEXT_ATTR_NAME
+        else None
+    )
+    query = getattr(ctx, "query_string", None)
+    return query if isinstance(query, str) else None
 
 
 def embed_view_asked() -> bool:

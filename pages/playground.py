@@ -163,19 +163,9 @@ def _start_from_click():
         state.set_later("y0", float(f"{y:.4g}"))
 
 
-contour = contour_figure(
-    xs,
-    ys,
-    Z,
-    paths,
-    look=page.look,
-    log_color=surface.log_color,
-    minima=minima,
-    saddles=saddles,
-    maxima=maxima,
-    start=(x0, y0),
-    internals=internals,
-)
+# Every figure below follows from the page's settings: sessions with the same settings (a
+# class following its lecturer) share each built figure (`plotly_chart(same_for=...)`).
+settings_now = repr(sorted(state.values().items()))
 plot_config = {"displaylogo": False, "toImageButtonOptions": {"filename": "loss-landscape"}}
 # The charts' text alternative: the runs and when each got close to a minimum.
 arrival_goal = "1 % of its starting distance to a minimum"
@@ -193,23 +183,37 @@ runs_alt = (
 )
 if view == "3d":
     plotly_chart(
-        surface_figure(
+        lambda: surface_figure(
             xs, ys, Z, paths, look=page.look, log_color=surface.log_color, minima=minima
         ),
         key=f"{PAGE}.surface3d",
         look=page.look,
         config=plot_config,
         alt=f"3-D surface of the loss with the optimizers' paths: {runs_alt}",
+        same_for=settings_now,
     )
 else:
     plotly_chart(
-        contour,
+        lambda: contour_figure(
+            xs,
+            ys,
+            Z,
+            paths,
+            look=page.look,
+            log_color=surface.log_color,
+            minima=minima,
+            saddles=saddles,
+            maxima=maxima,
+            start=(x0, y0),
+            internals=internals,
+        ),
         key=CHART_KEY,
         look=page.look,
         on_click=_start_from_click,
         config=plot_config,
         view=view_kept,
         alt=f"Contour map of the loss with the optimizers' paths: {runs_alt}",
+        same_for=settings_now,
     )
 page.explain(
     "▶ **Play** animates every optimizer together; drag the step slider to scrub. "
@@ -226,12 +230,15 @@ for name, traj in trajectories.items():
         distances[name] = d
 curve_column, table_column = st.columns([3, 2])
 plotly_chart(
-    curves_figure(paths, reference_loss=reference_loss, distances=distances, look=page.look),
+    lambda: curves_figure(
+        paths, reference_loss=reference_loss, distances=distances, look=page.look
+    ),
     key=f"{PAGE}.curves",
     look=page.look,
     where=curve_column,
     config=plot_config,
     alt=f"Loss and distance to the nearest minimum against the step: {runs_alt}",
+    same_for=settings_now,
 )
 tolerance = state.widget(
     Setting.number(

@@ -6,7 +6,13 @@ from pathlib import Path
 import plotly
 from streamlit.testing.v1 import AppTest
 
-from app_support.charts import PLOTLY_JS, drawn_figures, install_plotly_js
+from app_support.charts import (
+    PLOTLY_JS,
+    SHARED_CHARTS,
+    drawn_figures,
+    install_plotly_js,
+    sent_payloads,
+)
 
 
 def test_plotly_js_is_the_packages_own_copy(tmp_path):
@@ -172,3 +178,46 @@ def test_figure_json_is_plotlys_json_without_the_html_escapes():
     assert json.loads(figure_json(odd)) == {
         "data": [{"x": [0.0, 2.0, 4.0, 6.0, 8.0], "y": ["2026-12-04T00:00:00"]}]
     }
+
+
+def _shared_chart():
+    import plotly.graph_objects as go
+    import streamlit as st
+
+    from app_support.charts import plotly_chart
+    from viz.theme import Look
+
+    # what this session would build, and the settings it says determine it
+    y, same_for = st.session_state["built_y"], st.session_state["same_for"]
+    plotly_chart(
+        lambda: go.Figure(go.Scatter(x=[0, 1], y=y)),
+        key="shared",
+        look=Look(),
+        same_for=same_for,
+        alt="a line",
+    )
+
+
+def _run_shared(y, same_for) -> AppTest:
+    at = AppTest.from_function(_shared_chart)
+    at.session_state["built_y"], at.session_state["same_for"] = y, same_for
+    return at.run()
+
+
+def test_sessions_with_the_same_settings_share_one_built_figure():
+    """A second session with equal `same_for` is sent the figure the first one built: its
+    own builder (which would draw another line here, to tell them apart) is not called; other
+    settings build their own figure; the figure is the one an unshared chart sends."""
+    SHARED_CHARTS.clear()
+    first = _run_shared([1, 0], ("steps", 210))
+    second = _run_shared([5, 5], ("steps", 210))
+    other = _run_shared([2, 3], ("steps", 220))
+    assert not (first.exception or second.exception or other.exception)
+    (drawn_first,), (drawn_second,), (drawn_other,) = map(drawn_figures, (first, second, other))
+    assert drawn_first["data"][0]["y"] == drawn_second["data"][0]["y"] == [1, 0]
+    assert drawn_other["data"][0]["y"] == [2, 3]
+    assert len(SHARED_CHARTS) == 2
+    unshared = AppTest.from_function(_two_charts).run()
+    assert drawn_figures(unshared)[1]["layout"] == drawn_first["layout"]  # same look: Look()
+    # each session's own settings and text alternative are still its own
+    assert [payload["alt"] for _, payload in sent_payloads(second)] == ["a line"]

@@ -343,3 +343,22 @@ def test_presets_that_draw_adam_set_its_learning_rate_themselves():
     for preset in PLAYGROUND_PRESETS:
         if "adam" in preset.params.get("opt", "gd,momentum,adam").split(","):
             assert "adam.learning_rate" in preset.params, preset.key
+
+
+def test_sessions_with_the_same_settings_get_the_figures_built_for_them():
+    """Figures are shared by sessions with equal settings (`plotly_chart(same_for=...)`): a
+    session served from the shared figures gets what it would have built, and a session with
+    other settings (another step count, the other look) its own."""
+    from app_support.charts import SHARED_CHARTS
+
+    SHARED_CHARTS.clear()
+    built = drawn_figures(open_page({"steps": "250"}))
+    shared = drawn_figures(open_page({"steps": "250"}))
+    assert len(SHARED_CHARTS) == 2  # the map and the curves, built once
+    assert shared == built
+    other = drawn_figures(open_page({"steps": "260"}))
+    assert len(SHARED_CHARTS) == 4 and other != built
+    presenting = drawn_figures(open_page({"steps": "250", "present": "1"}))
+    assert presenting != built
+    SHARED_CHARTS.clear()
+    assert drawn_figures(open_page({"steps": "250"})) == built
