@@ -174,7 +174,8 @@ def surfaces_tab() -> None:
     note_data()
     xs, ys, panels = topic.surface_panels(spec, batch, seed)
     minima = np.reshape(data.minima, (-1, 2))
-    chart(figs.minibatch_panels_figure(xs, ys, panels, minima, look=look), "panels")
+    alt = topic.surfaces_alt(f"Maps of the full loss and of minibatches of B = {batch}", panels)
+    chart(figs.minibatch_panels_figure(xs, ys, panels, minima, look=look), "panels", alt=alt)
     st.caption(
         f"Minibatches of B = {batch} (seed {seed}), each map dark where its own loss is low. "
         + (
@@ -189,6 +190,7 @@ def surfaces_tab() -> None:
     chart(
         figs.minibatch_animation_figure(xs, ys, panels[0].Z, panels[1:], minima, look=look),
         "animation",
+        alt=topic.surfaces_alt("The minibatch surfaces one after the other", panels[1:]),
         view=kept_view,
     )
     st.caption(

@@ -514,6 +514,20 @@ def sgd_alt(ends: tuple[float, float], seed: int) -> str:
     )
 
 
+def surfaces_alt(what: str, panels) -> str:
+    """The minibatch maps' text alternative: where each surface's minima are (the full
+    batch's first), or its lowest point in view when it has none inside, and its saddles."""
+
+    def where(panel) -> str:
+        points = [f"({x:.2f}, {y:.2f})" for x, y in panel.minima]
+        found = f"minima at {', '.join(points)}" if points else "no minimum inside"
+        if not points and panel.lowest is not None:
+            found += f", lowest point in view ({panel.lowest[0]:.2f}, {panel.lowest[1]:.2f})"
+        return f"{panel.title}: {found}; {alt_text.count(len(panel.saddles), 'saddle')}"
+
+    return alt_text.chart(what, *(f"{where(panel)}." for panel in panels))
+
+
 def rings_alt(what: str, rings, theory: float | None = None) -> str:
     """A cloud map's text alternative: each ring's radius (a ring's label is its name, a
     colon and its radius) and, where given, the theory's."""

@@ -5,11 +5,14 @@ the chart's `alt`."""
 import re
 from pathlib import Path
 
+import jax
+import jax.numpy as jnp
 import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from app_support.charts import sent_payloads
+from app_support.topics import minibatches as topic_minibatches
 
 ROOT = Path(__file__).resolve().parents[2]
 TIMEOUT = 240  # a page's first run compiles its core
@@ -338,3 +341,21 @@ def test_backprop_quiz_chart_says_the_first_and_last_layers_norms():
     first, last = (float(v) for v in re.findall(r"= (\d+(?:\.\d+)?(?:e[+-]\d+)?)", caption))
     assert first < last  # at initialisation the first layer's gradient is the smaller
     assert alt_of(at, "‖∂C/∂wˡ‖ per layer of a 10-layer").endswith(caption.replace("e-", "e−"))
+
+
+def test_minibatch_maps_say_where_each_surface_has_its_minima():
+    # Each point the text names as a minimum is one: the gradient of that surface's loss
+    # vanishes there (checked with the core's loss of the page's default data set).
+    at = open_page("minibatches")
+    spec = (topic_minibatches.data_setting().default, ())
+    data = topic_minibatches.dataset(spec)
+    panels = alt_of(at, "Maps of the full loss and of minibatches of B = ")
+    stepped = alt_of(at, "The minibatch surfaces one after the other")
+    assert "full batch: minima at (" in panels and "full batch" not in stepped
+    assert "minibatch 1: " in panels and "minibatch 1: " in stepped
+    full = re.search(r"full batch: minima at ((?:\([^)]*\)(?:, )?)+)", panels).group(1)
+    points = [tuple(float(v.replace("−", "-")) for v in p.split(", ")) for p in
+              re.findall(r"\(([^)]*)\)", full)]  # fmt: skip
+    assert points
+    for point in points:  # shown to two decimals: the gradient there is small, not zero
+        assert np.linalg.norm(jax.grad(data.loss)(jnp.asarray(point))) < 0.02
