@@ -203,6 +203,7 @@ if open_tab == "dropout":
                 look=page.look,
             ),
             "thinned",
+            alt=topic.thinned_alt(result.thinned, result.values[1]),
         )
         axis, Z, path, masks, gd_path = topic.dropout_walk(float(p_in), int(drop_seed))
         left, right = st.columns([3, 2])
@@ -368,6 +369,7 @@ elif open_tab == "batchnorm":
             ),
             "bn_stats",
             right,
+            topic.bn_stats_alt(stats),
         )
         right.caption(
             "First-layer units at the last step: the training set's μ_B, σ²_B and the "

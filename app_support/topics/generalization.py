@@ -443,3 +443,30 @@ def race_alt(how: str, race) -> str:
         f"Contour map of the loss with gradient descent's path, {NORMALIZATION_TITLES[how]}",
         race_text(how, race).replace("**", "") + ".",
     )
+
+
+def thinned_alt(thinned, whole) -> str:
+    """The thinned networks' maps: on what share of the plane each one decides as the whole
+    network does (the maps' boundary is their value 0.5, as drawn)."""
+    decided = np.asarray(whole) > 0.5
+    agree = [
+        (f"thinned {i + 1}", float(np.mean((np.asarray(v) > 0.5) == decided)))
+        for i, v in enumerate(thinned)
+    ]
+    return alt_text.chart(
+        f"Decision maps of {alt_text.count(len(agree), 'thinned network')} and the whole network",
+        "Share of the plane decided as the whole network does: "
+        + ", ".join(f"{name} {alt_text.percent(share)}" for name, share in agree)
+        + ".",
+    )
+
+
+def bn_stats_alt(stats) -> str:
+    """Batch norm's statistics chart: how far the running averages that test time uses lie
+    from the last training batch's mean and variance, unit by unit (the largest gaps)."""
+    mean_gap = float(np.max(np.abs(np.asarray(stats.batch_mean) - stats.running_mean)))
+    var_gap = float(np.max(np.abs(np.asarray(stats.batch_var) - stats.running_var)))
+    return alt_text.chart(
+        "First-layer units' batch mean and variance against their running averages",
+        f"Largest gap: mean {alt_text.number(mean_gap)}, variance {alt_text.number(var_gap)}.",
+    )

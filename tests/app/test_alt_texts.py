@@ -185,6 +185,7 @@ def test_generalization_curves_say_the_losses_and_the_early_stop():
     assert f"{shown['Test loss at the end']} at the end." in early
 
     at = open_page("generalization", {"tab": "batchnorm"})
+    assert alt_of(at, "First-layer units' batch mean and variance").count("Largest gap") == 1
     shown = metrics(at)
     curves = alt_of(at, "Training, validation and test loss against the step, plain and batch")
     plain, normed = shown["Training loss, plain"], shown["Training loss, batch norm"]
@@ -300,6 +301,8 @@ def test_saddles_random_hessians_say_the_counts_shown():
 
 def test_generalization_decision_maps_say_the_numbers_shown_with_them():
     at = open_page("generalization", {"tab": "dropout"})
+    thinned = alt_of(at, "Decision maps of 4 thinned networks and the whole network")
+    assert len(re.findall(r"thinned \d \d+%", thinned)) == 4
     maps = alt_of(at, "Decision maps of the network: without dropout, with dropout")
     for label, value in metrics(at).items():
         assert f"{label}: {value}" in maps

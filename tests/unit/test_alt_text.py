@@ -149,3 +149,22 @@ def test_a_tally_says_the_total_each_count_and_the_answer():
     assert tally(["yes", "no"], [1, 0], "yes") == "1 vote: yes 1, no 0. The answer: yes."
     assert tally(["a", "b"], None) == "0 votes: a 0, b 0."
     assert tally(["0–10"], [1234]) == "1,234 votes: 0–10 1,234."
+
+
+def test_thinned_maps_and_batch_norm_statistics_say_their_numbers():
+    from types import SimpleNamespace
+
+    from app_support.topics.generalization import bn_stats_alt, thinned_alt
+
+    whole = np.array([[0.9, 0.1], [0.8, 0.2]])
+    thinned = [whole, np.array([[0.1, 0.1], [0.8, 0.2]]), 1 - whole]  # agree on 4, 3, 0 of 4
+    text = thinned_alt(thinned, whole)
+    assert text.startswith("Decision maps of 3 thinned networks and the whole network")
+    assert "thinned 1 100%, thinned 2 75%, thinned 3 0%." in text
+    stats = SimpleNamespace(
+        batch_mean=np.array([0.5, -1.0]),
+        running_mean=np.array([0.25, -1.5]),
+        batch_var=np.array([1.0, 2.0]),
+        running_var=np.array([1.0, 1.0]),
+    )
+    assert "Largest gap: mean 0.5, variance 1." in bn_stats_alt(stats)
