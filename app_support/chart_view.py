@@ -89,6 +89,7 @@ class ChartView(NamedTuple):
         frame = reported.get("frame")
         if isinstance(frame, int) and FRAME.low <= frame <= FRAME.high:
             self.state.set_later(FRAME.name, frame)
+        st.session_state[_reported(self.key)] = True  # for `chart_view` in the run it causes
 
     def forget(self) -> None:
         """For a callback: back to the full extent and the first frame (a new surface)."""
@@ -100,11 +101,23 @@ class ChartView(NamedTuple):
         self.state.reset([FRAME.name])
 
 
-def chart_view(state: PageState, key: str, *, zoom: bool = True) -> ChartView:
+def _reported(key: str) -> str:
+    """The session state key that says chart `key` reported its view for this run."""
+    return f"_chart_view.reported.{key}"
+
+
+def chart_view(
+    state: PageState, key: str, *, zoom: bool = True, frames_on_request: bool = False
+) -> ChartView:
     """Declare the URL settings ``zoom`` (unless `zoom` is false) and ``frame`` of the chart
     `key` on this page and read them; a zoom that is not four ordered numbers warns and falls
     back to none, a frame that is no whole number in range warns and falls back to the first.
-    Call it on every run, whichever tab is open, so that the link keeps the view."""
+    Call it on every run, whichever tab is open, so that the link keeps the view.
+
+    frames_on_request: the chart sends its frames only when asked. The frame kept holds only
+    for a run that comes from a URL (a link opened) or from the chart's own report: another run
+    (a slider moved) draws the still figure, so it goes back to the first frame rather than send
+    every frame with every move."""
     kept = None
     if zoom:
         text = state.value(ZOOM)
@@ -113,5 +126,8 @@ def chart_view(state: PageState, key: str, *, zoom: bool = True) -> ChartView:
         except ValueError as reason:
             state.warn(f"The link's **zoom** was ignored ({reason}); showing the whole map.")
             state.set_later(ZOOM.name, "")
+    reported = st.session_state.pop(_reported(key), False)
+    if frames_on_request and not (state.reloaded or reported):
+        state.set_later(FRAME.name, 0)  # before it is read: this run's URL drops it too
     frame = state.value(FRAME)
     return ChartView(key, state, kept, frame if frame else None, zoom)

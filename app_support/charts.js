@@ -379,10 +379,13 @@ function animationBar(parentElement, gd) {
     gd.__lllPlotly.animate(gd, framesAt(index), state.animation.steps[index].options)
       .catch(interrupted);
   };
-  const pause = () => {
+  const halt = () => {
     gd.__lllPending = null; // frames asked for and not yet here: do not play them
     gd.__lllPlotly.animate(gd, [null], state.animation.pause).catch(interrupted);
     setPlaying(false);
+  };
+  const pause = () => {
+    halt();
     settled();
   };
   // For the keyboard (lecture_keys.js) and the button: Play/Pause, and a step back or on.
@@ -439,8 +442,10 @@ function animationBar(parentElement, gd) {
   };
   // A new figure stops the animation first: a frame still queued would restyle the new
   // figure's traces after it is drawn (the map's image back to contours, say).
+  // Not a pause of the student's: the step shown belongs to the old figure, so it is not
+  // reported for the URL.
   const stop = () => {
-    if (state.playing && state.animation) pause();
+    if (state.playing && state.animation) halt();
   };
   return {showAnimation, resume, stop, toggle, stepBy, bar};
 }
@@ -483,6 +488,7 @@ const framesLeftOut = (gd) => gd.__lllFramesOnRequest && !gd._transitionData?._f
 
 function requestFrames(gd, action) {
   gd.__lllPending = action;
+  gd.__lllFramesAsked = (gd.__lllFramesAsked ?? 0) + 1; // for the browser tests
   gd.__lllTrigger('frames', {...action, at: Date.now()}); // a new value each time
 }
 

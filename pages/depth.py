@@ -71,7 +71,7 @@ WINDOW_HELP = "Regions met by the map's grid; some crossings lie outside the win
 
 page = page_setup(PAGE, "Depth and No Free Lunch", icon="🏗️")
 state = page.state
-tilt_view = chart_view(state, f"{PAGE}.tilt")  # the tilting map's zoom and step, in the URL
+tilt_view = chart_view(state, f"{PAGE}.tilt", frames_on_request=True)  # zoom and step: URL
 
 top = st.columns([3, 2], vertical_alignment="center")
 page.scenes(topic.SCENES, where=top[0])

@@ -40,7 +40,7 @@ SIDEBAR = NetworkSidebar(resets_with_steps=("at",))  # a new run length: inspect
 
 page = page_setup(PAGE, "Small networks", icon="🧠")
 state = page.state
-boundary_view = chart_view(state, BOUNDARY_CHART)  # the decision map's zoom and step, in the URL
+boundary_view = chart_view(state, BOUNDARY_CHART, frames_on_request=True)  # zoom, step: URL
 side = st.sidebar
 page.scenes(topic.SCENES)
 page.notation(notation.ROWS[PAGE])

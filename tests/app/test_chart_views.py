@@ -144,3 +144,20 @@ def test_moving_the_step_a_page_draws_at_forgets_the_kept_frame():
     assert "frame" not in at.query_params
     view, payload = sent(at, "backprop.chart.graph")
     assert view["frame"] is None and payload["animation"]["active"] == 2
+
+
+@pytest.mark.parametrize("kept", [p for p in PAGES if p.values[0].frames_on_request])
+def test_a_slider_move_after_a_kept_frame_sends_the_still_figure_again(kept):
+    # A chart whose frames come on request keeps its frame for the link's run and for its
+    # own report's; a slider move then sends the still figure (no frames) and drops the frame,
+    # rather than every frame with every move.
+    at = open_page(kept.page, {**kept.query, "frame": "3"})
+    assert sent(at, kept.key)[1]["figure"].get("frames")
+    at = report_view(at, kept.key, {"zoom": None, "frame": 2})
+    assert at.query_params["frame"] == "2" and sent(at, kept.key)[1]["figure"].get("frames")
+    slider = next(s for s in at.slider if s.key and s.key.startswith(f"{kept.page}."))
+    slider.set_value(slider.max if slider.value != slider.max else slider.min).run()
+    assert not at.exception, [e.value for e in at.exception]
+    view, payload = sent(at, kept.key)
+    assert view["frame"] is None and not payload["figure"].get("frames")
+    assert "frame" not in at.query_params

@@ -211,7 +211,13 @@ def test_play_animates_the_chart(open_page, path):
     page.wait_for_function(
         f"() => window.__lllSeen.add(({FINGERPRINTS})().join()).size >= 4", timeout=60_000
     )
-    assert chromium.rerun_requests(page) - requests == requests_for_frames(path)
+    asked = page.evaluate(
+        "() => Array.from(document.querySelectorAll('.lll-chart'))"
+        ".reduce((sum, gd) => sum + (gd.__lllFramesAsked ?? 0), 0)"
+    )
+    assert asked == requests_for_frames(path)
+    # Besides, at most the rerun that keeps the step reached in the URL (Play at its end).
+    assert chromium.rerun_requests(page) - requests - asked in (0, 1)
     assert_healthy(page)
 
 
