@@ -189,7 +189,8 @@ OPTIMIZERS = ["gd", "momentum", "nesterov", "adagrad", "rmsprop", "adam"]
 def test_optimizers_differ_in_dash_as_a_reader_with_deuteranopia_sees_them(open_page):
     """Six optimizers on the playground's map, seen through Chromium's deuteranopia filter
     (screenshot saved for a look); their paths' dash patterns differ, whatever the colours."""
-    page = open_page("playground?opt=gd,momentum,nesterov,adagrad,rmsprop,adam")
+    # At the animation's last step (a frame past it is its last): the paths drawn whole.
+    page = open_page("playground?opt=gd,momentum,nesterov,adagrad,rmsprop,adam&frame=100000")
     # each optimizer's path as Plotly drew it (its full data: defaults resolved)
     dashes = page.evaluate(
         """(names) => Object.fromEntries(
