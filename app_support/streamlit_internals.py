@@ -35,9 +35,7 @@ run that applied the last one, or a poll opened meanwhile) would run with the UR
 the view, show the old settings and count the view as seen — under load a student could miss
 every view until the lecturer stopped sending. A rerun asked for during a run therefore carries
 that run's own query string (its `ScriptRunContext`, which `st.query_params` writes keep
-current): the URL the page is at now, and none of the saved widget values, which are as old
-(set again, they undid the values the run gave the widgets from the view, which read as a
-student moving a control and took them out of follow mode).
+current): the URL the page is at now.
 
 `embed_view_asked` — Streamlit reserves the URL parameters ``embed`` and ``embed_options`` for
 its own embedding and leaves them out of `st.query_params`, so the lab's embed view
@@ -126,11 +124,6 @@ def rerun_session(session_id: str) -> bool:
         query = _running_query_string(session)
         if query is not None:
             client_state.query_string = query
-            # The saved widget values are as old as the saved URL: set again, they would
-            # overwrite the values this run gave the widgets from the view (a "moved"
-            # control, which takes the student out of follow mode). Without them the
-            # session keeps its own.
-            client_state.ClearField("widget_states")
         session.request_rerun(client_state)
     except (AttributeError, RuntimeError):
         return False

@@ -92,8 +92,6 @@ class _FakeSession:
         from streamlit.proto.ClientState_pb2 import ClientState
 
         self._client_state = ClientState(query_string=saved_query, page_script_hash="page-hash")
-        saved = self._client_state.widget_states.widgets.add()  # a slider at its old value
-        saved.id, saved.double_value = "lr-slider", 0.1
         self._scriptrunner = None
         if running_query is not None:
             thread = SimpleNamespace()
@@ -129,10 +127,6 @@ def test_a_rerun_during_a_run_keeps_the_url_that_run_wrote(monkeypatch):
     (asked,) = session.asked
     assert asked.query_string == "steps=210"
     assert asked.page_script_hash == "page-hash"  # the page it is on
-    # and without the saved widget values, as old as that URL: set again, they would undo the
-    # values the run gave the widgets from the view (a "moved" control: out of follow mode)
-    assert len(asked.widget_states.widgets) == 0
-    assert len(session._client_state.widget_states.widgets) == 1
     assert session._client_state.query_string == "steps=200"  # the saved state is not changed
     assert streamlit_internals.rerun_session("gone") is False
 
@@ -144,4 +138,3 @@ def test_a_rerun_between_runs_keeps_the_saved_url(monkeypatch):
     _runtime_with(monkeypatch, session)
     assert streamlit_internals.rerun_session("s") is True
     assert session.asked[0].query_string == "steps=230"
-    assert [w.id for w in session.asked[0].widget_states.widgets] == ["lr-slider"]
