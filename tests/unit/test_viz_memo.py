@@ -60,22 +60,6 @@ def test_memo_stays_bounded_and_consistent_under_threads():
         assert memo.get_or_compute(key, lambda key=key: key**2) == key**2
 
 
-def test_a_plain_dict_evicted_by_hand_fails_under_the_same_hammer():
-    # the pattern the figure modules used before: shows that the hammer finds such races
-    cache: dict = {}
-
-    def work(t, i):
-        key = (t * 1000 + i) % 37
-        if key not in cache:
-            if len(cache) >= 4:
-                cache.pop(next(iter(cache)))
-            cache[key] = key
-        return cache[key]
-
-    failures = sum(len(_hammer(work, threads=8, rounds=500)) > 0 for _ in range(5))
-    assert failures > 0
-
-
 def test_contour_maps_and_saddle_lines_under_many_sessions_at_once():
     xs = ys = np.linspace(-1.0, 1.0, 12)
     grids = [np.add.outer(ys**2, (1 + k / 10) * xs**2) for k in range(20)]
