@@ -275,12 +275,7 @@ def sgd_tab() -> None:
 
 def noise_tab() -> None:
     with explanation:
-        page.explain(
-            "Every seed starts at the full-batch minimum w*. There the full gradient is zero "
-            "but a minibatch's is not: each step kicks the weights away and the slope pulls "
-            "them back, so the cloud settles into a ball whose size is set by ε and B. A "
-            "decaying ε makes the kicks smaller over time."
-        )
+        page.explain(topic.NOISE_BALL_EXPLAINED)
     centre = tuple(float(v) for v in data.minimum)
     constant, decayed, theory, ball, end = topic.noise_ball(spec, lr, batch, seed, schedule)
     minima = np.reshape(data.minima, (-1, 2))

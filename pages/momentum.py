@@ -69,6 +69,7 @@ shown = state.widget(topic.SHOWN, st.sidebar, disabled=view not in topic.USES_SH
 tol = state.widget(topic.TOL, st.sidebar, disabled=view != "sweep")
 
 lams, q, start, minimum = topic.ravine_basis(kappa, angle)
+flat_and_steep = (f"flat: h₁ = 1/κ = {lams[0]:.3g}", f"steep: hₙ = {lams[-1]:.3g}")
 if optimal:
     lr, alpha = (float(v) for v in theory.momentum_optimal(lams[0], lams[-1]))
     lr_gd = float(theory.gd_optimal_lr(lams[0], lams[-1]))
@@ -94,10 +95,6 @@ def report_divergence(traj, name: str) -> None:
             "is drawn up to its last finite point.",
             icon="💥",
         )
-
-
-def explain_flat_and_steep() -> tuple[str, str]:
-    return (f"flat: h₁ = 1/κ = {lams[0]:.3g}", f"steep: hₙ = {lams[-1]:.3g}")
 
 
 # --- views -----------------------------------------------------------------------------------
@@ -214,7 +211,7 @@ def ravine_view() -> None:
         start=start,
         centre=minimum,
         eigenvectors=q,
-        axis_labels=explain_flat_and_steep(),
+        axis_labels=flat_and_steep,
         legend_order=topic.RUNS,
         look=page.look,
     )
@@ -379,7 +376,7 @@ def eigen_view() -> None:
         predicted.append(
             figures.Series(name, TITLES[name], topic.predicted_errors(kappa, LRS[name], used_alpha))
         )
-    flat, steep = explain_flat_and_steep()
+    flat, steep = flat_and_steep
     chart(
         figures.eigen_errors_figure(
             measured,
@@ -479,38 +476,14 @@ def quiz_boring() -> None:
 
 def quiz_view() -> None:
     page.explain("Answer first; each answer runs the experiment that settles it.")
-    quiz_box(
-        PAGE,
-        "speedup",
-        "With α = 0.9, the largest speed-up of momentum over gradient descent is a factor of …",
-        "10",
-        quiz_speedup,
-        options=("1.9", "10"),
-    )
-    quiz_box(
-        PAGE,
-        "nesterov",
-        "Nesterov momentum needs twice as many gradient evaluations per step as plain momentum.",
-        "false",
-        quiz_nesterov,
-        options=("true", "false"),
-    )
-    quiz_box(
-        PAGE,
-        "oscillations",
-        "Momentum suppresses oscillations.",
-        "true",
-        quiz_oscillations,
-        options=("true", "false"),
-    )
-    quiz_box(
-        PAGE,
-        "boring",
-        "Momentum speeds up progress along “boring” (flat, consistent) directions.",
-        "true",
-        quiz_boring,
-        options=("true", "false"),
-    )
+    evidence = {
+        "speedup": quiz_speedup,
+        "nesterov": quiz_nesterov,
+        "oscillations": quiz_oscillations,
+        "boring": quiz_boring,
+    }
+    for key, statement, answer, options in topic.QUIZ:
+        quiz_box(PAGE, key, statement, answer, evidence[key], options=options)
 
 
 {

@@ -551,3 +551,12 @@ def table_alt(what: str, table: list[dict]) -> str:
         return alt_text.chart(what)
     name, *columns = list(table[0])
     return alt_text.chart(what, alt_text.rows(table, name, columns))
+
+
+# Why the noise ball has the radius it has (the noise ball view's explanation).
+NOISE_BALL_EXPLAINED = (
+    "Every seed starts at the full-batch minimum w*. There the full gradient is zero "
+    "but a minibatch's is not: each step kicks the weights away and the slope pulls "
+    "them back, so the cloud settles into a ball whose size is set by ε and B. A "
+    "decaying ε makes the kicks smaller over time."
+)

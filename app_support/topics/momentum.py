@@ -357,3 +357,27 @@ def eigen_alt(arrivals: dict) -> str:
         "Across the valley: "
         + alt_text.arrivals([(t, a.across) for t, a in arrivals.items()], "1 %", RAVINE_STEPS),
     )
+
+
+# The quiz: (key, statement, answer, options); the page runs each answer's experiment.
+QUIZ = (
+    (
+        "speedup",
+        "With α = 0.9, the largest speed-up of momentum over gradient descent is a factor of …",
+        "10",
+        ("1.9", "10"),
+    ),
+    (
+        "nesterov",
+        "Nesterov momentum needs twice as many gradient evaluations per step as plain momentum.",
+        "false",
+        ("true", "false"),
+    ),
+    ("oscillations", "Momentum suppresses oscillations.", "true", ("true", "false")),
+    (
+        "boring",
+        "Momentum speeds up progress along “boring” (flat, consistent) directions.",
+        "true",
+        ("true", "false"),
+    ),
+)

@@ -779,3 +779,44 @@ QUIZ = (  # (key, statement, the right answer, the evidence)
     ),
     ("equivalent", "There are many equivalent optimal solutions.", "yes", quiz_equivalent),
 )
+
+
+# The page's explanations, by the view they explain.
+EXPLAIN = {
+    "index": (
+        "At a point where ∇E = 0 the Hessian's eigenvalues decide: all positive → a minimum; "
+        "any negative → not a minimum (with k negative eigenvalues, a saddle of index k: the "
+        "surface goes down in k independent directions, or a maximum when all are); none "
+        "negative but some zero → undecided by the Hessian (degenerate): the point may "
+        "still be a minimum, e.g. where the loss stays flat along a whole line of equally "
+        "good weights, as in a network whose units can trade weight without changing it."
+    ),
+    "statistics": (
+        "The lecture's statistical argument: if the Hessian at a critical point were a random "
+        "symmetric matrix (here H = (A + Aᵀ)/√2 with standard normal entries, the Gaussian "
+        "orthogonal ensemble), its eigenvalues would be like random numbers of mean zero, and "
+        "“all positive” would become rare fast: most critical points would be saddles, "
+        "with many directions of escape. For N = 2 the exact share is (1 − 1/√2)/2 ≈ 0.146; "
+        "for large N it falls like 3^(−N²/4) (Dean & Majumdar 2006)."
+    ),
+    "relabelling": (
+        "Relabelling the n neurons of a hidden layer (moving their incoming and outgoing "
+        "weights with them) leaves the network's function unchanged, so every minimum comes "
+        "in n!ᵐ copies. Between two copies that swap neurons i and j lies a point where "
+        "their weight vectors coincide: a critical point, often a saddle. Brea et al. (2019) "
+        "count at least (m/2ᴷ)·C(n − K, K)·n!ᵐ such points of order K (K < n/2)."
+    ),
+    "double_well": (
+        "E(w) = ¼(w² − 1)² + t·w has two minima; the tilt t makes the left one lower. "
+        "Both are minima — E′ = 0 and E″ > 0 — but only the left one is **good**: the "
+        "right one is a **poor** local minimum, with a higher loss. Gradient descent only "
+        "goes downhill, so the start decides: every start left of the peak (the maximum "
+        "between them) ends in the good minimum, every start right of it in the poor one."
+    ),
+    "which_minimum": (
+        "Which minimum is reached depends on where the run starts, not on how low the "
+        "minimum is. In large networks most local minima found in "
+        "practice have a loss close to the best one; the poor ones are the worry of small "
+        "models (Goodfellow et al. 2016, §8.2.2)."
+    ),
+}
